@@ -1,0 +1,295 @@
+//! The `petition-watch` command line: parses arguments, loads the config, starts logging and
+//! calls one function per command. Exit codes: 0 done, 1 failed, 3 import partly rejected.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::{self, LoadedConfig, LogFormat};
+use crate::import::{FileReport, ImportOptions, import_file};
+use crate::store::{Store, StoreOptions};
+
+/// Default config location, relative to the working directory.
+pub const DEFAULT_CONFIG: &str = "config/petition-watch.toml";
+
+/// Screens a township petition register and tells each responsible leader about their cases.
+#[derive(Debug, Parser)]
+#[command(name = "petition-watch", version, about)]
+pub struct Cli {
+    /// Config file.
+    #[arg(long, global = true, env = "PETITION_WATCH_CONFIG", default_value = DEFAULT_CONFIG)]
+    pub config: PathBuf,
+    /// Log format (default: `log.format` from the config).
+    #[arg(long, global = true, value_enum)]
+    pub log_format: Option<LogFormat>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate the config, holiday files and templates; exit 1 naming file:line and key.
+    Check,
+    /// Create the database or bring its schema up to date.
+    Migrate,
+    /// Import register files (CSV or XLSX); exit 0 all imported, 3 some rows rejected, 1 none.
+    Import {
+        /// Files to import, in order.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Check the files only; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Write every rejected row to this CSV file (UTF-8 with BOM, opens in Excel).
+        #[arg(long, value_name = "FILE")]
+        errors: Option<PathBuf>,
+    },
+    /// List the stored cases (no personal identifiers).
+    Cases {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
+}
+
+/// Output format of listings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// Aligned columns for a terminal.
+    Table,
+    /// One JSON document.
+    Json,
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let clock = SystemClock;
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    let today = clock.today(chrono_tz::Asia::Shanghai);
+    let loaded = match config::load(&cli.config, &env, today) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    crate::telemetry::init(cli.log_format.unwrap_or(loaded.config.log.format), &loaded.config.log.level);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, &loaded, &clock)) {
+        Ok(code) => code,
+        // `petition-watch cases | head`: the reader left; that is not a failure.
+        Err(e) if e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) => {
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs one command with a loaded config.
+pub async fn run(command: Command, loaded: &LoadedConfig, clock: &dyn Clock) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Check => {
+            check(loaded);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let store = open_store(loaded).await?;
+            println!("database ({}) is up to date", store.backend());
+            store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import { files, dry_run, errors } => import(loaded, clock, &files, dry_run, errors.as_deref()).await,
+        Command::Cases { format } => {
+            let store = open_store(loaded).await?;
+            let cases = store.load_cases().await.context("reading cases")?;
+            store.close().await;
+            print_cases(&cases, format)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Opens (creating and migrating) the configured database.
+pub async fn open_store(loaded: &LoadedConfig) -> anyhow::Result<Store> {
+    let options = StoreOptions {
+        max_connections: loaded.config.database.max_connections,
+        busy_timeout: loaded.config.database.busy_timeout,
+    };
+    let store = Store::open(&loaded.config.database.url, &options).await?;
+    store
+        .sync_people(&loaded.config.people, chrono::Utc::now())
+        .await
+        .context("writing the people of the config to the database")?;
+    Ok(store)
+}
+
+fn check(loaded: &LoadedConfig) {
+    for warning in &loaded.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let c = &loaded.config;
+    let years: Vec<String> = loaded.calendar.years().map(|y| y.to_string()).collect();
+    println!(
+        "{}: ok — {} people, {} channels, holiday schedules for {}, {} templates",
+        loaded.path.display(),
+        c.people.len(),
+        c.channels.len(),
+        if years.is_empty() { "no year".to_owned() } else { years.join(", ") },
+        loaded.templates.len()
+    );
+}
+
+/// Rejected rows printed per file before the rest are only counted.
+const SHOWN_REJECTIONS: usize = 100;
+
+async fn import(
+    loaded: &LoadedConfig,
+    clock: &dyn Clock,
+    files: &[PathBuf],
+    dry_run: bool,
+    errors: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let store = if dry_run { None } else { Some(open_store(loaded).await?) };
+    let options = ImportOptions::from_config(&loaded.config, dry_run, std::io::stderr().is_terminal());
+    let now = clock.now();
+    let mut reports = Vec::new();
+    for file in files {
+        let report = import_file(file, store.as_ref(), &loaded.config, options, now).await;
+        print_report(&report, dry_run);
+        reports.push(report);
+    }
+    if let Some(store) = &store {
+        store.close().await;
+    }
+    if let Some(path) = errors {
+        write_rejections(path, &reports).with_context(|| format!("writing {}", path.display()))?;
+    }
+    let stored: usize = reports.iter().map(|r| if dry_run { r.valid } else { r.imported() }).sum();
+    let troubled = reports.iter().any(|r| r.fatal.is_some() || !r.rejected.is_empty());
+    Ok(match (troubled, stored) {
+        (false, _) => ExitCode::SUCCESS,
+        (true, 0) => ExitCode::FAILURE,
+        (true, _) => ExitCode::from(3),
+    })
+}
+
+fn print_report(report: &FileReport, dry_run: bool) {
+    let file = report.file.display();
+    if let Some(note) = &report.note {
+        eprintln!("{file}: {note}");
+    }
+    for rejection in report.rejected.iter().take(SHOWN_REJECTIONS) {
+        for problem in &rejection.problems {
+            eprintln!("{file}:{}: {problem}", rejection.row);
+        }
+    }
+    if report.rejected.len() > SHOWN_REJECTIONS {
+        eprintln!(
+            "{file}: … and {} more rejected rows (--errors FILE lists them all)",
+            report.rejected.len() - SHOWN_REJECTIONS
+        );
+    }
+    if !report.unknown_people.is_empty() {
+        let names: Vec<&str> = report.unknown_people.iter().map(String::as_str).collect();
+        eprintln!("{file}: warning: 包案领导 not defined in [[people]], kept as text: {}", names.join("、"));
+    }
+    if let Some(fatal) = &report.fatal {
+        eprintln!("{file}: {fatal}");
+    }
+    let rejected = report.rejected.len();
+    if dry_run {
+        println!(
+            "{file}: dry run — {} rows read, {} would be imported, {rejected} rejected",
+            report.rows, report.valid
+        );
+    } else {
+        let c = report.counts;
+        println!(
+            "{file}: {} rows read — imported {} (new {}, updated {}, unchanged {}), rejected {rejected}",
+            report.rows,
+            report.imported(),
+            c.inserted,
+            c.updated,
+            c.unchanged
+        );
+    }
+}
+
+fn write_rejections(path: &Path, reports: &[FileReport]) -> anyhow::Result<()> {
+    let mut out = std::fs::File::create(path)?;
+    out.write_all(b"\xEF\xBB\xBF")?;
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(["file", "row", "column", "value", "reason"])?;
+    for report in reports {
+        let file = report.file.display().to_string();
+        if let Some(fatal) = &report.fatal {
+            writer.write_record([file.as_str(), "", "", "", fatal])?;
+        }
+        for rejection in &report.rejected {
+            for p in &rejection.problems {
+                writer.write_record([file.as_str(), &rejection.row.to_string(), &p.column, &p.value, &p.reason])?;
+            }
+        }
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+fn print_cases(cases: &[crate::domain::Case], format: ListFormat) -> anyhow::Result<()> {
+    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let mut stdout = std::io::stdout().lock();
+    match format {
+        ListFormat::Json => {
+            let list: Vec<serde_json::Value> = cases
+                .iter()
+                .map(|c| {
+                    serde_json::json!({
+                        "case_no": c.case_no.as_str(),
+                        "received_on": c.received_on.to_string(),
+                        "village": c.village,
+                        "category": c.category,
+                        "owner_leader": c.owner_leader,
+                        "accepted_on": c.accepted_on,
+                        "concluded_on": c.concluded_on,
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut stdout, &serde_json::json!({ "cases": list }))?;
+            writeln!(stdout)?;
+        }
+        ListFormat::Table => {
+            writeln!(stdout, "信访件编号\t收到日期\t村(社区)\t问题类别\t包案领导\t受理日期\t办结日期")?;
+            for c in cases {
+                writeln!(
+                    stdout,
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    c.case_no,
+                    c.received_on,
+                    c.village.as_deref().unwrap_or(""),
+                    c.category.as_deref().unwrap_or(""),
+                    c.owner_leader.as_deref().unwrap_or(""),
+                    date(c.accepted_on),
+                    date(c.concluded_on)
+                )?;
+            }
+            writeln!(stdout, "{} cases", cases.len())?;
+        }
+    }
+    Ok(())
+}

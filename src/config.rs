@@ -1,0 +1,564 @@
+//! The administrator's settings: `config/petition-watch.toml`, overridden by the environment.
+//!
+//! [`Config`] mirrors the file key for key; every key has a default here and is documented
+//! in the shipped file. [`load`] reads and validates it, naming the file, line and key of
+//! every problem. Secrets are read through [`Secret`], which never prints its value.
+
+mod load;
+mod locate;
+mod secret;
+mod validate;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::domain::PersonId;
+
+pub use load::{ConfigError, LoadedConfig, Problem, load, load_from_str};
+pub use secret::{Secret, SecretRef};
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// `[township]`: who and where.
+    pub township: Township,
+    /// `[database]`: where the register lives.
+    pub database: Database,
+    /// `[paths]`: where holidays, templates and the file outbox live.
+    pub paths: Paths,
+    /// `[log]`: how the daemon writes its log.
+    pub log: Log,
+    /// `[[people]]`: everyone the daemon may notify.
+    pub people: Vec<Person>,
+    /// `[leading_group]`: 信访工作领导小组.
+    pub leading_group: LeadingGroup,
+    /// `[administrators]`: who hears about dead notices and configuration problems.
+    pub administrators: Administrators,
+    /// `[channels.NAME]`: delivery endpoints, by name.
+    pub channels: BTreeMap<String, ChannelConfig>,
+    /// `[jobs.NAME]`: the scheduled jobs.
+    pub jobs: Jobs,
+    /// `[deadlines]`: statutory limits (DESIGN §2.1).
+    pub deadlines: Deadlines,
+    /// `[thresholds]`: the screening rules' thresholds (DESIGN §2.2).
+    pub thresholds: Thresholds,
+    /// `[escalation]`: who else hears about a case that stays overdue.
+    pub escalation: Escalation,
+    /// `[delivery]`: retries and quiet hours.
+    pub delivery: Delivery,
+    /// `[reports]`: report periods.
+    pub reports: Reports,
+    /// `[import]`: register import limits.
+    pub import: Import,
+}
+
+/// `[township]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Township {
+    /// The township's name as it appears in notices and reports.
+    pub name: String,
+    /// IANA time zone in which dates and schedules are read.
+    pub time_zone: String,
+}
+
+impl Default for Township {
+    fn default() -> Self {
+        Self { name: "示例镇".into(), time_zone: "Asia/Shanghai".into() }
+    }
+}
+
+/// `[database]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Database {
+    /// `sqlite://PATH` (embedded) or `postgres://…` (shared). `DATABASE_URL` overrides it.
+    pub url: String,
+    /// Connections in the pool.
+    pub max_connections: u32,
+    /// How long a writer waits for a locked SQLite database before failing.
+    #[serde(deserialize_with = "de_duration")]
+    pub busy_timeout: Duration,
+}
+
+impl Default for Database {
+    fn default() -> Self {
+        Self { url: "sqlite://var/petition-watch.db".into(), max_connections: 5, busy_timeout: Duration::from_secs(10) }
+    }
+}
+
+/// `[paths]`: relative paths are relative to the directory of the config file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Paths {
+    /// Holiday schedules, one `YEAR.toml` per year.
+    pub holidays: PathBuf,
+    /// User-editable notice and report templates.
+    pub templates: PathBuf,
+}
+
+impl Default for Paths {
+    fn default() -> Self {
+        Self { holidays: "holidays".into(), templates: "templates".into() }
+    }
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// `[log]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Log {
+    /// `text` or `json`; `--log-format` overrides it.
+    pub format: LogFormat,
+    /// A tracing filter such as `info` or `petition_watch=debug`; `RUST_LOG` overrides it.
+    pub level: String,
+}
+
+impl Default for Log {
+    fn default() -> Self {
+        Self { format: LogFormat::Text, level: "info".into() }
+    }
+}
+
+/// A person's role in the township's petition work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 镇党委书记, 信访工作第一责任人: the last step of escalation.
+    PartySecretary,
+    /// 班子成员: a township leader (包案领导, 分管领导).
+    Leader,
+    /// 信访办: petition office staff.
+    Office,
+    /// Anyone else (a unit's 责任人).
+    Staff,
+}
+
+/// `[[people]]`: one person the daemon may notify.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Person {
+    /// Stable id used in the register and elsewhere in the config.
+    pub id: PersonId,
+    /// Full name as written in the register.
+    pub name: String,
+    /// `party_secretary`, `leader`, `office` or `staff`.
+    pub role: Role,
+    /// Job title shown in notices (e.g. 副镇长).
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Work email address.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// WeCom user id, for @-mentions in group robots.
+    #[serde(default)]
+    pub wecom_userid: Option<String>,
+    /// DingTalk mobile or user id, for @-mentions.
+    #[serde(default)]
+    pub dingtalk_userid: Option<String>,
+    /// Feishu open id, for @-mentions.
+    #[serde(default)]
+    pub feishu_open_id: Option<String>,
+    /// 分线: the case categories this leader is in charge of (分管领导).
+    #[serde(default)]
+    pub portfolio: Vec<String>,
+    /// Channels (by name) that reach this person besides email.
+    #[serde(default)]
+    pub channels: Vec<String>,
+}
+
+/// `[leading_group]`.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct LeadingGroup {
+    /// People (ids) who receive the reports.
+    pub members: Vec<PersonId>,
+    /// Group channels (names) that receive the report summaries.
+    pub channels: Vec<String>,
+}
+
+/// `[administrators]`.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Administrators {
+    /// People (ids) who administer the daemon.
+    pub people: Vec<PersonId>,
+    /// Channels (names) that hear about dead notices and disabled endpoints.
+    pub channels: Vec<String>,
+}
+
+/// What kind of endpoint a channel is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelKind {
+    /// Email through an SMTP server.
+    Smtp,
+    /// A generic JSON webhook signed with Standard Webhooks v1.
+    Webhook,
+    /// A WeCom (企业微信) group robot.
+    Wecom,
+    /// A DingTalk (钉钉) custom robot.
+    Dingtalk,
+    /// A Feishu (飞书) custom bot.
+    Feishu,
+    /// Files in a directory: the demo's and a dry run's outbox.
+    File,
+}
+
+/// How an SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpSecurity {
+    /// Plain connection upgraded with STARTTLS (port 587).
+    #[default]
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: only for a relay on the same machine.
+    None,
+}
+
+/// `[channels.NAME]`: one delivery endpoint. Which keys apply depends on `kind`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelConfig {
+    /// smtp, webhook, wecom, dingtalk, feishu or file.
+    pub kind: ChannelKind,
+    /// A disabled channel is checked for form only and sends nothing.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// A group channel gets thin, masked notices (DESIGN §3). Chat robots are always groups.
+    #[serde(default)]
+    pub group: bool,
+    /// smtp: server host name.
+    #[serde(default)]
+    pub host: Option<String>,
+    /// smtp: server port (default 587 for starttls, 465 for tls, 25 for none).
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// smtp: starttls, tls or none.
+    #[serde(default)]
+    pub security: SmtpSecurity,
+    /// smtp: user name for AUTH (omit for no AUTH).
+    #[serde(default)]
+    pub username: Option<String>,
+    /// smtp: the password, from an environment variable or a file.
+    #[serde(default)]
+    pub password: Option<SecretRef>,
+    /// smtp: sender address.
+    #[serde(default)]
+    pub from: Option<String>,
+    /// smtp: sender display name.
+    #[serde(default)]
+    pub from_name: Option<String>,
+    /// webhook: the receiver's URL; wecom/dingtalk/feishu: the robot's URL without its key.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// webhook: `whsec_…` signing secret; wecom: robot key; dingtalk: access token; feishu: hook id.
+    #[serde(default)]
+    pub key: Option<SecretRef>,
+    /// dingtalk/feishu: the signing secret (加签).
+    #[serde(default)]
+    pub secret: Option<SecretRef>,
+    /// file: directory the notices are written to (relative to the working directory).
+    #[serde(default)]
+    pub dir: Option<PathBuf>,
+    /// Time allowed for one delivery attempt.
+    #[serde(default = "default_timeout", deserialize_with = "de_duration")]
+    pub timeout: Duration,
+}
+
+/// Reads a duration written as `30s`, `2m`, `1h 30m`.
+fn de_duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    let text = String::deserialize(d)?;
+    humantime::parse_duration(&text)
+        .map_err(|e| serde::de::Error::custom(format!("{text:?} is not a duration like 30s, 2m or 1h: {e}")))
+}
+
+/// Reads a list of durations.
+fn de_durations<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Duration>, D::Error> {
+    let texts = Vec::<String>::deserialize(d)?;
+    texts
+        .iter()
+        .map(|text| {
+            humantime::parse_duration(text)
+                .map_err(|e| serde::de::Error::custom(format!("{text:?} is not a duration like 30s, 2m or 1h: {e}")))
+        })
+        .collect()
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_timeout() -> Duration {
+    Duration::from_secs(30)
+}
+
+/// What a job does when its firing falls on a day that is not a working day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum NonWorkingDayPolicy {
+    /// Fire anyway.
+    Run,
+    /// Do not fire that day.
+    Skip,
+    /// Fire at the same time on the next working day.
+    #[default]
+    NextWorkingDay,
+    /// Fire at the same time on the previous working day.
+    PreviousWorkingDay,
+}
+
+/// What the daemon does at start about firings it missed while down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum CatchUp {
+    /// Run the latest missed firing once.
+    #[default]
+    Once,
+    /// Forget missed firings.
+    Skip,
+}
+
+/// `[jobs.NAME]`: one scheduled job.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobConfig {
+    /// Whether the daemon schedules it.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Six-field cron (sec min hour day month weekday), in the township's time zone.
+    pub schedule: String,
+    /// run, skip, next_working_day or previous_working_day.
+    #[serde(default)]
+    pub on_non_working_day: NonWorkingDayPolicy,
+    /// once or skip.
+    #[serde(default)]
+    pub catch_up: CatchUp,
+}
+
+impl JobConfig {
+    fn new(schedule: &str, on_non_working_day: NonWorkingDayPolicy) -> Self {
+        Self { enabled: true, schedule: schedule.into(), on_non_working_day, catch_up: CatchUp::Once }
+    }
+}
+
+/// `[jobs]`: the five jobs of DESIGN §2.3.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Jobs {
+    /// 预测排查: monthly risk screening.
+    pub monthly_screening: JobConfig,
+    /// 季度督查: quarterly supervision digest.
+    pub quarterly_supervision: JobConfig,
+    /// 节前/会前排查: checked daily; runs N working days before each holiday and event.
+    pub pre_event_sweep: JobConfig,
+    /// Daily deadline watch with escalation.
+    pub deadline_watch: JobConfig,
+    /// 领导接待日: tells the day's duty leader.
+    pub duty_roster: JobConfig,
+}
+
+impl Default for Jobs {
+    fn default() -> Self {
+        use NonWorkingDayPolicy::{NextWorkingDay, Skip};
+        Self {
+            monthly_screening: JobConfig::new("0 0 9 1 * *", NextWorkingDay),
+            quarterly_supervision: JobConfig::new("0 0 9 1 1,4,7,10 *", NextWorkingDay),
+            pre_event_sweep: JobConfig::new("0 0 9 * * *", Skip),
+            deadline_watch: JobConfig::new("0 30 8 * * *", Skip),
+            duty_roster: JobConfig::new("0 0 8 * * *", Skip),
+        }
+    }
+}
+
+impl Jobs {
+    /// Every job with its name, in a fixed order.
+    pub fn all(&self) -> [(&'static str, &JobConfig); 5] {
+        [
+            ("monthly_screening", &self.monthly_screening),
+            ("quarterly_supervision", &self.quarterly_supervision),
+            ("pre_event_sweep", &self.pre_event_sweep),
+            ("deadline_watch", &self.deadline_watch),
+            ("duty_roster", &self.duty_roster),
+        ]
+    }
+}
+
+/// `[deadlines]`: limits in calendar days (DESIGN §2.1).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Deadlines {
+    /// 受理: from receipt to acceptance.
+    pub acceptance_days: u32,
+    /// 办理: from acceptance to conclusion, before any extension.
+    pub handling_days: u32,
+    /// The most `extension_days` a row may carry (信访工作条例 第三十四条: 30).
+    pub max_extension_days: u32,
+    /// 复查 (township rule): from acceptance of the review to its opinion.
+    pub review_days: u32,
+    /// 复核: from the request to the opinion.
+    pub recheck_days: u32,
+}
+
+impl Default for Deadlines {
+    fn default() -> Self {
+        Self { acceptance_days: 15, handling_days: 60, max_extension_days: 30, review_days: 15, recheck_days: 30 }
+    }
+}
+
+/// `[thresholds]`: the screening rules' numbers (DESIGN §2.2).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Thresholds {
+    /// `repeat`: an earlier case on the same matter within this many days.
+    pub repeat_window_days: u32,
+    /// `joint`: at least this many signatories.
+    pub joint_min_signatories: u32,
+    /// `collective`: at least this many petitioners.
+    pub collective_min_petitioners: u32,
+    /// `skip_level`: visited level minus competent level at least this.
+    pub skip_level_min_gap: u8,
+    /// `early_sign`: at least this many cases of one category in one village …
+    pub early_sign_min_cases: u32,
+    /// … received within this many days ending at the screening date.
+    pub early_sign_window_days: u32,
+    /// Cases received within this many days ending D are screened even when closed.
+    pub recent_window_days: u32,
+    /// `organizer`: a collective case within this many days before D.
+    pub organizer_window_days: u32,
+    /// `due_soon`: at most this many working days left before `act_by`.
+    pub due_soon_working_days: u32,
+    /// `backlog`: open for more than this many days.
+    pub backlog_days: u32,
+    /// `long_running`: first petition on the matter at least this many days before D.
+    pub long_running_days: u32,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Self {
+            repeat_window_days: 365,
+            joint_min_signatories: 2,
+            collective_min_petitioners: 5,
+            skip_level_min_gap: 2,
+            early_sign_min_cases: 3,
+            early_sign_window_days: 30,
+            recent_window_days: 30,
+            organizer_window_days: 365,
+            due_soon_working_days: 5,
+            backlog_days: 90,
+            long_running_days: 365,
+        }
+    }
+}
+
+/// `[escalation]` (DESIGN §2.3).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Escalation {
+    /// Working days overdue after which the portfolio leader (分管领导) also hears.
+    pub portfolio_after_working_days: u32,
+    /// Working days overdue after which the party secretary (第一责任人) also hears.
+    pub secretary_after_working_days: u32,
+    /// Working days between reminders about the same case to the same person.
+    pub repeat_every_working_days: u32,
+}
+
+impl Default for Escalation {
+    fn default() -> Self {
+        Self { portfolio_after_working_days: 5, secretary_after_working_days: 10, repeat_every_working_days: 3 }
+    }
+}
+
+/// `[delivery]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Delivery {
+    /// Waits between attempts; after the last, the notice is dead.
+    #[serde(deserialize_with = "de_durations")]
+    pub retry_schedule: Vec<Duration>,
+    /// Random spread applied to each wait, as a fraction (0.2 = ±20%).
+    pub jitter: f64,
+    /// Chat channels hold notices from this local time …
+    pub quiet_hours_start: String,
+    /// … until this local time. Equal start and end disable quiet hours.
+    pub quiet_hours_end: String,
+}
+
+impl Default for Delivery {
+    fn default() -> Self {
+        let minutes = |m: u64| Duration::from_secs(m * 60);
+        Self {
+            retry_schedule: vec![
+                Duration::from_secs(30),
+                minutes(2),
+                minutes(10),
+                minutes(30),
+                minutes(120),
+                minutes(360),
+                minutes(720),
+                minutes(1440),
+            ],
+            jitter: 0.2,
+            quiet_hours_start: "21:00".into(),
+            quiet_hours_end: "08:00".into(),
+        }
+    }
+}
+
+/// `[reports]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Reports {
+    /// Day of the month a statistical month starts (1–28); 21 means 21st of the month before.
+    pub month_starts_on_day: u32,
+}
+
+impl Default for Reports {
+    fn default() -> Self {
+        Self { month_starts_on_day: 1 }
+    }
+}
+
+/// `[import]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Import {
+    /// Longest cell accepted, in bytes; a longer cell rejects its row.
+    pub max_cell_bytes: usize,
+    /// Rows written per database transaction.
+    pub batch_rows: usize,
+}
+
+impl Default for Import {
+    fn default() -> Self {
+        Self { max_cell_bytes: 65_536, batch_rows: 2_000 }
+    }
+}
+
+impl Config {
+    /// Finds a person by id, or by name after normalisation.
+    pub fn person(&self, id_or_name: &str) -> Option<&Person> {
+        let wanted = crate::domain::normalize_name(id_or_name);
+        self.people
+            .iter()
+            .find(|p| p.id.as_str() == id_or_name.trim())
+            .or_else(|| self.people.iter().find(|p| crate::domain::normalize_name(&p.name) == wanted))
+    }
+}

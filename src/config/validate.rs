@@ -1,0 +1,255 @@
+//! Checks that need more than one key: references between people, channels and groups,
+//! cron specs, time zones, URLs and secrets.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::load::{Doc, Problem};
+use super::{ChannelConfig, ChannelKind, Config, Role};
+use crate::domain::{PersonId, normalize_text};
+
+/// Adds every problem found in `config` to `problems`, and things worth knowing to `warnings`.
+pub(super) fn validate(config: &Config, doc: &Doc<'_>, problems: &mut Vec<Problem>, warnings: &mut Vec<Problem>) {
+    let mut err = |key: &str, message: String| problems.push(doc.problem(key, message));
+
+    if config.township.time_zone.parse::<chrono_tz::Tz>().is_err() {
+        err(
+            "township.time_zone",
+            format!("{:?} is not an IANA time zone such as \"Asia/Shanghai\"", config.township.time_zone),
+        );
+    }
+    let url = &config.database.url;
+    if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        err("database.url", format!("{url:?} is neither sqlite://PATH nor postgres://…"));
+    }
+    if config.database.max_connections == 0 {
+        err("database.max_connections", "must be at least 1".into());
+    }
+
+    // People: unique ids and names, one party secretary, each category in one portfolio.
+    let mut ids = BTreeSet::new();
+    let mut names = BTreeMap::new();
+    let mut portfolio_owner: BTreeMap<String, &PersonId> = BTreeMap::new();
+    for (i, person) in config.people.iter().enumerate() {
+        if !ids.insert(person.id.clone()) {
+            err(&format!("people[{i}].id"), format!("`{}` is defined twice", person.id));
+        }
+        let name = crate::domain::normalize_name(&person.name);
+        if name.is_empty() {
+            err(&format!("people[{i}].name"), "is blank".into());
+        } else if let Some(other) = names.insert(name, &person.id) {
+            err(
+                &format!("people[{i}].name"),
+                format!("{:?} is also the name of `{other}`; names must tell people apart", person.name),
+            );
+        }
+        if let Some(email) = &person.email
+            && !looks_like_email(email)
+        {
+            err(&format!("people[{i}].email"), format!("{email:?} is not an email address"));
+        }
+        for (j, category) in person.portfolio.iter().enumerate() {
+            let category = normalize_text(category);
+            if let Some(other) = portfolio_owner.insert(category.clone(), &person.id) {
+                err(
+                    &format!("people[{i}].portfolio[{j}]"),
+                    format!("category {category:?} is already in the portfolio of `{other}`"),
+                );
+            }
+        }
+        for (j, channel) in person.channels.iter().enumerate() {
+            check_channel_ref(config, channel, &format!("people[{i}].channels[{j}]"), &mut err);
+        }
+    }
+    let secretaries = config.people.iter().filter(|p| p.role == Role::PartySecretary).count();
+    if secretaries > 1 {
+        err("people", format!("{secretaries} people have role = \"party_secretary\"; the 第一责任人 is one person"));
+    } else if secretaries == 0 && !config.people.is_empty() {
+        warnings.push(
+            doc.problem("people", "nobody has role = \"party_secretary\": escalations stop at the portfolio leader"),
+        );
+    }
+
+    for (i, member) in config.leading_group.members.iter().enumerate() {
+        if !ids.contains(member) {
+            err(&format!("leading_group.members[{i}]"), unknown_person(member, &ids));
+        }
+    }
+    for (i, channel) in config.leading_group.channels.iter().enumerate() {
+        check_channel_ref(config, channel, &format!("leading_group.channels[{i}]"), &mut err);
+    }
+    for (i, person) in config.administrators.people.iter().enumerate() {
+        if !ids.contains(person) {
+            err(&format!("administrators.people[{i}]"), unknown_person(person, &ids));
+        }
+    }
+    for (i, channel) in config.administrators.channels.iter().enumerate() {
+        check_channel_ref(config, channel, &format!("administrators.channels[{i}]"), &mut err);
+    }
+
+    for (name, channel) in &config.channels {
+        check_channel(name, channel, &mut err);
+    }
+
+    for (name, job) in config.jobs.all() {
+        if let Err(message) = check_cron(&job.schedule) {
+            err(&format!("jobs.{name}.schedule"), message);
+        }
+    }
+
+    let d = &config.deadlines;
+    for (key, value) in [
+        ("acceptance_days", d.acceptance_days),
+        ("handling_days", d.handling_days),
+        ("review_days", d.review_days),
+        ("recheck_days", d.recheck_days),
+    ] {
+        if value == 0 {
+            err(&format!("deadlines.{key}"), "must be at least 1 day".into());
+        }
+    }
+    if d.max_extension_days > 30 {
+        err(
+            "deadlines.max_extension_days",
+            format!("{} exceeds the legal maximum of 30 days (信访工作条例 第三十四条)", d.max_extension_days),
+        );
+    }
+    if config.delivery.retry_schedule.is_empty() {
+        err("delivery.retry_schedule", "must list at least one wait".into());
+    }
+    if !(0.0..=1.0).contains(&config.delivery.jitter) {
+        err("delivery.jitter", format!("{} is not a fraction between 0 and 1", config.delivery.jitter));
+    }
+    for key in ["quiet_hours_start", "quiet_hours_end"] {
+        let value = if key == "quiet_hours_start" {
+            &config.delivery.quiet_hours_start
+        } else {
+            &config.delivery.quiet_hours_end
+        };
+        if chrono::NaiveTime::parse_from_str(value, "%H:%M").is_err() {
+            err(&format!("delivery.{key}"), format!("{value:?} is not a time like \"21:00\""));
+        }
+    }
+    if !(1..=28).contains(&config.reports.month_starts_on_day) {
+        err("reports.month_starts_on_day", format!("{} is not a day from 1 to 28", config.reports.month_starts_on_day));
+    }
+    if config.import.batch_rows == 0 {
+        err("import.batch_rows", "must be at least 1".into());
+    }
+    if config.import.max_cell_bytes < 256 {
+        err("import.max_cell_bytes", "must be at least 256 bytes".into());
+    }
+}
+
+fn unknown_person(id: &PersonId, ids: &BTreeSet<PersonId>) -> String {
+    let nearest = ids
+        .iter()
+        .map(|known| (strsim::jaro_winkler(id.as_str(), known.as_str()), known))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .filter(|(score, _)| *score >= 0.75);
+    match nearest {
+        Some((_, known)) => format!("`{id}` is not defined in [[people]]; did you mean `{known}`?"),
+        None => format!("`{id}` is not defined in [[people]]"),
+    }
+}
+
+fn check_channel_ref(config: &Config, name: &str, key: &str, err: &mut impl FnMut(&str, String)) {
+    if !config.channels.contains_key(name) {
+        let known: Vec<&str> = config.channels.keys().map(String::as_str).collect();
+        err(key, format!("channel `{name}` is not defined; defined channels: {}", known.join(", ")));
+    }
+}
+
+fn looks_like_email(text: &str) -> bool {
+    let mut parts = text.split('@');
+    matches!(
+        (parts.next(), parts.next(), parts.next()),
+        (Some(local), Some(domain), None) if !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !text.contains(char::is_whitespace)
+    )
+}
+
+/// Checks that a channel has the keys its kind needs and none it cannot use.
+fn check_channel(name: &str, c: &ChannelConfig, err: &mut impl FnMut(&str, String)) {
+    let key = |k: &str| format!("channels.{name}.{k}");
+    let kind = format!("{:?}", c.kind).to_lowercase();
+    let mut require = |present: bool, k: &str| {
+        if !present {
+            err(&key(k), format!("is required for kind = \"{kind}\""));
+        }
+    };
+    match c.kind {
+        ChannelKind::Smtp => {
+            require(c.host.is_some(), "host");
+            require(c.from.is_some(), "from");
+        }
+        ChannelKind::Webhook => require(c.url.is_some(), "url"),
+        ChannelKind::Wecom | ChannelKind::Dingtalk | ChannelKind::Feishu => require(c.key.is_some(), "key"),
+        ChannelKind::File => require(c.dir.is_some(), "dir"),
+    }
+    if let Some(from) = &c.from
+        && !looks_like_email(from)
+    {
+        err(&key("from"), format!("{from:?} is not an email address"));
+    }
+    if let Some(url) = &c.url
+        && !(url.starts_with("https://") || url.starts_with("http://"))
+    {
+        err(&key("url"), format!("{url:?} is not an http(s) URL"));
+    }
+    if c.password.is_some() && c.username.is_none() {
+        err(&key("username"), "is required when a password is given".into());
+    }
+    if c.enabled {
+        for (k, secret) in [("password", &c.password), ("key", &c.key), ("secret", &c.secret)] {
+            if let Some(secret) = secret
+                && let Err(message) = secret.resolve()
+            {
+                err(&key(k), message);
+            }
+        }
+    }
+}
+
+/// Checks a six-field cron spec (sec min hour day month weekday [year]).
+pub fn check_cron(spec: &str) -> Result<(), String> {
+    let fields: Vec<&str> = spec.split_whitespace().collect();
+    if !(6..=7).contains(&fields.len()) {
+        return Err(format!(
+            "{spec:?} has {} fields, expected 6 (sec min hour day month weekday), e.g. \"0 0 9 1 * *\"",
+            fields.len()
+        ));
+    }
+    let restricted = |f: &str| f != "*" && f != "?";
+    if restricted(fields[3]) && restricted(fields[5]) {
+        return Err(format!(
+            "{spec:?} restricts both day of month and weekday, which cron readers disagree on; restrict one (use e.g. MON#1 for the first Monday)"
+        ));
+    }
+    let parser = croner::parser::CronParser::builder()
+        .seconds(croner::parser::Seconds::Required)
+        .year(croner::parser::Year::Optional)
+        .build();
+    parser.parse(spec).map(|_| ()).map_err(|e| format!("{spec:?} is not a valid cron spec: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cron_specs_need_six_fields_and_one_day_restriction() {
+        assert_eq!(check_cron("0 0 9 1 * *"), Ok(()));
+        assert_eq!(check_cron("0 30 8 * * MON-FRI"), Ok(()));
+        let five = check_cron("0 9 1 * *").expect_err("five fields");
+        assert!(five.contains("has 5 fields, expected 6"), "{five}");
+        assert!(check_cron("0 0 9 1 * MON").expect_err("both").contains("both"));
+        assert!(check_cron("0 0 25 1 * *").is_err(), "hour 25");
+    }
+
+    #[test]
+    fn email_addresses_are_checked_for_form() {
+        assert!(looks_like_email("wang@example.gov.cn"));
+        assert!(!looks_like_email("wang"));
+        assert!(!looks_like_email("a@b@c.cn"));
+        assert!(!looks_like_email("wang @x.cn"));
+    }
+}

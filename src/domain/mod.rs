@@ -1,0 +1,15 @@
+//! The petition register's vocabulary: a case and the typed values it is made of.
+//!
+//! Everything here is pure data plus the parsers that turn register text into it.
+//! A value is parsed once, at the edge (import, store, API), into one of these types;
+//! the rest of the code never handles a raw string where a type belongs.
+
+mod case;
+mod ids;
+mod text;
+mod values;
+
+pub use case::Case;
+pub use ids::{CaseNo, IdError, PersonId, PetitionerId, Phone};
+pub use text::{normalize_name, normalize_text, parse_bool, parse_date, split_list};
+pub use values::{Channel, DateSpan, Level, Source, ValueError};

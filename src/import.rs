@@ -1,0 +1,233 @@
+//! Register import: CSV or XLSX files in, cases stored, every rejected row reported with its
+//! row number, column, value and reason.
+//!
+//! Reading and parsing ([`parse_grid`]) are pure; only [`import_file`] touches the store,
+//! writing in batches of `import.batch_rows` rows, each batch one transaction.
+
+mod columns;
+mod row;
+mod source;
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+pub use columns::{Column, Header, find_header};
+pub use row::{CellProblem, RowRules, parse_row};
+pub use source::{Cell, Grid, decode, read_csv, read_grid};
+
+use crate::config::Config;
+use crate::domain::{Case, CaseNo};
+use crate::store::{Store, UpsertCounts};
+
+/// A row that was not imported, with every problem found in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowRejection {
+    /// Row number as a spreadsheet shows it (the header row counts).
+    pub row: usize,
+    /// The problems, by column.
+    pub problems: Vec<CellProblem>,
+}
+
+impl fmt::Display for CellProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.value.is_empty() || self.reason.contains(&self.value) {
+            write!(f, "{}: {}", self.column, self.reason)
+        } else {
+            write!(f, "{}: {:?} {}", self.column, self.value, self.reason)
+        }
+    }
+}
+
+/// A register parsed but not yet stored.
+#[derive(Debug, Clone, Default)]
+pub struct ParsedRegister {
+    /// Good rows: (row number, case), in file order.
+    pub cases: Vec<(usize, Case)>,
+    /// Bad rows.
+    pub rejected: Vec<RowRejection>,
+    /// `owner_leader` values that name nobody in the config (kept as text).
+    pub unknown_people: BTreeSet<String>,
+    /// Data rows read (blank rows not counted).
+    pub rows: usize,
+    /// 0-based index of the header row.
+    pub header_row: usize,
+}
+
+/// Parses every data row below the header. Whole-file problems (no header) are `Err`.
+pub fn parse_grid(grid: &Grid, rules: RowRules, knows_person: impl Fn(&str) -> bool) -> Result<ParsedRegister, String> {
+    let texts: Vec<Vec<String>> =
+        grid.rows.iter().take(columns::HEADER_SEARCH_ROWS).map(|r| r.iter().map(Cell::text).collect()).collect();
+    let header = find_header(&texts)?;
+    let mut parsed = ParsedRegister { header_row: header.row_index, ..ParsedRegister::default() };
+    let mut first_row_of: HashMap<CaseNo, usize> = HashMap::new();
+    for (index, cells) in grid.rows.iter().enumerate().skip(header.row_index + 1) {
+        if cells.iter().all(Cell::is_blank) {
+            continue;
+        }
+        parsed.rows += 1;
+        let row = index + 1;
+        match parse_row(&header, cells, rules) {
+            Ok(case) => {
+                if let Some(first) = first_row_of.get(&case.case_no) {
+                    let column = Column::CaseNo;
+                    parsed.rejected.push(RowRejection {
+                        row,
+                        problems: vec![CellProblem {
+                            column: format!("{} ({})", column.zh(), column.name()),
+                            value: case.case_no.to_string(),
+                            reason: format!(
+                                "{:?} was already imported from row {first} of this file; the first row wins",
+                                case.case_no.as_str()
+                            ),
+                        }],
+                    });
+                    continue;
+                }
+                if let Some(owner) = &case.owner_leader
+                    && !knows_person(owner)
+                {
+                    parsed.unknown_people.insert(owner.clone());
+                }
+                first_row_of.insert(case.case_no.clone(), row);
+                parsed.cases.push((row, case));
+            }
+            Err(problems) => parsed.rejected.push(RowRejection { row, problems }),
+        }
+    }
+    Ok(parsed)
+}
+
+/// How to import.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportOptions {
+    /// Validate only; write nothing.
+    pub dry_run: bool,
+    /// Row limits.
+    pub rules: RowRules,
+    /// Rows per transaction.
+    pub batch_rows: usize,
+    /// Show a progress bar (on a terminal) instead of log lines.
+    pub progress_bar: bool,
+}
+
+impl ImportOptions {
+    /// Options from the config's `[import]` and `[deadlines]` sections.
+    pub fn from_config(config: &Config, dry_run: bool, progress_bar: bool) -> Self {
+        Self {
+            dry_run,
+            rules: RowRules {
+                max_cell_bytes: config.import.max_cell_bytes,
+                max_extension_days: config.deadlines.max_extension_days,
+            },
+            batch_rows: config.import.batch_rows.max(1),
+            progress_bar,
+        }
+    }
+}
+
+/// What importing one file did.
+#[derive(Debug, Clone, Default)]
+pub struct FileReport {
+    /// The file.
+    pub file: PathBuf,
+    /// How it was read (encoding, sheet).
+    pub note: Option<String>,
+    /// Data rows read.
+    pub rows: usize,
+    /// Rows that passed every check.
+    pub valid: usize,
+    /// What the store did with them (all zero on a dry run).
+    pub counts: UpsertCounts,
+    /// Rows not imported.
+    pub rejected: Vec<RowRejection>,
+    /// `owner_leader` names the config does not know.
+    pub unknown_people: BTreeSet<String>,
+    /// A problem that stopped the whole file (or the rest of it).
+    pub fatal: Option<String>,
+}
+
+impl FileReport {
+    /// Rows written to the store (new, updated or unchanged).
+    pub fn imported(&self) -> usize {
+        self.counts.inserted + self.counts.updated + self.counts.unchanged
+    }
+}
+
+/// Imports one file into `store` (or only checks it, on a dry run).
+#[tracing::instrument(skip_all, fields(file = %path.display()))]
+pub async fn import_file(
+    path: &Path,
+    store: Option<&Store>,
+    config: &Config,
+    options: ImportOptions,
+    now: DateTime<Utc>,
+) -> FileReport {
+    let mut report = FileReport { file: path.to_owned(), ..FileReport::default() };
+    let grid = match read_grid(path) {
+        Ok(grid) => grid,
+        Err(why) => {
+            report.fatal = Some(why);
+            return report;
+        }
+    };
+    report.note = grid.note.clone();
+    let parsed = match parse_grid(&grid, options.rules, |name| config.person(name).is_some()) {
+        Ok(parsed) => parsed,
+        Err(why) => {
+            report.fatal = Some(why);
+            return report;
+        }
+    };
+    drop(grid);
+    report.rows = parsed.rows;
+    report.valid = parsed.cases.len();
+    report.rejected = parsed.rejected;
+    report.unknown_people = parsed.unknown_people;
+    let Some(store) = store.filter(|_| !options.dry_run) else {
+        return report;
+    };
+
+    let bar = options.progress_bar.then(|| {
+        let bar = indicatif::ProgressBar::new(parsed.cases.len() as u64);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} rows ({per_sec}, {eta})")
+        {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_message(path.display().to_string());
+        bar
+    });
+    let mut written = 0;
+    for batch in parsed.cases.chunks(options.batch_rows) {
+        let cases: Vec<Case> = batch.iter().map(|(_, c)| c.clone()).collect();
+        match store.upsert_cases(&cases, now).await {
+            Ok(counts) => {
+                report.counts.inserted += counts.inserted;
+                report.counts.updated += counts.updated;
+                report.counts.unchanged += counts.unchanged;
+                written += cases.len();
+                match &bar {
+                    Some(bar) => bar.inc(cases.len() as u64),
+                    None => tracing::info!(written, total = parsed.cases.len(), "rows written"),
+                }
+            }
+            Err(e) => {
+                let first_row = batch.first().map_or(0, |(row, _)| *row);
+                report.fatal = Some(format!(
+                    "stopped at row {first_row}: {e}; the {written} rows before it were imported, nothing from row {first_row} on"
+                ));
+                break;
+            }
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    report
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,27 @@
+//! petition-watch: screens a township petition register (信访登记台账) on a working-day
+//! calendar and makes sure each responsible leader hears about their cases.
+//!
+//! # Module map
+//!
+//! Data flows one way: register → store → screening → notices → delivery. The pure core
+//! (no I/O, no clock) sits at the top of the list; edges below it call into it, never the reverse.
+//!
+//! | module | owns | may depend on |
+//! |---|---|---|
+//! | [`domain`] | a case and its typed values (`CaseNo`, `Level`, masked `PetitionerId`/`Phone`), register text parsers | — |
+//! | [`calendar`] | working days from the official holiday schedules, Mon–Fri fallback | `domain` |
+//! | [`config`] | the settings file, environment overrides, validation with file:line:key errors | `domain`, `calendar` |
+//! | [`clock`] | the only reader of the wall clock; a fixed clock for tests | — |
+//! | [`telemetry`] | tracing setup (text or JSON lines) | `config` |
+//! | [`store`] | cases, people, job runs, outbox and audit tables on SQLite or PostgreSQL | `domain`, `config` |
+//! | [`import`] | reading CSV/XLSX registers into cases, row by row with reasons | `domain`, `config`, `store` |
+//! | [`cli`] | the `petition-watch` command line: parses arguments and wires the rest | everything |
+
+pub mod calendar;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod import;
+pub mod store;
+pub mod telemetry;

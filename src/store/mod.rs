@@ -1,0 +1,346 @@
+//! Persistence: the register (cases), people, job runs, outbox and audit tables, on SQLite
+//! (embedded default, one file, WAL) or PostgreSQL (shared by several replicas).
+//!
+//! The two backends share one schema (a migrations folder each, embedded in the binary) and
+//! one body of code: each method is written once and expanded for both pool types by
+//! [`on_pool!`], so the SQL cannot drift between them.
+
+mod record;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{QueryBuilder, Row};
+
+use record::CASE_COLUMNS;
+pub use record::CaseRow;
+
+use crate::config::Person;
+use crate::domain::{Case, CaseNo};
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The URL names no backend petition-watch supports.
+    #[error("database URL {0:?} is neither sqlite://PATH nor postgres://…")]
+    UnsupportedUrl(String),
+    /// The database could not be opened or created.
+    #[error("cannot open database {url}: {source}")]
+    Connect {
+        /// The URL, password removed.
+        url: String,
+        /// The driver's reason.
+        source: sqlx::Error,
+    },
+    /// A migration failed; the database is left at the last migration that completed.
+    #[error("cannot migrate database: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A query failed.
+    #[error("database error: {0}")]
+    Query(#[from] sqlx::Error),
+    /// A stored row does not parse (edited by hand, or written by a newer version).
+    #[error("stored case {case_no}: column {column}: {why}")]
+    Corrupt {
+        /// The case.
+        case_no: String,
+        /// The column at fault.
+        column: String,
+        /// What is wrong.
+        why: String,
+    },
+}
+
+/// Connection settings that are not part of the URL.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Pool size.
+    pub max_connections: u32,
+    /// SQLite: how long a writer waits on a locked database.
+    pub busy_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self { max_connections: 5, busy_timeout: Duration::from_secs(10) }
+    }
+}
+
+/// What an upsert of a batch of cases did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UpsertCounts {
+    /// Case numbers not stored before.
+    pub inserted: usize,
+    /// Stored cases whose row changed.
+    pub updated: usize,
+    /// Stored cases the row left exactly as they were.
+    pub unchanged: usize,
+}
+
+/// The register's store, on one of the two backends.
+#[derive(Debug, Clone)]
+pub enum Store {
+    /// Embedded SQLite file.
+    Sqlite(SqlitePool),
+    /// Shared PostgreSQL database.
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to the concrete pool of either backend.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store {
+            Store::Sqlite($pool) => $body,
+            Store::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Starting a write transaction: SQLite takes the write lock up front (`BEGIN IMMEDIATE`)
+/// so two writers queue on the busy timeout instead of failing on upgrade.
+trait BeginWrite {
+    type Db: sqlx::Database;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>;
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Db = sqlx::Postgres;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.begin().await
+    }
+}
+
+/// Rows per multi-row statement: 34 binds each stays under SQLite's 32766 and PostgreSQL's 65535.
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// Removes the password from a database URL so it can be shown.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    match rest.split_once('@') {
+        Some((auth, host)) if auth.contains(':') => {
+            let user = auth.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl Store {
+    /// Opens the database at `url`, creating it (and its directory) when it does not exist,
+    /// and applies any pending migrations.
+    #[tracing::instrument(skip_all, fields(url = %redact_url(url)))]
+    pub async fn open(url: &str, options: &StoreOptions) -> Result<Self, StoreError> {
+        let connect_error = |source| StoreError::Connect { url: redact_url(url), source };
+        let store = if url.starts_with("sqlite:") {
+            let mut opts = SqliteConnectOptions::from_str(url)
+                .map_err(connect_error)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(options.busy_timeout)
+                .foreign_keys(true);
+            let path = opts.get_filename().to_owned();
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| connect_error(sqlx::Error::Io(e)))?;
+            }
+            opts = opts.optimize_on_close(true, None);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(options.max_connections)
+                .connect_with(opts)
+                .await
+                .map_err(connect_error)?;
+            Store::Sqlite(pool)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(options.max_connections)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect(url)
+                .await
+                .map_err(connect_error)?;
+            Store::Postgres(pool)
+        } else {
+            return Err(StoreError::UnsupportedUrl(redact_url(url)));
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Applies pending migrations (PostgreSQL replicas take an advisory lock while doing so).
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(pool) => sqlx::migrate!("src/store/migrations/sqlite").run(pool).await?,
+            Store::Postgres(pool) => sqlx::migrate!("src/store/migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Closes the pool, waiting for connections in use.
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await)
+    }
+
+    /// Writes `cases` in one transaction: new case numbers are inserted, changed ones replaced
+    /// whole, unchanged ones left alone. Either every case of the batch is written or none is.
+    #[tracing::instrument(skip_all, fields(cases = cases.len()))]
+    pub async fn upsert_cases(&self, cases: &[Case], now: DateTime<Utc>) -> Result<UpsertCounts, StoreError> {
+        let rows: Vec<CaseRow> = cases.iter().map(CaseRow::from).collect();
+        let mut counts = UpsertCounts::default();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+                let mut select = QueryBuilder::new("SELECT case_no, fingerprint FROM cases WHERE case_no IN (");
+                let mut list = select.separated(", ");
+                for row in chunk {
+                    list.push_bind(row.case_no.clone());
+                }
+                select.push(")");
+                let stored: std::collections::HashMap<String, String> = select
+                    .build()
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?)))
+                    .collect::<Result<_, sqlx::Error>>()?;
+                let changed: Vec<&CaseRow> = chunk
+                    .iter()
+                    .filter(|row| match stored.get(&row.case_no) {
+                        None => { counts.inserted += 1; true }
+                        Some(f) if *f == row.fingerprint => { counts.unchanged += 1; false }
+                        Some(_) => { counts.updated += 1; true }
+                    })
+                    .collect();
+                if changed.is_empty() {
+                    continue;
+                }
+                let mut insert = QueryBuilder::new(format!("INSERT INTO cases ({}, updated_at) ", CASE_COLUMNS.join(", ")));
+                insert.push_values(changed, |mut b, r| {
+                    b.push_bind(r.case_no.clone())
+                        .push_bind(r.received_on)
+                        .push_bind(r.channel.clone())
+                        .push_bind(r.source.clone())
+                        .push_bind(r.petitioner.clone())
+                        .push_bind(r.petitioner_id.clone())
+                        .push_bind(r.phone.clone())
+                        .push_bind(r.village.clone())
+                        .push_bind(r.anonymous)
+                        .push_bind(r.confidential)
+                        .push_bind(r.petitioner_count)
+                        .push_bind(r.signatories)
+                        .push_bind(r.category.clone())
+                        .push_bind(r.matter.clone())
+                        .push_bind(r.summary.clone())
+                        .push_bind(r.accused.clone())
+                        .push_bind(r.competent_level)
+                        .push_bind(r.visited_level)
+                        .push_bind(r.accepted_on)
+                        .push_bind(r.extension_days)
+                        .push_bind(r.owner_leader.clone())
+                        .push_bind(r.owner_deadline)
+                        .push_bind(r.responsible_person.clone())
+                        .push_bind(r.responsible_unit.clone())
+                        .push_bind(r.concluded_on)
+                        .push_bind(r.review_accepted_on)
+                        .push_bind(r.review_opinion_on)
+                        .push_bind(r.recheck_requested_on)
+                        .push_bind(r.recheck_opinion_on)
+                        .push_bind(r.hearings.clone())
+                        .push_bind(r.conflicts.clone())
+                        .push_bind(r.extra.clone())
+                        .push_bind(r.fingerprint.clone())
+                        .push_bind(now);
+                });
+                insert.push(" ON CONFLICT (case_no) DO UPDATE SET ");
+                let updates: Vec<String> = CASE_COLUMNS
+                    .iter()
+                    .skip(1)
+                    .chain(&["updated_at"])
+                    .map(|c| format!("{c} = excluded.{c}"))
+                    .collect();
+                insert.push(updates.join(", "));
+                insert.build().execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(counts)
+    }
+
+    /// Every stored case, ordered by case number.
+    pub async fn load_cases(&self) -> Result<Vec<Case>, StoreError> {
+        let rows: Vec<CaseRow> = on_pool!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {} FROM cases ORDER BY case_no", CASE_COLUMNS.join(", "))))
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter().map(Case::try_from).collect()
+    }
+
+    /// One case by number.
+    pub async fn get_case(&self, case_no: &CaseNo) -> Result<Option<Case>, StoreError> {
+        let sql = format!("SELECT {} FROM cases WHERE case_no = ", CASE_COLUMNS.join(", "));
+        let row: Option<CaseRow> = on_pool!(self, pool => {
+            let mut q = QueryBuilder::new(sql);
+            q.push_bind(case_no.as_str().to_owned());
+            q.build_query_as().fetch_optional(pool).await?
+        });
+        row.map(Case::try_from).transpose()
+    }
+
+    /// How many cases are stored.
+    pub async fn count_cases(&self) -> Result<u64, StoreError> {
+        let n: i64 = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM cases").fetch_one(pool).await?
+        });
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+
+    /// Replaces the `people` table with the people of the config.
+    pub async fn sync_people(&self, people: &[Person], now: DateTime<Utc>) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query("DELETE FROM people").execute(&mut *tx).await?;
+            for chunk in people.chunks(ROWS_PER_STATEMENT) {
+                let mut insert = QueryBuilder::new("INSERT INTO people (id, name, role, title, email, updated_at) ");
+                insert.push_values(chunk, |mut b, p| {
+                    b.push_bind(p.id.as_str().to_owned())
+                        .push_bind(p.name.clone())
+                        .push_bind(format!("{:?}", p.role))
+                        .push_bind(p.title.clone())
+                        .push_bind(p.email.clone())
+                        .push_bind(now);
+                });
+                insert.build().execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_removed_from_urls_shown_to_users() {
+        assert_eq!(redact_url("postgres://app:s3cret@db:5432/pw"), "postgres://app:***@db:5432/pw");
+        assert_eq!(redact_url("postgres://root@127.0.0.1/test"), "postgres://root@127.0.0.1/test");
+        assert_eq!(redact_url("sqlite://var/x.db"), "sqlite://var/x.db");
+    }
+}
