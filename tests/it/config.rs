@@ -1,0 +1,134 @@
+//! `petition-watch check` against broken configs: each problem names file, line and key.
+
+use crate::helpers::{Workspace, run_binary};
+
+/// A workspace whose config has `from` replaced by `to` (which must occur).
+fn edited(from: &str, to: &str) -> Workspace {
+    let ws = Workspace::new();
+    let path = ws.config_path();
+    let text = std::fs::read_to_string(&path).expect("config");
+    assert!(text.contains(from), "the shipped config contains {from:?}");
+    std::fs::write(&path, text.replacen(from, to, 1)).expect("write config");
+    ws
+}
+
+fn line_of(ws: &Workspace, needle: &str) -> usize {
+    let text = std::fs::read_to_string(ws.config_path()).expect("config");
+    text.lines().position(|l| l.contains(needle)).expect("needle present") + 1
+}
+
+#[test]
+fn the_shipped_config_passes_check() {
+    let ws = Workspace::new();
+    let out = ws.run(&["check"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("ok — 6 people"), "{}", out.stdout);
+    assert!(out.stdout.contains("holiday schedules for 2025, 2026"), "{}", out.stdout);
+}
+
+#[test]
+fn malformed_toml_is_reported_on_its_line() {
+    let ws = edited("name = \"示例镇\"", "name = \"示例镇");
+    let out = ws.run(&["check"]);
+    assert_eq!(out.code, 1);
+    let line = line_of(&ws, "name = \"示例镇");
+    assert!(out.stderr.contains(&format!("petition-watch.toml:{line}: not valid TOML")), "{}", out.stderr);
+}
+
+#[test]
+fn an_unknown_key_names_its_line_and_the_nearest_valid_key() {
+    let ws = edited("busy_timeout = \"10s\"", "busy_timeot = \"10s\"");
+    let out = ws.run(&["check"]);
+    assert_eq!(out.code, 1);
+    let line = line_of(&ws, "busy_timeot");
+    let want = format!("petition-watch.toml:{line}: database.busy_timeot: unknown key `busy_timeot`; did you mean `busy_timeout`?");
+    assert!(out.stderr.contains(&want), "{}", out.stderr);
+}
+
+#[test]
+fn a_five_field_cron_spec_is_refused_with_its_key() {
+    let ws = edited("schedule = \"0 0 9 1 * *\"", "schedule = \"0 9 1 * *\"");
+    let out = ws.run(&["check"]);
+    assert_eq!(out.code, 1);
+    let line = line_of(&ws, "schedule = \"0 9 1 * *\"");
+    let want = format!("petition-watch.toml:{line}: jobs.monthly_screening.schedule: \"0 9 1 * *\" has 5 fields, expected 6");
+    assert!(out.stderr.contains(&want), "{}", out.stderr);
+}
+
+#[test]
+fn a_person_referenced_but_not_defined_is_named() {
+    let ws = edited("people = [\"zhou-xf\"]", "people = [\"zhou-xiaofang\"]");
+    let out = ws.run(&["check"]);
+    assert_eq!(out.code, 1);
+    let line = line_of(&ws, "people = [\"zhou-xiaofang\"]");
+    assert!(
+        out.stderr.contains(&format!(":{line}: administrators.people[0]: `zhou-xiaofang` is not defined in [[people]]; did you mean `zhou-xf`?")),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn every_semantic_problem_is_listed_not_just_the_first() {
+    let ws = edited("channels = [\"outbox\"]\n\n[administrators]", "channels = [\"nowhere\"]\n\n[administrators]");
+    let text = std::fs::read_to_string(ws.config_path()).expect("config").replace("month_starts_on_day = 1", "month_starts_on_day = 29");
+    std::fs::write(ws.config_path(), text).expect("write");
+    let out = ws.run(&["check"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("leading_group.channels[0]: channel `nowhere` is not defined"), "{}", out.stderr);
+    assert!(out.stderr.contains("reports.month_starts_on_day: 29 is not a day from 1 to 28"), "{}", out.stderr);
+}
+
+#[test]
+fn environment_variables_override_keys_and_are_blamed_for_their_errors() {
+    let ws = Workspace::new();
+    let out = run_binary(ws.dir.path(), &ws.config_path(), &["check"], &[("PETITION_WATCH_JOBS__DEADLINE_WATCH__SCHEDULE", "0 30 8 * *")]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("environment PETITION_WATCH_JOBS__DEADLINE_WATCH__SCHEDULE: jobs.deadline_watch.schedule: \"0 30 8 * *\" has 5 fields"),
+        "{}",
+        out.stderr
+    );
+    let db = ws.path("elsewhere.db");
+    let url = format!("sqlite://{}", db.display());
+    let out = run_binary(ws.dir.path(), &ws.config_path(), &["migrate"], &[("DATABASE_URL", &url)]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(db.exists(), "DATABASE_URL chose the database");
+}
+
+#[test]
+fn an_enabled_channel_whose_secret_is_missing_names_the_variable_not_a_value() {
+    let ws = edited("kind = \"smtp\"\nenabled = false", "kind = \"smtp\"\nenabled = true");
+    let out = ws.run(&["check"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("channels.mail.password: environment variable PETITION_WATCH_SMTP_PASSWORD is not set"), "{}", out.stderr);
+    let out = run_binary(ws.dir.path(), &ws.config_path(), &["check"], &[("PETITION_WATCH_SMTP_PASSWORD", "hunter2-secret")]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(!out.stdout.contains("hunter2") && !out.stderr.contains("hunter2"));
+}
+
+#[test]
+fn a_broken_holiday_file_is_reported_on_its_line() {
+    let ws = Workspace::new();
+    let holidays = ws.path("holidays");
+    std::fs::create_dir(&holidays).expect("dir");
+    std::fs::copy(crate::helpers::repo().join("config/holidays/2026.toml"), holidays.join("2026.toml")).expect("copy");
+    std::fs::write(holidays.join("2027.toml"), "year = 2027\nnotice = \"test\"\nmake_up_working_days = [\"2027-02-10\"]\n").expect("write");
+    let text = std::fs::read_to_string(ws.config_path()).expect("config");
+    let text = text.lines().map(|l| if l.starts_with("holidays = ") { "holidays = \"holidays\"" } else { l }).collect::<Vec<_>>().join("\n");
+    std::fs::write(ws.config_path(), text).expect("write");
+    let out = ws.run(&["check"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("2027.toml:3: make_up_working_days[0]: 2027-02-10 is a Wed, not a weekend day"), "{}", out.stderr);
+}
+
+#[test]
+fn a_template_with_a_syntax_error_fails_check() {
+    let ws = Workspace::new();
+    let templates = ws.path("templates");
+    std::fs::create_dir(&templates).expect("dir");
+    std::fs::write(templates.join("notice.j2"), "尊敬的{{ leader }}：\n{% for c in cases %}\n{{ c.case_no }\n").expect("write");
+    let out = ws.run(&["check"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("notice.j2:3: template does not parse"), "{}", out.stderr);
+}

@@ -1,0 +1,232 @@
+//! Register import through the real binary: every bad input of the register survives,
+//! with the row, column and reason reported, and the good rows imported.
+
+use crate::helpers::{Output, Workspace};
+
+const HEADER: &str = "信访件编号,收到日期,信访形式,信访人,证件号码,联系电话,村(社区),人数,联名人数,问题类别,延期天数,包案领导,备注";
+
+fn csv(rows: &[&str]) -> String {
+    let mut text = String::from(HEADER);
+    for row in rows {
+        text.push('\n');
+        text.push_str(row);
+    }
+    text.push('\n');
+    text
+}
+
+fn import(ws: &Workspace, file: &std::path::Path, extra: &[&str]) -> Output {
+    let mut args = vec!["import", file.to_str().expect("utf-8 path")];
+    args.extend_from_slice(extra);
+    ws.run(&args)
+}
+
+fn stored(ws: &Workspace) -> serde_json::Value {
+    let out = ws.run(&["cases", "--format", "json"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    serde_json::from_str(&out.stdout).expect("json listing")
+}
+
+fn case_numbers(ws: &Workspace) -> Vec<String> {
+    stored(ws)["cases"]
+        .as_array()
+        .expect("cases array")
+        .iter()
+        .map(|c| c["case_no"].as_str().expect("case_no").to_owned())
+        .collect()
+}
+
+#[test]
+fn a_clean_register_imports_with_exit_0_and_reimports_unchanged() {
+    let ws = Workspace::new();
+    let file = ws.write("r.csv", csv(&["A1,2026-01-05,来访,张三,,,东湖村,,,征地拆迁,,李华,", "A2,2026/1/6,来信,李四,,,西山村,,,劳动社保,,,"]));
+    let out = import(&ws, &file, &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("imported 2 (new 2, updated 0, unchanged 0), rejected 0"), "{}", out.stdout);
+    let again = import(&ws, &file, &[]);
+    assert!(again.stdout.contains("imported 2 (new 0, updated 0, unchanged 2)"), "{}", again.stdout);
+    assert_eq!(case_numbers(&ws), ["A1", "A2"]);
+}
+
+#[test]
+fn bad_rows_are_rejected_by_row_and_column_and_the_rest_imported_with_exit_3() {
+    let ws = Workspace::new();
+    let file = ws.write(
+        "r.csv",
+        csv(&[
+            "B1,2026-02-30,来访,张三,,,,,,,,,",   // row 2: no such day
+            "B2,2026-03-01,传真,李四,,,,,,,,,",   // row 3: unknown channel
+            "B3,2026-03-02,来访,王五,,,,-3,,,,,", // row 4: negative count
+            "B4,2026-03-03,来访,赵六,,,,,,,31,,", // row 5: extension over 30
+            "B5,2026-03-04,来访,钱七,,,,,,,,,",   // row 6: good
+            ",2026-03-05,来访,孙八,,,,,,,,,",     // row 7: no case number
+        ]),
+    );
+    let out = import(&ws, &file, &[]);
+    assert_eq!(out.code, 3, "{out:?}");
+    let err = &out.stderr;
+    assert!(err.contains("r.csv:2: 收到日期 (received_on): \"2026-02-30\" is not a day of the calendar"), "{err}");
+    assert!(err.contains("r.csv:3: 信访形式 (channel): \"传真\" is not a petition channel"), "{err}");
+    assert!(err.contains("letter 来信, visit 来访, phone 来电, online 网上信访"), "{err}");
+    assert!(err.contains("r.csv:4: 人数 (petitioner_count): \"-3\" must be 1 or more"), "{err}");
+    assert!(err.contains("r.csv:5: 延期天数 (extension_days): \"31\" exceeds the maximum extension of 30 days"), "{err}");
+    assert!(err.contains("r.csv:7: 信访件编号 (case_no): is required"), "{err}");
+    assert!(out.stdout.contains("imported 1 (new 1, updated 0, unchanged 0), rejected 5"), "{}", out.stdout);
+    assert_eq!(case_numbers(&ws), ["B5"]);
+}
+
+#[test]
+fn a_case_number_repeated_in_one_file_keeps_the_first_row_that_imports() {
+    let ws = Workspace::new();
+    let file = ws.write(
+        "r.csv",
+        csv(&[
+            "C1,2026-13-01,来访,坏行,,,,,,,,,", // row 2: bad, so it does not count as the first
+            "C1,2026-03-01,来访,第一,,,,,,,,,", // row 3: imports
+            "C1,2026-03-02,来访,第二,,,,,,,,,", // row 4: rejected, names row 3
+        ]),
+    );
+    let out = import(&ws, &file, &[]);
+    assert_eq!(out.code, 3, "{out:?}");
+    assert!(out.stderr.contains("r.csv:4: 信访件编号 (case_no): \"C1\" was already imported from row 3 of this file"), "{}", out.stderr);
+    let cases = stored(&ws);
+    assert_eq!(cases["cases"][0]["received_on"], "2026-03-01");
+}
+
+#[test]
+fn rows_count_the_header_and_any_title_row_above_it() {
+    let ws = Workspace::new();
+    let file = ws.write("r.csv", format!("示例镇信访登记台账（2026年）,,\n{}", csv(&["D1,2026-03-01,来访,,,,,,,,,,", "D2,2026-03-32,来访,,,,,,,,,,"])));
+    let out = import(&ws, &file, &[]);
+    assert!(out.stderr.contains("r.csv:4: 收到日期"), "{}", out.stderr);
+}
+
+#[test]
+fn a_byte_order_mark_and_gbk_encoding_are_both_read() {
+    let ws = Workspace::new();
+    let bom = ws.write("bom.csv", format!("\u{feff}{}", csv(&["E1,2026-03-01,来访,张三,,,东湖村,,,,,,"])));
+    let gbk_text = csv(&["E2,2026年3月2日,来信,李四,,,西山村,,,,,,"]);
+    let (gbk_bytes, _, unmappable) = encoding_rs::GBK.encode(&gbk_text);
+    assert!(!unmappable);
+    let gbk = ws.write("gbk.csv", gbk_bytes);
+    let out = ws.run(&["import", bom.to_str().expect("path"), gbk.to_str().expect("path")]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stderr.contains("gbk.csv: read as GBK/GB18030 text"), "{}", out.stderr);
+    let cases = stored(&ws);
+    assert_eq!(cases["cases"][0]["village"], "东湖村");
+    assert_eq!(cases["cases"][1]["village"], "西山村");
+}
+
+#[test]
+fn missing_required_columns_and_empty_files_fail_with_exit_1() {
+    let ws = Workspace::new();
+    let no_date = ws.write("nodate.csv", "信访件编号,信访人\nF1,张三\n");
+    let out = import(&ws, &no_date, &[]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("lacks the required column(s) received_on (收到日期)"), "{}", out.stderr);
+    let empty = ws.write("empty.csv", "");
+    let out = import(&ws, &empty, &[]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("empty.csv: is empty"), "{}", out.stderr);
+    let missing = ws.path("nowhere.csv");
+    let out = import(&ws, &missing, &[]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("nowhere.csv: cannot be read"), "{}", out.stderr);
+}
+
+#[test]
+fn a_ten_megabyte_cell_rejects_its_row_without_harm() {
+    let ws = Workspace::new();
+    let huge = "诉".repeat(10 * 1024 * 1024 / 3);
+    let file = ws.write("big.csv", csv(&[&format!("G1,2026-03-01,来访,张三,,,,,,,,,{huge}"), "G2,2026-03-02,来访,李四,,,,,,,,,"]));
+    let out = import(&ws, &file, &[]);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(out.stderr.contains("big.csv:2: 备注: "), "{}", &out.stderr[..out.stderr.len().min(400)]);
+    assert!(out.stderr.contains("longer than the 65536-byte limit"));
+    assert!(out.stderr.len() < 2_000, "the value is shortened in the message");
+    assert_eq!(case_numbers(&ws), ["G2"]);
+}
+
+#[test]
+fn a_dry_run_checks_everything_and_writes_nothing() {
+    let ws = Workspace::new();
+    let file = ws.write("r.csv", csv(&["H1,2026-03-01,来访,,,,,,,,,,", "H2,bad,来访,,,,,,,,,,"]));
+    let out = import(&ws, &file, &["--dry-run"]);
+    assert_eq!(out.code, 3, "{out:?}");
+    assert!(out.stdout.contains("dry run — 2 rows read, 1 would be imported, 1 rejected"), "{}", out.stdout);
+    assert!(case_numbers(&ws).is_empty());
+}
+
+#[test]
+fn unknown_leaders_are_kept_as_text_with_one_warning() {
+    let ws = Workspace::new();
+    let file = ws.write("r.csv", csv(&["I1,2026-03-01,来访,,,,,,,,,王小明,", "I2,2026-03-01,来访,,,,,,,,,王小明,", "I3,2026-03-01,来访,,,,,,,,,li-hua,"]));
+    let out = import(&ws, &file, &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.stderr.matches("not defined in [[people]]").count(), 1, "{}", out.stderr);
+    assert!(out.stderr.contains("kept as text: 王小明"), "{}", out.stderr);
+    assert_eq!(stored(&ws)["cases"][0]["owner_leader"], "王小明");
+}
+
+#[test]
+fn every_rejection_can_be_written_to_a_csv_for_excel() {
+    let ws = Workspace::new();
+    let file = ws.write("r.csv", csv(&["J1,2026-03-01,来访,,,,,,,,,,", "J2,2026-02-29,来访,,,,,,,,,,"]));
+    let report = ws.path("errors.csv");
+    let out = import(&ws, &file, &["--errors", report.to_str().expect("path")]);
+    assert_eq!(out.code, 3);
+    let text = std::fs::read_to_string(&report).expect("errors written");
+    assert!(text.starts_with('\u{feff}'), "BOM for Excel");
+    assert!(text.contains(",3,收到日期 (received_on),2026-02-29,"), "{text}");
+}
+
+#[test]
+fn an_id_number_that_excel_turned_into_a_number_is_refused() {
+    use rust_xlsxwriter::Workbook;
+    let ws = Workspace::new();
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    for (col, title) in ["信访件编号", "收到日期", "证件号码"].iter().enumerate() {
+        sheet.write_string(0, col as u16, *title).expect("write");
+    }
+    sheet.write_string(1, 0, "X1").expect("write");
+    sheet.write_string(1, 1, "2026-03-01").expect("write");
+    sheet.write_number(1, 2, 320112196503120000.0).expect("write");
+    let path = ws.path("ids.xlsx");
+    book.save(&path).expect("save");
+    let out = import(&ws, &path, &[]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("ids.xlsx:2: 证件号码 (petitioner_id)"), "{}", out.stderr);
+    assert!(out.stderr.contains("Excel has cut its last digits"), "{}", out.stderr);
+}
+
+#[test]
+fn a_workbook_with_several_sheets_uses_the_first_with_the_register_header() {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let ws = Workspace::new();
+    let mut book = Workbook::new();
+    book.add_worksheet().set_name("填表说明").expect("name").write_string(0, 0, "本表按月报送").expect("write");
+    let sheet = book.add_worksheet();
+    sheet.set_name("台账").expect("name");
+    sheet.write_string(0, 0, "示例镇信访登记台账").expect("write");
+    for (col, title) in ["信访件编号", "收到日期", "受理日期", "人数", "走访层级"].iter().enumerate() {
+        sheet.write_string(1, col as u16, *title).expect("write");
+    }
+    let date_format = Format::new().set_num_format("yyyy-mm-dd");
+    sheet.write_number(2, 0, 2026001.0).expect("write");
+    let received = ExcelDateTime::from_ymd(2026, 3, 9).expect("date");
+    sheet.write_datetime_with_format(2, 1, &received, &date_format).expect("write");
+    sheet.write_string(2, 2, "2026年3月10日").expect("write");
+    sheet.write_number(2, 3, 23.0).expect("write");
+    sheet.write_string(2, 4, "省").expect("write");
+    book.add_worksheet().set_name("台账(旧)").expect("name");
+    let path = ws.path("book.xlsx");
+    book.save(&path).expect("save");
+    let out = import(&ws, &path, &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stderr.contains("read sheet \"台账\" of 3; sheets without the register header: \"填表说明\""), "{}", out.stderr);
+    let cases = stored(&ws);
+    assert_eq!(cases["cases"][0]["case_no"], "2026001");
+    assert_eq!(cases["cases"][0]["received_on"], "2026-03-09");
+    assert_eq!(cases["cases"][0]["accepted_on"], "2026-03-10");
+}

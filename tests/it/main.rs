@@ -1,0 +1,8 @@
+//! Integration tests: real SQLite files, a real PostgreSQL server, the real binary.
+
+mod cli;
+mod config;
+mod helpers;
+mod import;
+mod samples;
+mod store;

@@ -1,0 +1,182 @@
+//! The store suite, run on SQLite and on PostgreSQL alike.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use petition_watch::domain::{Case, CaseNo, Channel, DateSpan, Level, PetitionerId, Phone, Source};
+use petition_watch::import::{ImportOptions, import_file};
+use petition_watch::store::{Store, UpsertCounts};
+
+use crate::helpers::{PgDatabase, Workspace, now, open};
+
+/// Runs each named suite function once per backend.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread")]
+            async fn sqlite() {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let store = crate::helpers::open(&format!("sqlite://{}/t.db", dir.path().display())).await;
+                super::$name(&store).await;
+                store.close().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread")]
+            async fn postgres() {
+                let Some(db) = crate::helpers::PgDatabase::create().await else { return };
+                let store = crate::helpers::open(&db.url).await;
+                super::$name(&store).await;
+                store.close().await;
+                db.drop_db().await;
+            }
+        }
+    )*};
+}
+
+on_both_backends!(
+    a_case_reads_back_exactly_as_written,
+    reimport_counts_new_updated_and_unchanged,
+    batches_larger_than_one_statement_are_written_whole,
+    people_from_config_replace_the_table,
+    an_import_with_bad_rows_leaves_stored_cases_untouched,
+    migrating_twice_changes_nothing,
+);
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
+}
+
+fn case_no(text: &str) -> CaseNo {
+    CaseNo::parse(text).expect("valid case number")
+}
+
+/// A case with every field set.
+fn full_case(no: &str) -> Case {
+    let mut c = Case::new(case_no(no), day(2026, 3, 2));
+    c.channel = Some(Channel::Visit);
+    c.source = Some(Source::Assigned);
+    c.petitioner = Some("张秀英".into());
+    c.petitioner_id = Some(PetitionerId::parse("32011219650312002x").expect("id"));
+    c.phone = Some(Phone::parse("138-0013-8000").expect("phone"));
+    c.village = Some("东湖村".into());
+    c.anonymous = false;
+    c.confidential = true;
+    c.petitioner_count = 7;
+    c.signatories = 3;
+    c.category = Some("征地拆迁".into());
+    c.matter = Some("东湖村二组征地补偿".into());
+    c.summary = Some("反映征地补偿款未足额发放\n请求尽快解决".into());
+    c.accused = vec!["王德福".into(), "李长贵".into()];
+    c.competent_level = Level::from_number(1);
+    c.visited_level = Level::from_number(4);
+    c.accepted_on = Some(day(2026, 3, 4));
+    c.extension_days = 30;
+    c.owner_leader = Some("li-hua".into());
+    c.owner_deadline = Some(day(2026, 6, 30));
+    c.responsible_person = Some("钱永刚".into());
+    c.responsible_unit = Some("镇征迁办".into());
+    c.concluded_on = Some(day(2026, 5, 20));
+    c.review_accepted_on = Some(day(2026, 6, 1));
+    c.review_opinion_on = Some(day(2026, 6, 20));
+    c.recheck_requested_on = Some(day(2026, 7, 1));
+    c.recheck_opinion_on = Some(day(2026, 7, 31));
+    c.hearings = vec![DateSpan::parse("2026-06-05..2026-06-07").expect("span"), DateSpan::parse("2026-07-10").expect("span")];
+    c.conflicts = vec!["孙丽".into()];
+    c.extra = BTreeMap::from([("备注".to_owned(), "村委会主任系亲属".to_owned())]);
+    c
+}
+
+async fn a_case_reads_back_exactly_as_written(store: &Store) {
+    let written = full_case("XF2026-001");
+    let bare = Case::new(case_no("XF2026-002"), day(2026, 3, 3));
+    store.upsert_cases(&[written.clone(), bare.clone()], now()).await.expect("upsert");
+    let read = store.get_case(&written.case_no).await.expect("read").expect("stored");
+    assert_eq!(read, written);
+    assert_eq!(store.load_cases().await.expect("load"), vec![written, bare]);
+    assert_eq!(store.get_case(&case_no("XF-none")).await.expect("read"), None);
+}
+
+async fn reimport_counts_new_updated_and_unchanged(store: &Store) {
+    let a = full_case("A-1");
+    let b = full_case("A-2");
+    let first = store.upsert_cases(&[a.clone(), b.clone()], now()).await.expect("first");
+    assert_eq!(first, UpsertCounts { inserted: 2, updated: 0, unchanged: 0 });
+    let mut b2 = b.clone();
+    b2.concluded_on = None; // a blank cell clears the stored value
+    let c = full_case("A-3");
+    let second = store.upsert_cases(&[a.clone(), b2.clone(), c], now()).await.expect("second");
+    assert_eq!(second, UpsertCounts { inserted: 1, updated: 1, unchanged: 1 });
+    let stored = store.get_case(&b.case_no).await.expect("read").expect("stored");
+    assert_eq!(stored.concluded_on, None);
+    assert_eq!(store.count_cases().await.expect("count"), 3);
+}
+
+async fn batches_larger_than_one_statement_are_written_whole(store: &Store) {
+    let cases: Vec<Case> = (0..1_203).map(|i| full_case(&format!("BULK-{i:05}"))).collect();
+    let counts = store.upsert_cases(&cases, now()).await.expect("upsert");
+    assert_eq!(counts.inserted, 1_203);
+    assert_eq!(store.count_cases().await.expect("count"), 1_203);
+    let again = store.upsert_cases(&cases, now()).await.expect("again");
+    assert_eq!(again.unchanged, 1_203);
+}
+
+async fn people_from_config_replace_the_table(store: &Store) {
+    let ws = Workspace::new();
+    let loaded = ws.load();
+    store.sync_people(&loaded.config.people, now()).await.expect("sync");
+    store.sync_people(&loaded.config.people[..2], now()).await.expect("sync fewer");
+    let n: i64 = match store {
+        Store::Sqlite(pool) => sqlx::query_scalar("SELECT COUNT(*) FROM people").fetch_one(pool).await.expect("count"),
+        Store::Postgres(pool) => sqlx::query_scalar("SELECT COUNT(*) FROM people").fetch_one(pool).await.expect("count"),
+    };
+    assert_eq!(n, 2);
+}
+
+async fn an_import_with_bad_rows_leaves_stored_cases_untouched(store: &Store) {
+    let ws = Workspace::new();
+    let loaded = ws.load();
+    let options = ImportOptions::from_config(&loaded.config, false, false);
+    let good = ws.write("good.csv", "信访件编号,收到日期,信访人,延期天数\nK-1,2026-01-05,张三,10\nK-2,2026-01-06,李四,\n");
+    let report = import_file(&good, Some(store), &loaded.config, options, now()).await;
+    assert_eq!(report.counts.inserted, 2, "{report:?}");
+    // K-1 comes back with an illegal extension: it is rejected and the stored K-1 stays as it was.
+    let bad = ws.write("bad.csv", "信访件编号,收到日期,信访人,延期天数\nK-1,2026-01-05,张三改,31\nK-2,2026-01-06,李四改,\n");
+    let report = import_file(&bad, Some(store), &loaded.config, options, now()).await;
+    assert_eq!(report.counts.updated, 1);
+    assert_eq!(report.rejected.len(), 1);
+    assert_eq!(report.rejected[0].row, 2);
+    let k1 = store.get_case(&case_no("K-1")).await.expect("read").expect("stored");
+    assert_eq!((k1.petitioner.as_deref(), k1.extension_days), (Some("张三"), 10));
+    let k2 = store.get_case(&case_no("K-2")).await.expect("read").expect("stored");
+    assert_eq!(k2.petitioner.as_deref(), Some("李四改"));
+}
+
+async fn migrating_twice_changes_nothing(store: &Store) {
+    store.upsert_cases(&[full_case("M-1")], now()).await.expect("upsert");
+    store.migrate().await.expect("second migrate");
+    assert_eq!(store.count_cases().await.expect("count"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_sqlite_writers_at_once_both_succeed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}/t.db", dir.path().display());
+    let (a, b) = (open(&url).await, open(&url).await);
+    let batch = |p: &str| (0..300).map(|i| full_case(&format!("{p}-{i}"))).collect::<Vec<_>>();
+    let (ba, bb) = (batch("W1"), batch("W2"));
+    let (ra, rb) = tokio::join!(a.upsert_cases(&ba, now()), b.upsert_cases(&bb, now()));
+    ra.expect("writer 1");
+    rb.expect("writer 2");
+    assert_eq!(a.count_cases().await.expect("count"), 600);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_postgres_replicas_migrating_at_once_both_succeed() {
+    let Some(db) = PgDatabase::create().await else { return };
+    let (a, b) = tokio::join!(open(&db.url), open(&db.url));
+    a.upsert_cases(&[full_case("R-1")], now()).await.expect("write through replica a");
+    assert_eq!(b.count_cases().await.expect("read through replica b"), 1);
+    a.close().await;
+    b.close().await;
+    db.drop_db().await;
+}
