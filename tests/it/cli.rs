@@ -8,11 +8,13 @@ fn the_readme_first_command_imports_the_sample_register_and_lists_it() {
     // A copy of the repository's config, so `var/` is created in the scratch directory.
     let config_dir = dir.path().join("config");
     std::fs::create_dir_all(config_dir.join("examples")).expect("dirs");
-    std::fs::copy(repo().join("config/petition-watch.toml"), config_dir.join("petition-watch.toml")).expect("copy config");
+    std::fs::copy(repo().join("config/petition-watch.toml"), config_dir.join("petition-watch.toml"))
+        .expect("copy config");
     std::fs::create_dir_all(config_dir.join("holidays")).expect("dir");
     for year in ["2025", "2026"] {
         let name = format!("{year}.toml");
-        std::fs::copy(repo().join("config/holidays").join(&name), config_dir.join("holidays").join(&name)).expect("copy");
+        std::fs::copy(repo().join("config/holidays").join(&name), config_dir.join("holidays").join(&name))
+            .expect("copy");
     }
     std::fs::copy(repo().join("config/examples/register.csv"), config_dir.join("examples/register.csv")).expect("copy");
     let config = config_dir.join("petition-watch.toml");
@@ -35,13 +37,22 @@ fn the_readme_first_command_imports_the_sample_register_and_lists_it() {
 #[test]
 fn logs_can_be_json_lines_on_stderr() {
     let ws = crate::helpers::Workspace::new();
-    let file = ws.write("r.csv", "信访件编号,收到日期,证件号码,联系电话\nL1,2026-03-01,11010519491231002X,13800138000\n");
-    let out = run_binary(ws.dir.path(), &ws.config_path(), &["--log-format", "json", "import", file.to_str().expect("path")], &[("RUST_LOG", "debug")]);
+    let file =
+        ws.write("r.csv", "信访件编号,收到日期,证件号码,联系电话\nL1,2026-03-01,11010519491231002X,13800138000\n");
+    let out = run_binary(
+        ws.dir.path(),
+        &ws.config_path(),
+        &["--log-format", "json", "import", file.to_str().expect("path")],
+        &[("RUST_LOG", "debug")],
+    );
     assert_eq!(out.code, 0, "{out:?}");
     let lines: Vec<&str> = out.stderr.lines().filter(|l| l.starts_with('{')).collect();
     assert!(!lines.is_empty(), "{}", out.stderr);
     for line in &lines {
         serde_json::from_str::<serde_json::Value>(line).expect("each log line is JSON");
     }
-    assert!(!out.stderr.contains("11010519491231002X") && !out.stderr.contains("13800138000"), "no ID or phone in logs");
+    assert!(
+        !out.stderr.contains("11010519491231002X") && !out.stderr.contains("13800138000"),
+        "no ID or phone in logs"
+    );
 }

@@ -41,7 +41,9 @@ fn an_unknown_key_names_its_line_and_the_nearest_valid_key() {
     let out = ws.run(&["check"]);
     assert_eq!(out.code, 1);
     let line = line_of(&ws, "busy_timeot");
-    let want = format!("petition-watch.toml:{line}: database.busy_timeot: unknown key `busy_timeot`; did you mean `busy_timeout`?");
+    let want = format!(
+        "petition-watch.toml:{line}: database.busy_timeot: unknown key `busy_timeot`; did you mean `busy_timeout`?"
+    );
     assert!(out.stderr.contains(&want), "{}", out.stderr);
 }
 
@@ -51,7 +53,8 @@ fn a_five_field_cron_spec_is_refused_with_its_key() {
     let out = ws.run(&["check"]);
     assert_eq!(out.code, 1);
     let line = line_of(&ws, "schedule = \"0 9 1 * *\"");
-    let want = format!("petition-watch.toml:{line}: jobs.monthly_screening.schedule: \"0 9 1 * *\" has 5 fields, expected 6");
+    let want =
+        format!("petition-watch.toml:{line}: jobs.monthly_screening.schedule: \"0 9 1 * *\" has 5 fields, expected 6");
     assert!(out.stderr.contains(&want), "{}", out.stderr);
 }
 
@@ -62,7 +65,9 @@ fn a_person_referenced_but_not_defined_is_named() {
     assert_eq!(out.code, 1);
     let line = line_of(&ws, "people = [\"zhou-xiaofang\"]");
     assert!(
-        out.stderr.contains(&format!(":{line}: administrators.people[0]: `zhou-xiaofang` is not defined in [[people]]; did you mean `zhou-xf`?")),
+        out.stderr.contains(&format!(
+            ":{line}: administrators.people[0]: `zhou-xiaofang` is not defined in [[people]]; did you mean `zhou-xf`?"
+        )),
         "{}",
         out.stderr
     );
@@ -71,7 +76,9 @@ fn a_person_referenced_but_not_defined_is_named() {
 #[test]
 fn every_semantic_problem_is_listed_not_just_the_first() {
     let ws = edited("channels = [\"outbox\"]\n\n[administrators]", "channels = [\"nowhere\"]\n\n[administrators]");
-    let text = std::fs::read_to_string(ws.config_path()).expect("config").replace("month_starts_on_day = 1", "month_starts_on_day = 29");
+    let text = std::fs::read_to_string(ws.config_path())
+        .expect("config")
+        .replace("month_starts_on_day = 1", "month_starts_on_day = 29");
     std::fs::write(ws.config_path(), text).expect("write");
     let out = ws.run(&["check"]);
     assert_eq!(out.code, 1);
@@ -82,7 +89,12 @@ fn every_semantic_problem_is_listed_not_just_the_first() {
 #[test]
 fn environment_variables_override_keys_and_are_blamed_for_their_errors() {
     let ws = Workspace::new();
-    let out = run_binary(ws.dir.path(), &ws.config_path(), &["check"], &[("PETITION_WATCH_JOBS__DEADLINE_WATCH__SCHEDULE", "0 30 8 * *")]);
+    let out = run_binary(
+        ws.dir.path(),
+        &ws.config_path(),
+        &["check"],
+        &[("PETITION_WATCH_JOBS__DEADLINE_WATCH__SCHEDULE", "0 30 8 * *")],
+    );
     assert_eq!(out.code, 1);
     assert!(
         out.stderr.contains("environment PETITION_WATCH_JOBS__DEADLINE_WATCH__SCHEDULE: jobs.deadline_watch.schedule: \"0 30 8 * *\" has 5 fields"),
@@ -101,8 +113,13 @@ fn an_enabled_channel_whose_secret_is_missing_names_the_variable_not_a_value() {
     let ws = edited("kind = \"smtp\"\nenabled = false", "kind = \"smtp\"\nenabled = true");
     let out = ws.run(&["check"]);
     assert_eq!(out.code, 1);
-    assert!(out.stderr.contains("channels.mail.password: environment variable PETITION_WATCH_SMTP_PASSWORD is not set"), "{}", out.stderr);
-    let out = run_binary(ws.dir.path(), &ws.config_path(), &["check"], &[("PETITION_WATCH_SMTP_PASSWORD", "hunter2-secret")]);
+    assert!(
+        out.stderr.contains("channels.mail.password: environment variable PETITION_WATCH_SMTP_PASSWORD is not set"),
+        "{}",
+        out.stderr
+    );
+    let out =
+        run_binary(ws.dir.path(), &ws.config_path(), &["check"], &[("PETITION_WATCH_SMTP_PASSWORD", "hunter2-secret")]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(!out.stdout.contains("hunter2") && !out.stderr.contains("hunter2"));
 }
@@ -113,13 +130,25 @@ fn a_broken_holiday_file_is_reported_on_its_line() {
     let holidays = ws.path("holidays");
     std::fs::create_dir(&holidays).expect("dir");
     std::fs::copy(crate::helpers::repo().join("config/holidays/2026.toml"), holidays.join("2026.toml")).expect("copy");
-    std::fs::write(holidays.join("2027.toml"), "year = 2027\nnotice = \"test\"\nmake_up_working_days = [\"2027-02-10\"]\n").expect("write");
+    std::fs::write(
+        holidays.join("2027.toml"),
+        "year = 2027\nnotice = \"test\"\nmake_up_working_days = [\"2027-02-10\"]\n",
+    )
+    .expect("write");
     let text = std::fs::read_to_string(ws.config_path()).expect("config");
-    let text = text.lines().map(|l| if l.starts_with("holidays = ") { "holidays = \"holidays\"" } else { l }).collect::<Vec<_>>().join("\n");
+    let text = text
+        .lines()
+        .map(|l| if l.starts_with("holidays = ") { "holidays = \"holidays\"" } else { l })
+        .collect::<Vec<_>>()
+        .join("\n");
     std::fs::write(ws.config_path(), text).expect("write");
     let out = ws.run(&["check"]);
     assert_eq!(out.code, 1, "{out:?}");
-    assert!(out.stderr.contains("2027.toml:3: make_up_working_days[0]: 2027-02-10 is a Wed, not a weekend day"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("2027.toml:3: make_up_working_days[0]: 2027-02-10 is a Wed, not a weekend day"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -127,7 +156,8 @@ fn a_template_with_a_syntax_error_fails_check() {
     let ws = Workspace::new();
     let templates = ws.path("templates");
     std::fs::create_dir(&templates).expect("dir");
-    std::fs::write(templates.join("notice.j2"), "尊敬的{{ leader }}：\n{% for c in cases %}\n{{ c.case_no }\n").expect("write");
+    std::fs::write(templates.join("notice.j2"), "尊敬的{{ leader }}：\n{% for c in cases %}\n{{ c.case_no }\n")
+        .expect("write");
     let out = ws.run(&["check"]);
     assert_eq!(out.code, 1, "{out:?}");
     assert!(out.stderr.contains("notice.j2:3: template does not parse"), "{}", out.stderr);

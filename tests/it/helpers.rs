@@ -111,12 +111,17 @@ impl PgDatabase {
                 if std::env::var("CI").is_ok_and(|v| v == "true") {
                     panic!("PostgreSQL is required under CI=true and {admin} does not answer: {e}");
                 }
-                eprintln!("SKIPPED: PostgreSQL at {admin} does not answer ({e}); set PETITION_WATCH_TEST_PG or run .ci/run");
+                eprintln!(
+                    "SKIPPED: PostgreSQL at {admin} does not answer ({e}); set PETITION_WATCH_TEST_PG or run .ci/run"
+                );
                 return None;
             }
         };
         let name = format!("pw_test_{}_{}", std::process::id(), rand_suffix());
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("create database");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .expect("create database");
         let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b).to_owned();
         Some(Self { url: format!("{base}/{name}"), name })
     }

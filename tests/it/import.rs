@@ -3,7 +3,8 @@
 
 use crate::helpers::{Output, Workspace};
 
-const HEADER: &str = "信访件编号,收到日期,信访形式,信访人,证件号码,联系电话,村(社区),人数,联名人数,问题类别,延期天数,包案领导,备注";
+const HEADER: &str =
+    "信访件编号,收到日期,信访形式,信访人,证件号码,联系电话,村(社区),人数,联名人数,问题类别,延期天数,包案领导,备注";
 
 fn csv(rows: &[&str]) -> String {
     let mut text = String::from(HEADER);
@@ -39,7 +40,10 @@ fn case_numbers(ws: &Workspace) -> Vec<String> {
 #[test]
 fn a_clean_register_imports_with_exit_0_and_reimports_unchanged() {
     let ws = Workspace::new();
-    let file = ws.write("r.csv", csv(&["A1,2026-01-05,来访,张三,,,东湖村,,,征地拆迁,,李华,", "A2,2026/1/6,来信,李四,,,西山村,,,劳动社保,,,"]));
+    let file = ws.write(
+        "r.csv",
+        csv(&["A1,2026-01-05,来访,张三,,,东湖村,,,征地拆迁,,李华,", "A2,2026/1/6,来信,李四,,,西山村,,,劳动社保,,,"]),
+    );
     let out = import(&ws, &file, &[]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("imported 2 (new 2, updated 0, unchanged 0), rejected 0"), "{}", out.stdout);
@@ -69,7 +73,10 @@ fn bad_rows_are_rejected_by_row_and_column_and_the_rest_imported_with_exit_3() {
     assert!(err.contains("r.csv:3: 信访形式 (channel): \"传真\" is not a petition channel"), "{err}");
     assert!(err.contains("letter 来信, visit 来访, phone 来电, online 网上信访"), "{err}");
     assert!(err.contains("r.csv:4: 人数 (petitioner_count): \"-3\" must be 1 or more"), "{err}");
-    assert!(err.contains("r.csv:5: 延期天数 (extension_days): \"31\" exceeds the maximum extension of 30 days"), "{err}");
+    assert!(
+        err.contains("r.csv:5: 延期天数 (extension_days): \"31\" exceeds the maximum extension of 30 days"),
+        "{err}"
+    );
     assert!(err.contains("r.csv:7: 信访件编号 (case_no): is required"), "{err}");
     assert!(out.stdout.contains("imported 1 (new 1, updated 0, unchanged 0), rejected 5"), "{}", out.stdout);
     assert_eq!(case_numbers(&ws), ["B5"]);
@@ -88,7 +95,11 @@ fn a_case_number_repeated_in_one_file_keeps_the_first_row_that_imports() {
     );
     let out = import(&ws, &file, &[]);
     assert_eq!(out.code, 3, "{out:?}");
-    assert!(out.stderr.contains("r.csv:4: 信访件编号 (case_no): \"C1\" was already imported from row 3 of this file"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("r.csv:4: 信访件编号 (case_no): \"C1\" was already imported from row 3 of this file"),
+        "{}",
+        out.stderr
+    );
     let cases = stored(&ws);
     assert_eq!(cases["cases"][0]["received_on"], "2026-03-01");
 }
@@ -96,7 +107,13 @@ fn a_case_number_repeated_in_one_file_keeps_the_first_row_that_imports() {
 #[test]
 fn rows_count_the_header_and_any_title_row_above_it() {
     let ws = Workspace::new();
-    let file = ws.write("r.csv", format!("示例镇信访登记台账（2026年）,,\n{}", csv(&["D1,2026-03-01,来访,,,,,,,,,,", "D2,2026-03-32,来访,,,,,,,,,,"])));
+    let file = ws.write(
+        "r.csv",
+        format!(
+            "示例镇信访登记台账（2026年）,,\n{}",
+            csv(&["D1,2026-03-01,来访,,,,,,,,,,", "D2,2026-03-32,来访,,,,,,,,,,"])
+        ),
+    );
     let out = import(&ws, &file, &[]);
     assert!(out.stderr.contains("r.csv:4: 收到日期"), "{}", out.stderr);
 }
@@ -138,7 +155,10 @@ fn missing_required_columns_and_empty_files_fail_with_exit_1() {
 fn a_ten_megabyte_cell_rejects_its_row_without_harm() {
     let ws = Workspace::new();
     let huge = "诉".repeat(10 * 1024 * 1024 / 3);
-    let file = ws.write("big.csv", csv(&[&format!("G1,2026-03-01,来访,张三,,,,,,,,,{huge}"), "G2,2026-03-02,来访,李四,,,,,,,,,"]));
+    let file = ws.write(
+        "big.csv",
+        csv(&[&format!("G1,2026-03-01,来访,张三,,,,,,,,,{huge}"), "G2,2026-03-02,来访,李四,,,,,,,,,"]),
+    );
     let out = import(&ws, &file, &[]);
     assert_eq!(out.code, 3, "{}", out.stderr);
     assert!(out.stderr.contains("big.csv:2: 备注: "), "{}", &out.stderr[..out.stderr.len().min(400)]);
@@ -160,7 +180,14 @@ fn a_dry_run_checks_everything_and_writes_nothing() {
 #[test]
 fn unknown_leaders_are_kept_as_text_with_one_warning() {
     let ws = Workspace::new();
-    let file = ws.write("r.csv", csv(&["I1,2026-03-01,来访,,,,,,,,,王小明,", "I2,2026-03-01,来访,,,,,,,,,王小明,", "I3,2026-03-01,来访,,,,,,,,,li-hua,"]));
+    let file = ws.write(
+        "r.csv",
+        csv(&[
+            "I1,2026-03-01,来访,,,,,,,,,王小明,",
+            "I2,2026-03-01,来访,,,,,,,,,王小明,",
+            "I3,2026-03-01,来访,,,,,,,,,li-hua,",
+        ]),
+    );
     let out = import(&ws, &file, &[]);
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(out.stderr.matches("not defined in [[people]]").count(), 1, "{}", out.stderr);
@@ -209,7 +236,8 @@ fn a_workbook_with_several_sheets_uses_the_first_with_the_register_header() {
     let sheet = book.add_worksheet();
     sheet.set_name("台账").expect("name");
     sheet.write_string(0, 0, "示例镇信访登记台账").expect("write");
-    for (col, title) in ["信访件编号", "收到日期", "受理日期", "人数", "走访层级"].iter().enumerate() {
+    for (col, title) in ["信访件编号", "收到日期", "受理日期", "人数", "走访层级"].iter().enumerate()
+    {
         sheet.write_string(1, col as u16, *title).expect("write");
     }
     let date_format = Format::new().set_num_format("yyyy-mm-dd");
@@ -224,7 +252,11 @@ fn a_workbook_with_several_sheets_uses_the_first_with_the_register_header() {
     book.save(&path).expect("save");
     let out = import(&ws, &path, &[]);
     assert_eq!(out.code, 0, "{out:?}");
-    assert!(out.stderr.contains("read sheet \"台账\" of 3; sheets without the register header: \"填表说明\""), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("read sheet \"台账\" of 3; sheets without the register header: \"填表说明\""),
+        "{}",
+        out.stderr
+    );
     let cases = stored(&ws);
     assert_eq!(cases["cases"][0]["case_no"], "2026001");
     assert_eq!(cases["cases"][0]["received_on"], "2026-03-09");

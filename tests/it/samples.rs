@@ -30,8 +30,18 @@ fn write_xlsx(csv: &Grid, path: &std::path::Path) {
     let header_format = Format::new().set_bold();
     let date_format = Format::new().set_num_format("yyyy-mm-dd");
     let header = &csv.rows[0];
-    let date_columns: Vec<usize> = header.iter().enumerate().filter(|(_, h)| h.text().ends_with("日期") || h.text() == "包案期限").map(|(i, _)| i).collect();
-    let number_columns: Vec<usize> = header.iter().enumerate().filter(|(_, h)| ["人数", "联名人数", "延期天数"].contains(&h.text().as_str())).map(|(i, _)| i).collect();
+    let date_columns: Vec<usize> = header
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| h.text().ends_with("日期") || h.text() == "包案期限")
+        .map(|(i, _)| i)
+        .collect();
+    let number_columns: Vec<usize> = header
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| ["人数", "联名人数", "延期天数"].contains(&h.text().as_str()))
+        .map(|(i, _)| i)
+        .collect();
     for (col, title) in header.iter().enumerate() {
         sheet.write_string_with_format(1, col as u16, title.text(), &header_format).expect("write");
     }
@@ -75,7 +85,12 @@ fn the_sample_xlsx_holds_the_same_cases_as_the_sample_csv() {
     assert!(xlsx.rows.iter().flatten().any(|c| matches!(c, Cell::Date(_))), "dates are Excel date cells");
     let from_csv = parse_grid(&csv, RULES, |_| true).expect("csv parses");
     let from_xlsx = parse_grid(&xlsx, RULES, |_| true).expect("xlsx parses");
-    assert!(from_csv.rejected.is_empty() && from_xlsx.rejected.is_empty(), "{:?} {:?}", from_csv.rejected, from_xlsx.rejected);
+    assert!(
+        from_csv.rejected.is_empty() && from_xlsx.rejected.is_empty(),
+        "{:?} {:?}",
+        from_csv.rejected,
+        from_xlsx.rejected
+    );
     assert_eq!(from_csv.cases.len(), 52);
     let cases = |p: &petition_watch::import::ParsedRegister| p.cases.iter().map(|(_, c)| c.clone()).collect::<Vec<_>>();
     assert_eq!(cases(&from_xlsx), cases(&from_csv));

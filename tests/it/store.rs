@@ -80,7 +80,8 @@ fn full_case(no: &str) -> Case {
     c.review_opinion_on = Some(day(2026, 6, 20));
     c.recheck_requested_on = Some(day(2026, 7, 1));
     c.recheck_opinion_on = Some(day(2026, 7, 31));
-    c.hearings = vec![DateSpan::parse("2026-06-05..2026-06-07").expect("span"), DateSpan::parse("2026-07-10").expect("span")];
+    c.hearings =
+        vec![DateSpan::parse("2026-06-05..2026-06-07").expect("span"), DateSpan::parse("2026-07-10").expect("span")];
     c.conflicts = vec!["孙丽".into()];
     c.extra = BTreeMap::from([("备注".to_owned(), "村委会主任系亲属".to_owned())]);
     c
@@ -127,7 +128,9 @@ async fn people_from_config_replace_the_table(store: &Store) {
     store.sync_people(&loaded.config.people[..2], now()).await.expect("sync fewer");
     let n: i64 = match store {
         Store::Sqlite(pool) => sqlx::query_scalar("SELECT COUNT(*) FROM people").fetch_one(pool).await.expect("count"),
-        Store::Postgres(pool) => sqlx::query_scalar("SELECT COUNT(*) FROM people").fetch_one(pool).await.expect("count"),
+        Store::Postgres(pool) => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM people").fetch_one(pool).await.expect("count")
+        }
     };
     assert_eq!(n, 2);
 }
@@ -136,11 +139,13 @@ async fn an_import_with_bad_rows_leaves_stored_cases_untouched(store: &Store) {
     let ws = Workspace::new();
     let loaded = ws.load();
     let options = ImportOptions::from_config(&loaded.config, false, false);
-    let good = ws.write("good.csv", "信访件编号,收到日期,信访人,延期天数\nK-1,2026-01-05,张三,10\nK-2,2026-01-06,李四,\n");
+    let good =
+        ws.write("good.csv", "信访件编号,收到日期,信访人,延期天数\nK-1,2026-01-05,张三,10\nK-2,2026-01-06,李四,\n");
     let report = import_file(&good, Some(store), &loaded.config, options, now()).await;
     assert_eq!(report.counts.inserted, 2, "{report:?}");
     // K-1 comes back with an illegal extension: it is rejected and the stored K-1 stays as it was.
-    let bad = ws.write("bad.csv", "信访件编号,收到日期,信访人,延期天数\nK-1,2026-01-05,张三改,31\nK-2,2026-01-06,李四改,\n");
+    let bad =
+        ws.write("bad.csv", "信访件编号,收到日期,信访人,延期天数\nK-1,2026-01-05,张三改,31\nK-2,2026-01-06,李四改,\n");
     let report = import_file(&bad, Some(store), &loaded.config, options, now()).await;
     assert_eq!(report.counts.updated, 1);
     assert_eq!(report.rejected.len(), 1);
