@@ -2,6 +2,7 @@
 
 mod cli;
 mod config;
+mod fuzz;
 mod helpers;
 mod import;
 mod samples;
