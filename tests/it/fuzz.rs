@@ -45,8 +45,8 @@ proptest! {
             text.push_str(&cells.join(","));
             text.push('\n');
         }
-        let grid = read_csv(text.as_bytes()).map_err(|e| TestCaseError::fail(e))?;
-        let parsed = parse_grid(&grid, RULES, |_| false).map_err(|e| TestCaseError::fail(e))?;
+        let grid = read_csv(text.as_bytes()).map_err(TestCaseError::fail)?;
+        let parsed = parse_grid(&grid, RULES, |_| false).map_err(TestCaseError::fail)?;
         // Every non-blank data row is accounted for, once.
         prop_assert_eq!(parsed.cases.len() + parsed.rejected.len(), parsed.rows);
     }
