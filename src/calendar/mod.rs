@@ -7,7 +7,7 @@ mod holidays;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::{Datelike, Days, NaiveDate, Weekday};
 
 pub use holidays::{Holiday, HolidayFile, HolidayKind};
 
@@ -20,33 +20,58 @@ pub struct DayKind {
     pub verified: bool,
 }
 
-/// One year's official schedule.
-#[derive(Debug, Clone, Default)]
-struct YearSchedule {
-    days_off: BTreeSet<NaiveDate>,
-    make_up_working_days: BTreeSet<NaiveDate>,
-    holidays: Vec<Holiday>,
-}
+/// First and last day of the precomputed table; days outside it are computed one by one.
+const TABLE_FIRST: (i32, u32, u32) = (1990, 1, 1);
+const TABLE_YEARS: i32 = 111;
 
 /// The working-day calendar built from the loaded holiday files.
-#[derive(Debug, Clone, Default)]
+///
+/// Every day from 1990 to 2100 is precomputed, with a running count of working days, so
+/// "is it a working day" and "how many working days between" are lookups, not searches.
+#[derive(Debug, Clone)]
 pub struct Calendar {
-    years: BTreeMap<i32, YearSchedule>,
+    years: BTreeMap<i32, Vec<Holiday>>,
+    first: NaiveDate,
+    /// `working[i]`: day `first + i` is a working day.
+    working: Vec<bool>,
+    /// `working_before[i]`: working days in `first .. first + i` (exclusive).
+    working_before: Vec<u32>,
+}
+
+impl Default for Calendar {
+    fn default() -> Self {
+        Self::new([])
+    }
 }
 
 impl Calendar {
-    /// Builds the calendar from validated holiday files, one per year.
+    /// Builds the calendar from validated holiday files, one per year. A day listed in any
+    /// file counts, even when it lies in a neighbouring year (a New Year break across 31 December).
     pub fn new(files: impl IntoIterator<Item = HolidayFile>) -> Self {
         let mut years = BTreeMap::new();
+        let mut days_off = BTreeSet::new();
+        let mut make_up = BTreeSet::new();
         for file in files {
-            let schedule = YearSchedule {
-                days_off: file.holidays.iter().flat_map(|h| h.days()).collect(),
-                make_up_working_days: file.make_up_days().collect(),
-                holidays: file.holidays,
-            };
-            years.insert(file.year, schedule);
+            days_off.extend(file.holidays.iter().flat_map(|h| h.days()));
+            make_up.extend(file.make_up_days());
+            years.insert(file.year, file.holidays);
         }
-        Self { years }
+        let (y, m, d) = TABLE_FIRST;
+        let first = NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN);
+        let last = NaiveDate::from_ymd_opt(y + TABLE_YEARS, 1, 1).unwrap_or(NaiveDate::MAX);
+        let working: Vec<bool> = first
+            .iter_days()
+            .take_while(|day| *day < last)
+            .map(|day| make_up.contains(&day) || (!is_weekend(day) && !days_off.contains(&day)))
+            .collect();
+        let mut working_before = Vec::with_capacity(working.len() + 1);
+        let mut count = 0u32;
+        for w in &working {
+            working_before.push(count);
+            count += u32::from(*w);
+        }
+        working_before.push(count);
+        Self { years, first, working, working_before }
     }
 
     /// Whether `year` has an official schedule loaded.
@@ -59,16 +84,18 @@ impl Calendar {
         self.years.keys().copied()
     }
 
-    /// Whether `day` is a working day, from the schedule of its year or the fallback.
+    /// Index of `day` in the table, if it is in range.
+    fn index(&self, day: NaiveDate) -> Option<usize> {
+        usize::try_from((day - self.first).num_days()).ok().filter(|i| *i < self.working.len())
+    }
+
+    /// Whether `day` is a working day, and whether its year's schedule is loaded.
     pub fn day_kind(&self, day: NaiveDate) -> DayKind {
-        match self.years.get(&day.year()) {
-            Some(schedule) => DayKind {
-                working: schedule.make_up_working_days.contains(&day)
-                    || (!is_weekend(day) && !schedule.days_off.contains(&day)),
-                verified: true,
-            },
-            None => DayKind { working: !is_weekend(day), verified: false },
-        }
+        let working = match self.index(day) {
+            Some(i) => self.working[i],
+            None => !is_weekend(day),
+        };
+        DayKind { working, verified: self.has_year(day.year()) }
     }
 
     /// Whether `day` is a working day.
@@ -76,9 +103,61 @@ impl Calendar {
         self.day_kind(day).working
     }
 
+    /// Whether `day` lies in a year whose official schedule is loaded.
+    pub fn is_verified(&self, day: NaiveDate) -> bool {
+        self.has_year(day.year())
+    }
+
+    /// `start` plus `days` calendar days (day 1 is the day after `start`).
+    pub fn add_calendar_days(&self, start: NaiveDate, days: u32) -> NaiveDate {
+        start.checked_add_days(Days::new(u64::from(days))).unwrap_or(NaiveDate::MAX)
+    }
+
+    /// The `n`th working day after `start` (`start` itself never counts; `n = 0` gives `start`).
+    pub fn add_working_days(&self, start: NaiveDate, n: u32) -> NaiveDate {
+        let mut day = start;
+        let mut left = n;
+        while left > 0 {
+            let Some(next) = day.succ_opt() else { return day };
+            day = next;
+            if self.is_working_day(day) {
+                left -= 1;
+            }
+        }
+        day
+    }
+
+    /// The last working day on or before `day`: the date an alert aims at for a deadline on `day`.
+    pub fn last_working_day_on_or_before(&self, day: NaiveDate) -> NaiveDate {
+        let mut current = day;
+        // No official break with its weekends is longer than a few weeks; the bound only
+        // guards against a calendar with no working days at all.
+        for _ in 0..366 {
+            if self.is_working_day(current) {
+                return current;
+            }
+            match current.pred_opt() {
+                Some(previous) => current = previous,
+                None => break,
+            }
+        }
+        day
+    }
+
+    /// Working days `d` with `after < d <= until`; 0 when `until <= after`.
+    pub fn working_days_between(&self, after: NaiveDate, until: NaiveDate) -> u32 {
+        if until <= after {
+            return 0;
+        }
+        match (self.index(after), self.index(until)) {
+            (Some(a), Some(b)) => self.working_before[b + 1] - self.working_before[a + 1],
+            _ => after.iter_days().skip(1).take_while(|d| *d <= until).filter(|d| self.is_working_day(*d)).count() as u32,
+        }
+    }
+
     /// The holidays of every loaded year, in date order.
     pub fn holidays(&self) -> impl Iterator<Item = &Holiday> + '_ {
-        self.years.values().flat_map(|y| y.holidays.iter())
+        self.years.values().flatten()
     }
 
     /// The warning administrators need on `today`: from 1 November, next year's schedule is
@@ -108,4 +187,4 @@ pub fn is_weekend(day: NaiveDate) -> bool {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

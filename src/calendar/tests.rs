@@ -74,3 +74,98 @@ days_off = "2026-02-20"
     assert!(problems.iter().any(|(k, m)| k == "make_up_working_days[0]" && m.contains("day off")));
     assert!(problems.iter().any(|(k, m)| k == "holidays[0].days_off" && m.contains("overlaps")));
 }
+
+/// The calendar from the holiday files the project ships (built once for all tests).
+pub(crate) fn shipped() -> &'static Calendar {
+    static SHIPPED: std::sync::OnceLock<Calendar> = std::sync::OnceLock::new();
+    SHIPPED.get_or_init(build_shipped)
+}
+
+fn build_shipped() -> Calendar {
+    let files = [include_str!("../../config/holidays/2025.toml"), include_str!("../../config/holidays/2026.toml")]
+        .map(|text| toml::from_str::<HolidayFile>(text).expect("shipped holiday file parses"));
+    for file in &files {
+        assert!(file.problems().is_empty(), "{:?}", file.problems());
+    }
+    Calendar::new(files)
+}
+
+#[test]
+fn known_answers_of_the_official_schedules() {
+    let cal = shipped();
+    // accepted 2025-12-20 + 60 days → due 2026-02-18 (Spring Festival), act_by the make-up Saturday.
+    let due = cal.add_calendar_days(day(2025, 12, 20), 60);
+    assert_eq!(due, day(2026, 2, 18));
+    assert_eq!(cal.last_working_day_on_or_before(due), day(2026, 2, 14));
+    // received 2025-09-16 + 15 → due 2025-10-01 (National Day), act_by 2025-09-30.
+    let due = cal.add_calendar_days(day(2025, 9, 16), 15);
+    assert_eq!(due, day(2025, 10, 1));
+    assert_eq!(cal.last_working_day_on_or_before(due), day(2025, 9, 30));
+    // 5 working days after 2025-09-26 → 2025-10-10 (the Sunday 09-28 is a make-up day).
+    assert_eq!(cal.add_working_days(day(2025, 9, 26), 5), day(2025, 10, 10));
+}
+
+#[test]
+fn act_by_dates_around_the_spring_festival_and_national_day_breaks() {
+    let cal = shipped();
+    for (due, act_by) in [
+        (day(2026, 2, 15), day(2026, 2, 14)), // first day of the break → the make-up Saturday
+        (day(2026, 2, 23), day(2026, 2, 14)), // last day of the break
+        (day(2026, 2, 24), day(2026, 2, 24)), // first working day after it
+        (day(2026, 2, 28), day(2026, 2, 28)), // the second make-up Saturday
+        (day(2026, 3, 1), day(2026, 2, 28)),  // an ordinary Sunday after a make-up Saturday
+        (day(2026, 10, 7), day(2026, 9, 30)), // across National Day and the weekend 09-25..27 is already past
+        (day(2026, 10, 10), day(2026, 10, 10)), // make-up Saturday after National Day
+        (day(2026, 9, 27), day(2026, 9, 24)), // Mid-Autumn break
+        (day(2025, 10, 8), day(2025, 9, 30)), // 2025's combined eight-day break
+        (day(2025, 1, 26), day(2025, 1, 26)), // 2025 make-up Sunday before Spring Festival
+        (day(2025, 2, 4), day(2025, 1, 27)),
+    ] {
+        assert_eq!(cal.last_working_day_on_or_before(due), act_by, "due {due}");
+    }
+    assert_eq!(cal.add_working_days(day(2026, 2, 13), 1), day(2026, 2, 14));
+    assert_eq!(cal.add_working_days(day(2026, 2, 14), 1), day(2026, 2, 24));
+    assert_eq!(cal.add_working_days(day(2026, 9, 30), 2), day(2026, 10, 9));
+    assert_eq!(cal.working_days_between(day(2026, 2, 12), day(2026, 2, 24)), 3); // 13, 14 (make-up), 24
+    assert_eq!(cal.working_days_between(day(2026, 2, 24), day(2026, 2, 12)), 0);
+}
+
+#[test]
+fn working_days_outside_the_precomputed_range_still_answer() {
+    let cal = shipped();
+    let far = day(2150, 1, 4); // a Saturday
+    assert!(!cal.is_working_day(far));
+    assert_eq!(cal.last_working_day_on_or_before(far), day(2150, 1, 2));
+    assert_eq!(cal.working_days_between(day(2149, 12, 31), far), 2);
+    assert_eq!(cal.add_working_days(day(1900, 1, 5), 1), day(1900, 1, 8));
+}
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn any_day() -> impl Strategy<Value = NaiveDate> {
+        (0u64..(365 * 4)).prop_map(|offset| day(2024, 6, 1) + chrono::Days::new(offset))
+    }
+
+    proptest! {
+        #[test]
+        fn act_by_is_a_working_day_on_or_before_due(due in any_day()) {
+            let cal = shipped();
+            let act_by = cal.last_working_day_on_or_before(due);
+            prop_assert!(act_by <= due);
+            prop_assert!(cal.is_working_day(act_by));
+            prop_assert_eq!(cal.working_days_between(act_by, due), 0);
+        }
+
+        #[test]
+        fn adding_working_days_lands_on_a_working_day_that_many_working_days_later(start in any_day(), n in 1u32..30) {
+            let cal = shipped();
+            let end = cal.add_working_days(start, n);
+            prop_assert!(end > start);
+            prop_assert!(cal.is_working_day(end));
+            prop_assert_eq!(cal.working_days_between(start, end), n);
+        }
+    }
+}
