@@ -50,12 +50,36 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         errors: Option<PathBuf>,
     },
+    /// Screen the register at a date: the flagged cases with their flags and running deadlines.
+    Screen {
+        /// The as-of date (default: today in the configured time zone).
+        #[arg(long, value_parser = parse_as_of)]
+        as_of: Option<chrono::NaiveDate>,
+        /// Output format: a readable table, the public JSON, or CSV for Excel.
+        #[arg(long, value_enum, default_value_t = ScreenFormat::Table)]
+        format: ScreenFormat,
+    },
     /// List the stored cases (no personal identifiers).
     Cases {
         /// Output format.
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
+}
+
+/// Output format of `screen`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScreenFormat {
+    /// Readable blocks with Chinese flag names.
+    Table,
+    /// The public JSON object (DESIGN §5.1).
+    Json,
+    /// CSV, UTF-8 with BOM, for Excel.
+    Csv,
+}
+
+fn parse_as_of(text: &str) -> Result<chrono::NaiveDate, String> {
+    crate::domain::parse_date(text)
 }
 
 /// Output format of listings.
@@ -115,6 +139,24 @@ pub async fn run(command: Command, loaded: &LoadedConfig, clock: &dyn Clock) -> 
             Ok(ExitCode::SUCCESS)
         }
         Command::Import { files, dry_run, errors } => import(loaded, clock, &files, dry_run, errors.as_deref()).await,
+        Command::Screen { as_of, format } => {
+            let as_of = as_of.unwrap_or_else(|| clock.today(loaded.config.time_zone()));
+            let store = open_store(loaded).await?;
+            let cases = store.load_cases().await.context("reading cases")?;
+            store.close().await;
+            let rules = loaded.config.rule_book();
+            let screening = crate::rules::screen(&cases, as_of, &rules, &loaded.calendar);
+            let mut stdout = std::io::stdout().lock();
+            match format {
+                ScreenFormat::Json => {
+                    serde_json::to_writer(&mut stdout, &crate::render::screen::to_json(&screening))?;
+                    writeln!(stdout)?;
+                }
+                ScreenFormat::Table => stdout.write_all(crate::render::screen::to_table(&screening).as_bytes())?,
+                ScreenFormat::Csv => stdout.write_all(&crate::render::screen::to_csv(&screening)?)?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Cases { format } => {
             let store = open_store(loaded).await?;
             let cases = store.load_cases().await.context("reading cases")?;

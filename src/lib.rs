@@ -23,5 +23,7 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod import;
+pub mod render;
+pub mod rules;
 pub mod store;
 pub mod telemetry;

@@ -151,7 +151,9 @@ impl Calendar {
         }
         match (self.index(after), self.index(until)) {
             (Some(a), Some(b)) => self.working_before[b + 1] - self.working_before[a + 1],
-            _ => after.iter_days().skip(1).take_while(|d| *d <= until).filter(|d| self.is_working_day(*d)).count() as u32,
+            _ => {
+                after.iter_days().skip(1).take_while(|d| *d <= until).filter(|d| self.is_working_day(*d)).count() as u32
+            }
         }
     }
 

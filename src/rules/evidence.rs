@@ -1,0 +1,146 @@
+//! Why a flag was raised: the facts, for notices, reports and `screen`.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+
+use crate::domain::CaseNo;
+
+/// The facts behind one finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Evidence {
+    /// `repeat`: the earlier case on the same matter (the latest one before this case).
+    EarlierCase {
+        /// Its number.
+        case_no: CaseNo,
+        /// When it was received.
+        received_on: NaiveDate,
+    },
+    /// `joint`: how many signed.
+    Signatories(u32),
+    /// `collective`: how many came.
+    Petitioners(u32),
+    /// `signed`: the petitioner gave their name.
+    NotAnonymous,
+    /// `skip_level`: where they went against where the matter belongs.
+    Levels {
+        /// 走访层级.
+        visited: u8,
+        /// 有权处理层级.
+        competent: u8,
+    },
+    /// `early_sign`: cases of one category in one village within the window.
+    EarlySign {
+        /// The category.
+        category: String,
+        /// The village.
+        village: String,
+        /// How many cases.
+        cases: usize,
+    },
+    /// `initial`: no earlier petition on the matter.
+    FirstPetition,
+    /// `organizer`: the collective case that makes the petitioner a key person.
+    CollectiveCase {
+        /// Its number.
+        case_no: CaseNo,
+        /// How many came.
+        petitioners: u32,
+    },
+    /// `*_overdue`: the statutory date passed.
+    Overdue {
+        /// The date.
+        due: NaiveDate,
+        /// Calendar days since.
+        days: i64,
+    },
+    /// `due_soon`: working days left before the act-by date.
+    DueSoon {
+        /// The last working day to act.
+        act_by: NaiveDate,
+        /// Working days after D up to and including `act_by`.
+        working_days_left: u32,
+    },
+    /// `backlog`: open this long.
+    OpenFor {
+        /// From acceptance (or receipt).
+        since: NaiveDate,
+        /// Days to D.
+        days: i64,
+    },
+    /// `long_running`: the petitioner's first case on the matter.
+    FirstOnMatter {
+        /// Its number.
+        case_no: CaseNo,
+        /// When it was received.
+        received_on: NaiveDate,
+        /// Days to D.
+        days: i64,
+    },
+    /// `no_owner`: what is missing, and the flags that require an owner.
+    MissingOwner {
+        /// No 包案领导.
+        leader: bool,
+        /// No 包案期限.
+        deadline: bool,
+        /// Flags that call for an owner.
+        because: Vec<&'static str>,
+    },
+    /// `conflict`: who is involved and in what role.
+    Recusal {
+        /// The person's name.
+        person: String,
+        /// 包案领导, 责任人 or 分管领导.
+        role: &'static str,
+        /// Named as 被反映人 (true) or listed in 回避人员 (false).
+        accused: bool,
+    },
+}
+
+impl fmt::Display for Evidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Evidence::EarlierCase { case_no, received_on } => write!(f, "此前同一事项：{case_no}（{received_on}）"),
+            Evidence::Signatories(n) => write!(f, "联名{n}人"),
+            Evidence::Petitioners(n) => write!(f, "{n}人"),
+            Evidence::NotAnonymous => f.write_str("署名"),
+            Evidence::Levels { visited, competent } => {
+                write!(f, "走访{}级，有权处理{}级", level_name(*visited), level_name(*competent))
+            }
+            Evidence::EarlySign { category, village, cases } => write!(f, "{village}「{category}」近期{cases}件"),
+            Evidence::FirstPetition => f.write_str("首次信访"),
+            Evidence::CollectiveCase { case_no, petitioners } => write!(f, "集体访{case_no}（{petitioners}人）"),
+            Evidence::Overdue { due, days } => write!(f, "期限{due}，已超{days}天"),
+            Evidence::DueSoon { act_by, working_days_left } => {
+                write!(f, "应于{act_by}前办结，剩{working_days_left}个工作日")
+            }
+            Evidence::OpenFor { since, days } => write!(f, "自{since}起{days}天未办结"),
+            Evidence::FirstOnMatter { case_no, received_on, days } => {
+                write!(f, "首次信访{case_no}（{received_on}），已{days}天")
+            }
+            Evidence::MissingOwner { leader, deadline, because } => {
+                let missing: Vec<&str> = [(*leader, "包案领导"), (*deadline, "包案期限")]
+                    .into_iter()
+                    .filter(|(m, _)| *m)
+                    .map(|(_, s)| s)
+                    .collect();
+                write!(f, "缺{}（{}）", missing.join("、"), because.join("、"))
+            }
+            Evidence::Recusal { person, role, accused } => {
+                let why = if *accused { "系被反映人" } else { "列入回避人员" };
+                write!(f, "{role}{person}{why}")
+            }
+        }
+    }
+}
+
+fn level_name(level: u8) -> &'static str {
+    match level {
+        1 => "乡镇",
+        2 => "县",
+        3 => "市",
+        4 => "省",
+        5 => "国家",
+        _ => "?",
+    }
+}

@@ -1,0 +1,10 @@
+//! 受理超期: an open case not accepted by D, and D is past the acceptance due date.
+
+use super::super::{CaseView, Context, DeadlineKind, Evidence, Finding};
+
+pub fn check(ctx: &Context<'_>, v: &CaseView<'_>, _: &[Finding]) -> Option<Evidence> {
+    if !v.open {
+        return None;
+    }
+    super::past(ctx, v.deadline(DeadlineKind::Acceptance)?.due)
+}

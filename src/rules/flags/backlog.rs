@@ -1,0 +1,13 @@
+//! 信访积案: an open case with more than `backlog_days` days from `accepted_on` (or from
+//! `received_on` when not accepted by D) to D.
+
+use super::super::{CaseView, Context, Evidence, Finding, happened};
+
+pub fn check(ctx: &Context<'_>, v: &CaseView<'_>, _: &[Finding]) -> Option<Evidence> {
+    if !v.open {
+        return None;
+    }
+    let since = happened(v.case.accepted_on, ctx.as_of).unwrap_or(v.case.received_on);
+    let days = (ctx.as_of - since).num_days();
+    (days > i64::from(ctx.rules.thresholds.backlog_days)).then_some(Evidence::OpenFor { since, days })
+}

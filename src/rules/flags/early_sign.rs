@@ -1,0 +1,20 @@
+//! 苗头性问题: at least `early_sign_min_cases` cases (any status, anonymous included) with the
+//! same non-empty category and the same non-empty village were received in the
+//! `early_sign_window_days` ending D; each of them gets it.
+
+use super::super::{CaseView, Context, Evidence, Finding};
+
+pub fn check(ctx: &Context<'_>, v: &CaseView<'_>, _: &[Finding]) -> Option<Evidence> {
+    let group = ctx.early_sign_group(v.ix)?;
+    let pos = u32::try_from(v.ix).ok()?;
+    let member = group.binary_search(&pos).is_ok();
+    let min = usize::try_from(ctx.rules.thresholds.early_sign_min_cases).unwrap_or(usize::MAX);
+    (member && group.len() >= min).then(|| {
+        let keys = ctx.keys(v.ix);
+        Evidence::EarlySign {
+            category: keys.category.map(|k| ctx.text(k).to_owned()).unwrap_or_default(),
+            village: keys.village.map(|k| ctx.text(k).to_owned()).unwrap_or_default(),
+            cases: group.len(),
+        }
+    })
+}

@@ -1,0 +1,8 @@
+//! 联名信访: at least `joint_min_signatories` signatories. Applies to every listed case.
+
+use super::super::{CaseView, Context, Evidence, Finding};
+
+pub fn check(ctx: &Context<'_>, v: &CaseView<'_>, _: &[Finding]) -> Option<Evidence> {
+    let n = v.case.signatories;
+    (n >= ctx.rules.thresholds.joint_min_signatories).then_some(Evidence::Signatories(n))
+}

@@ -1,0 +1,26 @@
+//! 未落实包案: an open case with any of repeat, collective, skip_level, backlog, long_running,
+//! organizer or early_sign that lacks `owner_leader` or `owner_deadline`.
+
+use super::super::{CaseView, Context, Evidence, Finding, Flag};
+
+/// The flags that call for a 包案领导 with a deadline.
+const NEEDS_OWNER: [Flag; 7] = [
+    Flag::Repeat,
+    Flag::Collective,
+    Flag::SkipLevel,
+    Flag::Backlog,
+    Flag::LongRunning,
+    Flag::Organizer,
+    Flag::EarlySign,
+];
+
+pub fn check(_: &Context<'_>, v: &CaseView<'_>, found: &[Finding]) -> Option<Evidence> {
+    if !v.open {
+        return None;
+    }
+    let because: Vec<&'static str> =
+        found.iter().filter(|f| NEEDS_OWNER.contains(&f.flag)).map(|f| f.flag.zh()).collect();
+    let leader = v.case.owner_leader.as_deref().is_none_or(|s| s.trim().is_empty());
+    let deadline = v.case.owner_deadline.is_none();
+    (!because.is_empty() && (leader || deadline)).then_some(Evidence::MissingOwner { leader, deadline, because })
+}

@@ -1,0 +1,10 @@
+//! 办理超期: an open, accepted case, and D is past the handling due date (with extension).
+
+use super::super::{CaseView, Context, DeadlineKind, Evidence, Finding};
+
+pub fn check(ctx: &Context<'_>, v: &CaseView<'_>, _: &[Finding]) -> Option<Evidence> {
+    if !v.open {
+        return None;
+    }
+    super::past(ctx, v.deadline(DeadlineKind::Handling)?.due)
+}

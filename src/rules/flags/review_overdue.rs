@@ -1,0 +1,7 @@
+//! 复查超期: the review clock runs at D and D is past the review due date.
+
+use super::super::{CaseView, Context, DeadlineKind, Evidence, Finding};
+
+pub fn check(ctx: &Context<'_>, v: &CaseView<'_>, _: &[Finding]) -> Option<Evidence> {
+    super::past(ctx, v.deadline(DeadlineKind::Review)?.due)
+}
