@@ -241,3 +241,6 @@ pub fn screen<'a>(
     cases.sort_by(|a, b| a.case.case_no.cmp(&b.case.case_no));
     Screening { as_of, cases, early_signs: categories::early_signs(&ctx), trends: categories::trends(&ctx) }
 }
+
+#[cfg(test)]
+mod tests;

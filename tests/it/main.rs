@@ -6,4 +6,5 @@ mod fuzz;
 mod helpers;
 mod import;
 mod samples;
+mod screen;
 mod store;
