@@ -1,0 +1,154 @@
+//! Screening benchmark: synthetic registers of 100k and 1M cases (≈N/5 petitioners with a
+//! skewed number of cases each, three years of dates).
+//!
+//! Measures, median of 3 runs: the pure screening (all flags and deadlines, one core); reading
+//! the cases from SQLite plus screening, warm; the sqlite3 command-line tool running a simpler
+//! screening query over the same rows in the same run; the import (load) time; peak memory.
+//!
+//! `cargo bench --bench screen` (SIZES=100000,1000000 changes the sizes).
+
+use std::time::{Duration, Instant};
+
+use chrono::{Days, NaiveDate};
+use petition_watch::calendar::{Calendar, HolidayFile};
+use petition_watch::domain::{Case, CaseNo, Level, PetitionerId};
+use petition_watch::rules::{RuleBook, screen};
+use petition_watch::store::{Store, StoreOptions};
+
+fn calendar() -> Calendar {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/holidays");
+    let files = ["2025.toml", "2026.toml"].map(|f| {
+        let text = std::fs::read_to_string(dir.join(f)).expect("holiday file");
+        toml::from_str::<HolidayFile>(&text).expect("parses")
+    });
+    Calendar::new(files)
+}
+
+/// A deterministic register: petitioner k of N/5 has a Zipf-like share of the cases.
+fn register(n: usize) -> Vec<Case> {
+    let villages = ["东湖村", "西山村", "南桥社区", "北岭村", "青石村", "柳营村", "石桥村", "新河村"];
+    let categories = ["征地拆迁", "劳动社保", "民政救助", "环境保护", "村务管理", "涉法涉诉", "城乡建设", "教育医疗"];
+    let people = (n / 5).max(1) as u64;
+    let first = NaiveDate::from_ymd_opt(2024, 1, 1).expect("date");
+    let mut seed: u64 = 0x5eed;
+    let mut next = |m: u64| {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) % m.max(1)
+    };
+    (0..n)
+        .map(|i| {
+            // Skew: squaring a uniform draw favours low petitioner numbers.
+            let u = next(1 << 20) as f64 / f64::from(1u32 << 20);
+            let person = ((u * u) * people as f64) as u64;
+            let received = first + Days::new(next(1_095));
+            let mut c = Case::new(CaseNo::parse(&format!("XF{i:08}")).expect("no"), received);
+            c.petitioner = Some(format!("信访人{person}"));
+            if person % 3 == 0 {
+                c.petitioner_id = PetitionerId::parse(&format!("3201121965{person:08}")).ok();
+            }
+            c.village = Some(villages[(person % 8) as usize].to_owned());
+            c.category = Some(categories[next(8) as usize].to_owned());
+            if person % 4 == 0 {
+                c.matter = Some(format!("事项{}", person % 50));
+            }
+            c.anonymous = next(20) == 0;
+            c.petitioner_count = if next(30) == 0 { 5 + next(20) as u32 } else { 1 };
+            c.signatories = if next(15) == 0 { 2 + next(10) as u32 } else { 1 };
+            c.competent_level = Level::from_number(1);
+            c.visited_level = Level::from_number(1 + next(4) as i64);
+            if next(10) != 0 {
+                c.accepted_on = Some(received + Days::new(next(12)));
+            }
+            if next(5) != 0 {
+                c.concluded_on = Some(received + Days::new(20 + next(80)));
+            }
+            if next(3) == 0 {
+                c.owner_leader = Some("li-hua".into());
+                c.owner_deadline = Some(received + Days::new(60));
+            }
+            c.extension_days = if next(10) == 0 { next(31) as u32 } else { 0 };
+            if next(8) == 0 {
+                c.accused = vec![format!("被反映人{}", next(100))];
+            }
+            c
+        })
+        .collect()
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn time3(mut f: impl FnMut() -> usize) -> (Duration, usize) {
+    let mut times = Vec::new();
+    let mut out = 0;
+    for _ in 0..3 {
+        let start = Instant::now();
+        out = f();
+        times.push(start.elapsed());
+    }
+    (median(times), out)
+}
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_owned))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn main() {
+    let sizes: Vec<usize> = std::env::var("SIZES")
+        .ok()
+        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![100_000, 1_000_000]);
+    let calendar = calendar();
+    let rules = RuleBook { month_starts_on_day: 1, ..RuleBook::default() };
+    let as_of = NaiveDate::from_ymd_opt(2026, 11, 27).expect("date");
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut pure_times = Vec::new();
+    for n in sizes {
+        let cases = register(n);
+        let (pure, listed) = time3(|| screen(&cases, as_of, &rules, &calendar).cases.len());
+        pure_times.push((n, pure));
+        println!("{n:>8} cases: pure screening {:>8.1} ms ({listed} listed)", pure.as_secs_f64() * 1e3);
+        if std::env::var("PURE_ONLY").is_ok() {
+            continue;
+        }
+
+        let path = dir.path().join(format!("bench{n}.db"));
+        let url = format!("sqlite://{}", path.display());
+        let store = runtime.block_on(Store::open(&url, &StoreOptions::default())).expect("open");
+        let start = Instant::now();
+        for chunk in cases.chunks(2_000) {
+            runtime.block_on(store.upsert_cases(chunk, chrono::Utc::now())).expect("load");
+        }
+        println!("{n:>8} cases: load into SQLite {:>8.1} s", start.elapsed().as_secs_f64());
+        drop(cases);
+        let (end_to_end, _) = time3(|| {
+            let cases = runtime.block_on(store.load_cases()).expect("read");
+            screen(&cases, as_of, &rules, &calendar).cases.len()
+        });
+        let query = "SELECT COUNT(*) FROM cases WHERE (concluded_on IS NULL OR concluded_on > '2026-11-27') \
+                     AND received_on <= '2026-11-27' AND (petitioner_count >= 5 OR signatories >= 2 \
+                     OR accepted_on IS NULL OR julianday('2026-11-27') - julianday(accepted_on) > 90);";
+        let (cli, _) = time3(|| {
+            let out = std::process::Command::new("sqlite3").arg(&path).arg(query).output();
+            out.map(|o| o.stdout.len()).unwrap_or(0)
+        });
+        runtime.block_on(store.close());
+        println!(
+            "{n:>8} cases: SQLite read + screening {:>8.1} ms   sqlite3 CLI simpler query {:>8.1} ms   ratio {:.1}x",
+            end_to_end.as_secs_f64() * 1e3,
+            cli.as_secs_f64() * 1e3,
+            end_to_end.as_secs_f64() / cli.as_secs_f64()
+        );
+        println!("{n:>8} cases: peak memory so far {:.0} MB", peak_rss_mb());
+    }
+    if let [(n0, t0), .., (n1, t1)] = pure_times.as_slice() {
+        println!("pure screening cost ratio {n1}/{n0}: {:.1}x for {:.0}x the cases", t1.as_secs_f64() / t0.as_secs_f64(), *n1 as f64 / *n0 as f64);
+    }
+}
