@@ -144,8 +144,10 @@ pub async fn run(command: Command, loaded: &LoadedConfig, clock: &dyn Clock) -> 
             let store = open_store(loaded).await?;
             let cases = store.load_cases().await.context("reading cases")?;
             store.close().await;
+            let register = crate::rules::Register::from_cases(&cases);
+            drop(cases);
             let rules = loaded.config.rule_book();
-            let screening = crate::rules::screen(&cases, as_of, &rules, &loaded.calendar);
+            let screening = crate::rules::screen(&register, as_of, &rules, &loaded.calendar);
             let mut stdout = std::io::stdout().lock();
             match format {
                 ScreenFormat::Json => {

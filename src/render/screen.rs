@@ -30,7 +30,7 @@ fn case_json(result: &CaseResult<'_>) -> Value {
     let evidence: Map<String, Value> =
         result.findings.iter().map(|f| (f.flag.name().to_owned(), json!(f.evidence.to_string()))).collect();
     json!({
-        "case_no": result.case.case_no.as_str(),
+        "case_no": result.case_no,
         "flags": result.flag_names(),
         "deadlines": deadlines,
         "evidence": evidence,
@@ -62,10 +62,10 @@ pub fn to_table(screening: &Screening<'_>) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "排查日期 {}：{} 件需关注", screening.as_of, screening.cases.len());
     for result in &screening.cases {
-        let c = result.case;
+        let c = result;
         let _ = writeln!(out);
-        let owner = c.owner_leader.as_deref().unwrap_or("（未落实包案领导）");
-        let place = [c.village.as_deref(), c.category.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" · ");
+        let owner = c.owner_leader.unwrap_or("（未落实包案领导）");
+        let place = [c.village, c.category].into_iter().flatten().collect::<Vec<_>>().join(" · ");
         let _ = writeln!(out, "{}  收到 {}  {}  包案领导 {}", c.case_no, c.received_on, place, owner);
         let _ = writeln!(out, "  标记：{}", flag_list(result));
         for d in &result.deadlines {
@@ -78,7 +78,7 @@ pub fn to_table(screening: &Screening<'_>) -> String {
     if !screening.early_signs.is_empty() {
         let _ = writeln!(out, "\n苗头性问题（同村同类近期多发）：");
         for g in &screening.early_signs {
-            let nos: Vec<&str> = g.case_nos.iter().map(|n| n.as_str()).collect();
+            let nos: Vec<&str> = g.case_nos.iter().map(String::as_str).collect();
             let _ = writeln!(out, "  {} · {}：{} 件（{}）", g.village, g.category, nos.len(), nos.join("、"));
         }
     }
@@ -120,7 +120,7 @@ pub fn to_csv(screening: &Screening<'_>) -> Result<Vec<u8>, csv::Error> {
         "说明",
     ])?;
     for result in &screening.cases {
-        let c = result.case;
+        let c = result;
         let zh: Vec<&str> = result.findings.iter().map(|f| f.flag.zh()).collect();
         let why: Vec<String> = result
             .findings
@@ -129,10 +129,10 @@ pub fn to_csv(screening: &Screening<'_>) -> Result<Vec<u8>, csv::Error> {
             .map(|f| format!("{}：{}", f.flag.zh(), f.evidence))
             .collect();
         writer.write_record([
-            c.case_no.as_str(),
+            c.case_no,
             &c.received_on.to_string(),
-            c.village.as_deref().unwrap_or(""),
-            c.category.as_deref().unwrap_or(""),
+            c.village.unwrap_or(""),
+            c.category.unwrap_or(""),
             &zh.join("、"),
             &result.flag_names().join(" "),
             &deadline_cell(result, DeadlineKind::Acceptance),
@@ -140,8 +140,8 @@ pub fn to_csv(screening: &Screening<'_>) -> Result<Vec<u8>, csv::Error> {
             &deadline_cell(result, DeadlineKind::Review),
             &deadline_cell(result, DeadlineKind::Recheck),
             &deadline_cell(result, DeadlineKind::Owner),
-            c.owner_leader.as_deref().unwrap_or(""),
-            c.responsible_unit.as_deref().unwrap_or(""),
+            c.owner_leader.unwrap_or(""),
+            c.responsible_unit.unwrap_or(""),
             &why.join("；"),
         ])?;
     }

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, Months, NaiveDate};
 
 use super::context::Context;
-use crate::domain::CaseNo;
 
 /// Cases of one category from one village within the early-sign window (苗头性问题).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,7 +15,7 @@ pub struct EarlySignGroup {
     /// 村(社区).
     pub village: String,
     /// The cases, in the order they came.
-    pub case_nos: Vec<CaseNo>,
+    pub case_nos: Vec<String>,
 }
 
 /// One category's count in the statistical month containing D, against the three before.
@@ -58,9 +57,9 @@ pub fn early_signs(ctx: &Context<'_>) -> Vec<EarlySignGroup> {
         .early_sign_groups()
         .filter(|(_, positions)| positions.len() >= min)
         .map(|((category, village), positions)| EarlySignGroup {
-            category: ctx.text(*category).to_owned(),
-            village: ctx.text(*village).to_owned(),
-            case_nos: positions.iter().map(|p| ctx.case(*p as usize).case_no.clone()).collect(),
+            category: ctx.register.text(*category).to_owned(),
+            village: ctx.register.text(*village).to_owned(),
+            case_nos: positions.iter().map(|p| ctx.register.case_no(ctx.record(*p as usize)).to_owned()).collect(),
         })
         .collect();
     groups.sort_by(|a, b| (&a.village, &a.category).cmp(&(&b.village, &b.category)));
@@ -76,18 +75,22 @@ pub fn trends(ctx: &Context<'_>) -> Vec<CategoryTrend> {
     let starts: Vec<NaiveDate> =
         (1..=3).rev().map(|n| period_start.checked_sub_months(Months::new(n)).unwrap_or(NaiveDate::MIN)).collect();
     let mut counts: BTreeMap<String, (u32, [u32; 3])> = BTreeMap::new();
-    for ix in 0..ctx.len() {
-        let case = ctx.case(ix);
-        if case.received_on < starts[0] {
+    let records = &ctx.register.records()[..ctx.len()];
+    let from = records.partition_point(|r| r.received_on < starts[0]);
+    let mut by_symbol: rustc_hash::FxHashMap<u32, (u32, [u32; 3])> = rustc_hash::FxHashMap::default();
+    for record in &records[from..] {
+        if record.category == super::register::NONE {
             continue;
         }
-        let Some(category) = ctx.keys(ix).category else { continue };
-        let entry = counts.entry(ctx.text(category).to_owned()).or_default();
-        if case.received_on >= period_start {
+        let entry = by_symbol.entry(record.category).or_default();
+        if record.received_on >= period_start {
             entry.0 += 1;
-        } else if let Some(month) = starts.iter().rposition(|s| case.received_on >= *s) {
+        } else if let Some(month) = starts.iter().rposition(|s| record.received_on >= *s) {
             entry.1[month] += 1;
         }
+    }
+    for (category, entry) in by_symbol {
+        counts.insert(ctx.register.text(category).to_owned(), entry);
     }
     counts
         .into_iter()

@@ -4,9 +4,10 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use super::register::Clocks;
 use super::settings::Deadlines;
 use crate::calendar::Calendar;
-use crate::domain::Case;
+use crate::domain::DateSpan;
 
 /// Which deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -74,8 +75,8 @@ fn deadline(kind: DeadlineKind, due: NaiveDate, calendar: &Calendar) -> Deadline
 
 /// `start` plus `limit` days that are not hearing days held by `as_of` (day 1 is the day after
 /// `start`; a hearing day pauses the count).
-fn add_days_pausing_for_hearings(case: &Case, start: NaiveDate, limit: u32, as_of: NaiveDate) -> NaiveDate {
-    let is_hearing = |day: NaiveDate| day <= as_of && case.hearings.iter().any(|span| span.contains(day));
+fn add_days_pausing_for_hearings(hearings: &[DateSpan], start: NaiveDate, limit: u32, as_of: NaiveDate) -> NaiveDate {
+    let is_hearing = |day: NaiveDate| day <= as_of && hearings.iter().any(|span| span.contains(day));
     let mut day = start;
     let mut left = limit;
     while left > 0 {
@@ -89,15 +90,19 @@ fn add_days_pausing_for_hearings(case: &Case, start: NaiveDate, limit: u32, as_o
 }
 
 /// The deadlines whose clocks run on `as_of`, in [`DeadlineKind`] order.
-pub fn running_deadlines(case: &Case, as_of: NaiveDate, limits: &Deadlines, calendar: &Calendar) -> Vec<Deadline> {
+pub fn running_deadlines(
+    case: &Clocks,
+    hearings: &[DateSpan],
+    as_of: NaiveDate,
+    limits: &Deadlines,
+    calendar: &Calendar,
+) -> Vec<Deadline> {
     let mut out = Vec::new();
-    if case.received_on > as_of {
-        return out;
-    }
+    let Some(received_on) = case.received_on.filter(|r| *r <= as_of) else { return out };
     let accepted = happened(case.accepted_on, as_of);
     let concluded = happened(case.concluded_on, as_of);
     if accepted.is_none() && concluded.is_none() {
-        let due = calendar.add_calendar_days(case.received_on, limits.acceptance_days);
+        let due = calendar.add_calendar_days(received_on, limits.acceptance_days);
         out.push(deadline(DeadlineKind::Acceptance, due, calendar));
     }
     if let (Some(accepted), None) = (accepted, concluded) {
@@ -105,12 +110,12 @@ pub fn running_deadlines(case: &Case, as_of: NaiveDate, limits: &Deadlines, cale
         out.push(deadline(DeadlineKind::Handling, due, calendar));
     }
     if let (Some(start), None) = (happened(case.review_accepted_on, as_of), happened(case.review_opinion_on, as_of)) {
-        let due = add_days_pausing_for_hearings(case, start, limits.review_days, as_of);
+        let due = add_days_pausing_for_hearings(hearings, start, limits.review_days, as_of);
         out.push(deadline(DeadlineKind::Review, due, calendar));
     }
     if let (Some(start), None) = (happened(case.recheck_requested_on, as_of), happened(case.recheck_opinion_on, as_of))
     {
-        let due = add_days_pausing_for_hearings(case, start, limits.recheck_days, as_of);
+        let due = add_days_pausing_for_hearings(hearings, start, limits.recheck_days, as_of);
         out.push(deadline(DeadlineKind::Recheck, due, calendar));
     }
     if let (Some(due), None) = (case.owner_deadline, concluded) {
@@ -123,7 +128,11 @@ pub fn running_deadlines(case: &Case, as_of: NaiveDate, limits: &Deadlines, cale
 mod tests {
     use super::*;
     use crate::calendar::tests::shipped;
-    use crate::domain::{CaseNo, DateSpan};
+    use crate::domain::{Case, CaseNo};
+
+    fn running_deadlines(case: &Case, as_of: NaiveDate, limits: &Deadlines, calendar: &Calendar) -> Vec<Deadline> {
+        super::running_deadlines(&Clocks::of(case), &case.hearings, as_of, limits, calendar)
+    }
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).expect("valid date")

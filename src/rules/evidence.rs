@@ -4,15 +4,13 @@ use std::fmt;
 
 use chrono::NaiveDate;
 
-use crate::domain::CaseNo;
-
 /// The facts behind one finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Evidence {
     /// `repeat`: the earlier case on the same matter (the latest one before this case).
     EarlierCase {
         /// Its number.
-        case_no: CaseNo,
+        case_no: String,
         /// When it was received.
         received_on: NaiveDate,
     },
@@ -43,7 +41,7 @@ pub enum Evidence {
     /// `organizer`: the collective case that makes the petitioner a key person.
     CollectiveCase {
         /// Its number.
-        case_no: CaseNo,
+        case_no: String,
         /// How many came.
         petitioners: u32,
     },
@@ -71,7 +69,7 @@ pub enum Evidence {
     /// `long_running`: the petitioner's first case on the matter.
     FirstOnMatter {
         /// Its number.
-        case_no: CaseNo,
+        case_no: String,
         /// When it was received.
         received_on: NaiveDate,
         /// Days to D.

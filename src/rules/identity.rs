@@ -1,15 +1,15 @@
-//! Petitioner identity and "same matter" (DESIGN §2.2).
+//! Text folding for the comparisons of DESIGN §2.2: `matter`, `category` and `village` compare
+//! after NFKC and trimming; names after NFKC with all white space removed. The petitioner
+//! identity built from them lives in [`super::register`].
 
 use std::borrow::Cow;
 
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
-use crate::domain::Case;
-
 /// NFKC then trimmed, without allocating when the text is already normal.
 pub fn fold(text: &str) -> Cow<'_, str> {
     let trimmed = text.trim();
-    if is_nfkc_quick(trimmed.chars()) == IsNormalized::Yes {
+    if trimmed.is_ascii() || is_nfkc_quick(trimmed.chars()) == IsNormalized::Yes {
         Cow::Borrowed(trimmed)
     } else {
         let folded: String = trimmed.nfkc().collect();
@@ -18,7 +18,7 @@ pub fn fold(text: &str) -> Cow<'_, str> {
 }
 
 /// NFKC with all white space removed, for names.
-fn fold_name(text: &str) -> Cow<'_, str> {
+pub fn fold_name(text: &str) -> Cow<'_, str> {
     let folded = fold(text);
     if folded.chars().any(char::is_whitespace) {
         Cow::Owned(folded.chars().filter(|c| !c.is_whitespace()).collect())
@@ -27,65 +27,15 @@ fn fold_name(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// The petitioner's identity key, one per case: the ID number when present; else the
-/// normalised name with the phone's digits; else the name with the village. Anonymous cases,
-/// and cases with neither name nor ID, have none and are never linked to another case.
-///
-/// The three kinds are prefixed so an ID can never equal a name.
-pub fn identity(case: &Case) -> Option<String> {
-    if case.anonymous {
-        return None;
-    }
-    if let Some(id) = &case.petitioner_id {
-        return Some(format!("id:{}", id.expose().to_uppercase()));
-    }
-    let name = fold_name(case.petitioner.as_deref()?);
-    if name.is_empty() {
-        return None;
-    }
-    match &case.phone {
-        Some(phone) => Some(format!("np:{name}\u{1f}{}", phone.digits())),
-        None => Some(format!("nv:{name}\u{1f}{}", case.village.as_deref().map(fold).unwrap_or_default())),
-    }
-}
-
-/// A case's folded `matter`, `category` and `village`, blank as `None`.
-pub fn folded(value: Option<&str>) -> Option<Cow<'_, str>> {
-    value.map(fold).filter(|v| !v.is_empty())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{CaseNo, PetitionerId, Phone};
-
-    fn case(name: Option<&str>) -> Case {
-        let mut c = Case::new(CaseNo::parse("I-1").expect("no"), chrono::NaiveDate::MIN);
-        c.petitioner = name.map(str::to_owned);
-        c
-    }
 
     #[test]
-    fn identity_prefers_the_id_then_name_and_phone_then_name_and_village() {
-        let mut c = case(Some("张 三"));
-        c.village = Some("东湖村".into());
-        assert_eq!(identity(&c).as_deref(), Some("nv:张三\u{1f}东湖村"));
-        c.phone = Some(Phone::parse("138-0013-8000").expect("phone"));
-        assert_eq!(identity(&c).as_deref(), Some("np:张三\u{1f}13800138000"));
-        c.petitioner_id = Some(PetitionerId::parse("32011219650312002x").expect("id"));
-        assert_eq!(identity(&c).as_deref(), Some("id:32011219650312002X"));
-        c.anonymous = true;
-        assert_eq!(identity(&c), None);
-    }
-
-    #[test]
-    fn a_case_with_neither_name_nor_id_has_no_identity() {
-        assert_eq!(identity(&case(None)), None);
-        assert_eq!(identity(&case(Some("  "))), None);
-    }
-
-    #[test]
-    fn full_width_names_fold_to_the_same_identity() {
-        assert_eq!(identity(&case(Some("ＺＨＡＮＧ　Ｓａｎ"))), identity(&case(Some("ZHANGSan"))));
+    fn folding_matches_the_domain_normalisation() {
+        for text in [" 土地 征收 ", "ＡＢＣ", "村（社区）", "plain"] {
+            assert_eq!(fold(text), crate::domain::normalize_text(text), "{text}");
+            assert_eq!(fold_name(text), crate::domain::normalize_name(text), "{text}");
+        }
     }
 }

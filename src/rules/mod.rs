@@ -12,6 +12,7 @@ mod directory;
 mod evidence;
 pub mod flags;
 mod identity;
+mod register;
 mod settings;
 
 use chrono::NaiveDate;
@@ -22,11 +23,10 @@ pub use context::{CaseView, Context};
 pub use deadlines::{Deadline, DeadlineKind, happened, running_deadlines};
 pub use directory::Directory;
 pub use evidence::Evidence;
-pub use identity::identity;
+pub use register::{Clocks, NONE, RawCase, Record, Register, RegisterBuilder, Sym};
 pub use settings::{Deadlines, Thresholds};
 
 use crate::calendar::Calendar;
-use crate::domain::Case;
 
 /// A flag of DESIGN §2.2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -169,11 +169,21 @@ pub struct Finding {
     pub evidence: Evidence,
 }
 
-/// A listed case: its findings and running deadlines at D.
+/// A listed case: what identifies it to a reader, its findings and running deadlines at D.
 #[derive(Debug, Clone)]
 pub struct CaseResult<'a> {
-    /// The case.
-    pub case: &'a Case,
+    /// 信访件编号.
+    pub case_no: &'a str,
+    /// 收到日期.
+    pub received_on: NaiveDate,
+    /// 村(社区).
+    pub village: Option<&'a str>,
+    /// 问题类别.
+    pub category: Option<&'a str>,
+    /// 包案领导 as written.
+    pub owner_leader: Option<&'a str>,
+    /// 责任单位.
+    pub responsible_unit: Option<&'a str>,
     /// Its flags, in [`Flag::ALL`] order.
     pub findings: Vec<Finding>,
     /// Its running deadlines.
@@ -224,21 +234,32 @@ pub struct Screening<'a> {
 /// Screens `register` at `as_of` (DESIGN §2.2). Cases received after `as_of` are left out;
 /// events dated after it have not happened.
 pub fn screen<'a>(
-    register: &'a [Case],
+    register: &'a Register,
     as_of: NaiveDate,
     rules: &'a RuleBook,
     calendar: &'a Calendar,
 ) -> Screening<'a> {
     let ctx = Context::new(register, as_of, rules, calendar);
     let mut cases = Vec::new();
-    for ix in 0..ctx.len() {
-        let Some(view) = ctx.view(ix) else { continue };
+    for pos in 0..ctx.len() {
+        let Some(view) = ctx.view(pos) else { continue };
         let findings = flags::evaluate(&ctx, &view);
-        if !findings.is_empty() {
-            cases.push(CaseResult { case: view.case, findings, deadlines: view.deadlines });
+        if findings.is_empty() {
+            continue;
         }
+        let r = view.record;
+        cases.push(CaseResult {
+            case_no: register.case_no(r),
+            received_on: r.received_on,
+            village: register.opt_text(r.village),
+            category: register.opt_text(r.category),
+            owner_leader: register.opt_text(r.owner_leader),
+            responsible_unit: register.opt_text(r.responsible_unit),
+            findings,
+            deadlines: view.deadlines,
+        });
     }
-    cases.sort_by(|a, b| a.case.case_no.cmp(&b.case.case_no));
+    cases.sort_unstable_by(|a, b| a.case_no.cmp(b.case_no));
     Screening { as_of, cases, early_signs: categories::early_signs(&ctx), trends: categories::trends(&ctx) }
 }
 

@@ -5,7 +5,7 @@ use chrono::{Days, NaiveDate};
 
 use super::*;
 use crate::calendar::tests::shipped;
-use crate::domain::{CaseNo, DateSpan, Level, PetitionerId};
+use crate::domain::{Case, CaseNo, DateSpan, Level, PetitionerId};
 
 /// D for every test: Friday 2026-11-27 (a working day).
 fn d() -> NaiveDate {
@@ -47,8 +47,9 @@ fn rules() -> RuleBook {
 /// The flags of case `no` when the register is screened at D (`None`: not listed).
 fn flags_at(register: &[Case], as_of: NaiveDate, no: &str) -> Option<Vec<&'static str>> {
     let rules = rules();
-    let screening = screen(register, as_of, &rules, shipped());
-    screening.cases.iter().find(|r| r.case.case_no.as_str() == no).map(|r| r.flag_names())
+    let register = Register::from_cases(register);
+    let screening = screen(&register, as_of, &rules, shipped());
+    screening.cases.iter().find(|r| r.case_no == no).map(|r| r.flag_names())
 }
 
 fn flags(register: &[Case], no: &str) -> Vec<&'static str> {
@@ -170,6 +171,7 @@ fn early_sign_needs_three_cases_of_one_category_in_one_village_in_the_30_days_en
     let register = [make("A", 30), make("B", 10), anonymous];
     assert!(!has(&register, "B", "early_sign"), "A is outside D-29..D");
     let rules = rules();
+    let register = Register::from_cases(&register);
     let screening = screen(&register, d(), &rules, shipped());
     assert!(screening.early_signs.is_empty());
 }
@@ -337,8 +339,9 @@ fn screening_sees_the_register_as_it_stood_on_d() {
 fn listed_cases_are_sorted_by_case_number_with_sorted_flag_names() {
     let register = [case("B-2", before(3)), case("A-10", before(2)), case("A-9", before(1))];
     let rules = rules();
+    let register = Register::from_cases(&register);
     let screening = screen(&register, d(), &rules, shipped());
-    let order: Vec<&str> = screening.cases.iter().map(|r| r.case.case_no.as_str()).collect();
+    let order: Vec<&str> = screening.cases.iter().map(|r| r.case_no).collect();
     assert_eq!(order, ["A-10", "A-9", "B-2"]);
     for r in &screening.cases {
         let names = r.flag_names();

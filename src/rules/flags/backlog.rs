@@ -7,7 +7,7 @@ pub fn check(ctx: &Context<'_>, v: &CaseView<'_>, _: &[Finding]) -> Option<Evide
     if !v.open {
         return None;
     }
-    let since = happened(v.case.accepted_on, ctx.as_of).unwrap_or(v.case.received_on);
+    let since = happened(v.record.clocks.accepted_on, ctx.as_of).unwrap_or(v.record.received_on);
     let days = (ctx.as_of - since).num_days();
     (days > i64::from(ctx.rules.thresholds.backlog_days)).then_some(Evidence::OpenFor { since, days })
 }

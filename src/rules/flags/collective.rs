@@ -4,6 +4,6 @@
 use super::super::{CaseView, Context, Evidence, Finding};
 
 pub fn check(ctx: &Context<'_>, v: &CaseView<'_>, _: &[Finding]) -> Option<Evidence> {
-    let n = v.case.petitioner_count;
+    let n = v.record.petitioner_count;
     (n >= ctx.rules.thresholds.collective_min_petitioners).then_some(Evidence::Petitioners(n))
 }

@@ -5,23 +5,27 @@
 use super::super::{CaseView, Context, Evidence, Finding};
 
 pub fn check(ctx: &Context<'_>, v: &CaseView<'_>, _: &[Finding]) -> Option<Evidence> {
-    if !v.open || (v.case.accused.is_empty() && v.case.conflicts.is_empty()) {
+    let parties = ctx.register.parties(v.record);
+    if !v.open || parties.is_empty() {
         return None;
     }
     let directory = &ctx.rules.directory;
-    let portfolio = v.case.category.as_deref().and_then(|c| directory.portfolio_leader(c)).map(|(id, _)| id);
+    let register = ctx.register;
+    let portfolio = register.opt_text(v.record.category).and_then(|c| directory.portfolio_leader(c)).map(|(id, _)| id);
     let involved = [
-        (v.case.owner_leader.as_deref(), "包案领导"),
-        (v.case.responsible_person.as_deref(), "责任人"),
+        (register.opt_text(v.record.owner_leader), "包案领导"),
+        (register.opt_text(v.record.responsible_person), "责任人"),
         (portfolio, "分管领导"),
     ];
     for (person, role) in involved {
-        let Some(person) = person.filter(|p| !p.trim().is_empty()) else { continue };
+        let Some(person) = person else { continue };
         let name = directory.resolve(person);
-        let named = |list: &[String]| list.iter().any(|n| directory.resolve(n) == name);
-        let accused = named(&v.case.accused);
-        if accused || named(&v.case.conflicts) {
-            return Some(Evidence::Recusal { person: directory.display_name(person).to_owned(), role, accused });
+        if let Some((_, accused)) = parties.iter().find(|(party, _)| directory.resolve(register.text(*party)) == name) {
+            return Some(Evidence::Recusal {
+                person: directory.display_name(person).to_owned(),
+                role,
+                accused: *accused,
+            });
         }
     }
     None

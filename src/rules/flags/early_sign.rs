@@ -5,16 +5,12 @@
 use super::super::{CaseView, Context, Evidence, Finding};
 
 pub fn check(ctx: &Context<'_>, v: &CaseView<'_>, _: &[Finding]) -> Option<Evidence> {
-    let group = ctx.early_sign_group(v.ix)?;
-    let pos = u32::try_from(v.ix).ok()?;
-    let member = group.binary_search(&pos).is_ok();
+    let group = ctx.early_sign_group(v.pos)?;
+    let pos = u32::try_from(v.pos).ok()?;
     let min = usize::try_from(ctx.rules.thresholds.early_sign_min_cases).unwrap_or(usize::MAX);
-    (member && group.len() >= min).then(|| {
-        let keys = ctx.keys(v.ix);
-        Evidence::EarlySign {
-            category: keys.category.map(|k| ctx.text(k).to_owned()).unwrap_or_default(),
-            village: keys.village.map(|k| ctx.text(k).to_owned()).unwrap_or_default(),
-            cases: group.len(),
-        }
+    (group.len() >= min && group.binary_search(&pos).is_ok()).then(|| Evidence::EarlySign {
+        category: ctx.register.text(v.record.category).to_owned(),
+        village: ctx.register.text(v.record.village).to_owned(),
+        cases: group.len(),
     })
 }

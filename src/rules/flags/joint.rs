@@ -3,6 +3,6 @@
 use super::super::{CaseView, Context, Evidence, Finding};
 
 pub fn check(ctx: &Context<'_>, v: &CaseView<'_>, _: &[Finding]) -> Option<Evidence> {
-    let n = v.case.signatories;
+    let n = v.record.signatories;
     (n >= ctx.rules.thresholds.joint_min_signatories).then_some(Evidence::Signatories(n))
 }

@@ -8,16 +8,19 @@ pub fn check(ctx: &Context<'_>, v: &CaseView<'_>, _: &[Finding]) -> Option<Evide
     if !v.open {
         return None;
     }
+    // Lists are in the order cases came, so each list's first entry is its earliest case.
     let first = ctx
-        .same_matter_lists(v.ix)
-        .filter_map(|list| list.first().map(|p| ctx.case(*p as usize)))
-        .chain(std::iter::once(v.case))
-        .min_by(|a, b| (a.received_on, &a.case_no).cmp(&(b.received_on, &b.case_no)))?;
-    (first.received_on <= days_before(ctx.as_of, ctx.rules.thresholds.long_running_days)).then(|| {
+        .register
+        .same_matter_lists(v.pos)
+        .filter_map(|list| list.first().map(|p| *p as usize))
+        .chain(std::iter::once(v.pos))
+        .min()?;
+    let record = ctx.record(first);
+    (record.received_on <= days_before(ctx.as_of, ctx.rules.thresholds.long_running_days)).then(|| {
         Evidence::FirstOnMatter {
-            case_no: first.case_no.clone(),
-            received_on: first.received_on,
-            days: (ctx.as_of - first.received_on).num_days(),
+            case_no: ctx.register.case_no(record).to_owned(),
+            received_on: record.received_on,
+            days: (ctx.as_of - record.received_on).num_days(),
         }
     })
 }

@@ -1,6 +1,7 @@
 //! 未落实包案: an open case with any of repeat, collective, skip_level, backlog, long_running,
 //! organizer or early_sign that lacks `owner_leader` or `owner_deadline`.
 
+use super::super::register::NONE;
 use super::super::{CaseView, Context, Evidence, Finding, Flag};
 
 /// The flags that call for a 包案领导 with a deadline.
@@ -20,7 +21,7 @@ pub fn check(_: &Context<'_>, v: &CaseView<'_>, found: &[Finding]) -> Option<Evi
     }
     let because: Vec<&'static str> =
         found.iter().filter(|f| NEEDS_OWNER.contains(&f.flag)).map(|f| f.flag.zh()).collect();
-    let leader = v.case.owner_leader.as_deref().is_none_or(|s| s.trim().is_empty());
-    let deadline = v.case.owner_deadline.is_none();
+    let leader = v.record.owner_leader == NONE;
+    let deadline = v.record.clocks.owner_deadline.is_none();
     (!because.is_empty() && (leader || deadline)).then_some(Evidence::MissingOwner { leader, deadline, because })
 }

@@ -9,12 +9,15 @@ pub fn check(ctx: &Context<'_>, v: &CaseView<'_>, _: &[Finding]) -> Option<Evide
         return None;
     }
     let t = &ctx.rules.thresholds;
-    let collective = match ctx.collective_case_of(v.ix) {
-        Some(ix) => ctx.case(ix),
+    let collective = match ctx.collective_case_of(v.pos) {
+        Some(pos) => ctx.record(pos),
         // Without an identity only the case itself can count.
-        None => Some(v.case)
-            .filter(|c| c.petitioner_count >= t.collective_min_petitioners)
-            .filter(|c| c.received_on >= days_before(ctx.as_of, t.organizer_window_days))?,
+        None => Some(v.record)
+            .filter(|r| r.petitioner_count >= t.collective_min_petitioners)
+            .filter(|r| r.received_on >= days_before(ctx.as_of, t.organizer_window_days))?,
     };
-    Some(Evidence::CollectiveCase { case_no: collective.case_no.clone(), petitioners: collective.petitioner_count })
+    Some(Evidence::CollectiveCase {
+        case_no: ctx.register.case_no(collective).to_owned(),
+        petitioners: collective.petitioner_count,
+    })
 }

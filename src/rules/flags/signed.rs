@@ -3,5 +3,5 @@
 use super::super::{CaseView, Context, Evidence, Finding};
 
 pub fn check(_: &Context<'_>, v: &CaseView<'_>, _: &[Finding]) -> Option<Evidence> {
-    (!v.case.anonymous).then_some(Evidence::NotAnonymous)
+    (!v.record.anonymous).then_some(Evidence::NotAnonymous)
 }

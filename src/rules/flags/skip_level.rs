@@ -4,8 +4,10 @@
 use super::super::{CaseView, Context, Evidence, Finding};
 
 pub fn check(ctx: &Context<'_>, v: &CaseView<'_>, _: &[Finding]) -> Option<Evidence> {
-    let visited = v.case.visited_level?.number();
-    let competent = v.case.competent_level?.number();
+    let (visited, competent) = (v.record.visited_level, v.record.competent_level);
+    if visited == 0 || competent == 0 {
+        return None;
+    }
     let gap = i16::from(visited) - i16::from(competent);
     (gap >= i16::from(ctx.rules.thresholds.skip_level_min_gap)).then_some(Evidence::Levels { visited, competent })
 }
