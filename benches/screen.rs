@@ -43,12 +43,12 @@ fn register(n: usize) -> Vec<Case> {
             let received = first + Days::new(next(1_095));
             let mut c = Case::new(CaseNo::parse(&format!("XF{i:08}")).expect("no"), received);
             c.petitioner = Some(format!("信访人{person}"));
-            if person % 3 == 0 {
+            if person.is_multiple_of(3) {
                 c.petitioner_id = PetitionerId::parse(&format!("3201121965{person:08}")).ok();
             }
             c.village = Some(villages[(person % 8) as usize].to_owned());
             c.category = Some(categories[next(8) as usize].to_owned());
-            if person % 4 == 0 {
+            if person.is_multiple_of(4) {
                 c.matter = Some(format!("事项{}", person % 50));
             }
             c.anonymous = next(20) == 0;
