@@ -142,10 +142,8 @@ pub async fn run(command: Command, loaded: &LoadedConfig, clock: &dyn Clock) -> 
         Command::Screen { as_of, format } => {
             let as_of = as_of.unwrap_or_else(|| clock.today(loaded.config.time_zone()));
             let store = open_store(loaded).await?;
-            let cases = store.load_cases().await.context("reading cases")?;
+            let register = store.load_register().await.context("reading cases")?;
             store.close().await;
-            let register = crate::rules::Register::from_cases(&cases);
-            drop(cases);
             let rules = loaded.config.rule_book();
             let screening = crate::rules::screen(&register, as_of, &rules, &loaded.calendar);
             let mut stdout = std::io::stdout().lock();

@@ -10,10 +10,12 @@
 //! |---|---|---|
 //! | [`domain`] | a case and its typed values (`CaseNo`, `Level`, masked `PetitionerId`/`Phone`), register text parsers | — |
 //! | [`calendar`] | working days from the official holiday schedules, Mon–Fri fallback | `domain` |
-//! | [`config`] | the settings file, environment overrides, validation with file:line:key errors | `domain`, `calendar` |
+//! | [`rules`] | deadlines and every screening flag at a date, over a compact interned register | `domain`, `calendar` |
+//! | [`render`] | what people read: the `screen` table, JSON and CSV | `domain`, `rules` |
+//! | [`config`] | the settings file, environment overrides, validation with file:line:key errors | `domain`, `calendar`, `rules` |
 //! | [`clock`] | the only reader of the wall clock; a fixed clock for tests | — |
 //! | [`telemetry`] | tracing setup (text or JSON lines) | `config` |
-//! | [`store`] | cases, people, job runs, outbox and audit tables on SQLite or PostgreSQL | `domain`, `config` |
+//! | [`store`] | cases, people, job runs, outbox and audit tables on SQLite or PostgreSQL; the register read for screening | `domain`, `config`, `rules` |
 //! | [`import`] | reading CSV/XLSX registers into cases, row by row with reasons | `domain`, `config`, `store` |
 //! | [`cli`] | the `petition-watch` command line: parses arguments and wires the rest | everything |
 

@@ -275,34 +275,112 @@ impl RegisterBuilder {
         let key = |r: &Record| (r.received_on, &case_nos[r.case_no as usize]);
         // Readers usually deliver cases already in order; sorting is then skipped.
         if !self.records.is_sorted_by(|a, b| key(a) <= key(b)) {
-            self.records.sort_unstable_by(|a, b| key(a).cmp(&key(b)));
+            self.records = sort_by_day_then_case_no(std::mem::take(&mut self.records), case_nos);
         }
-        let mut register = Register {
+        let records = self.records;
+        let by_matter =
+            GroupIndex::build(&records, |r| (r.identity != NONE && r.matter != NONE).then_some((r.identity, r.matter)));
+        let by_category = GroupIndex::build(&records, |r| {
+            (r.identity != NONE && r.category != NONE).then_some((r.identity, r.category))
+        });
+        let by_category_without_matter = GroupIndex::build(&records, |r| {
+            (r.identity != NONE && r.category != NONE && r.matter == NONE).then_some((r.identity, r.category))
+        });
+        Register {
             texts: self.table.texts,
             case_nos: self.case_nos,
-            records: self.records,
+            records,
             hearings: self.hearings,
             parties: self.parties,
-            by_matter: FxHashMap::default(),
-            by_category: FxHashMap::default(),
-            by_category_without_matter: FxHashMap::default(),
-        };
-        for (pos, r) in register.records.iter().enumerate() {
-            if r.identity == NONE {
+            by_matter,
+            by_category,
+            by_category_without_matter,
+        }
+    }
+}
+
+/// Orders records by (received_on, case_no): a counting sort on the day, then each day's few
+/// cases by case number. Linear in the number of days plus cases, and cache-friendly.
+fn sort_by_day_then_case_no(records: Vec<Record>, case_nos: &[Box<str>]) -> Vec<Record> {
+    let (Some(first), Some(last)) =
+        (records.iter().map(|r| r.received_on).min(), records.iter().map(|r| r.received_on).max())
+    else {
+        return records;
+    };
+    let span = usize::try_from((last - first).num_days()).unwrap_or(0) + 1;
+    let day = |r: &Record| usize::try_from((r.received_on - first).num_days()).unwrap_or(0);
+    let mut starts = vec![0usize; span + 1];
+    for r in &records {
+        starts[day(r) + 1] += 1;
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    let mut next = starts.clone();
+    let mut slots: Vec<Option<Record>> = vec![None; records.len()];
+    for r in records {
+        let d = day(&r);
+        slots[next[d]] = Some(r);
+        next[d] += 1;
+    }
+    let mut sorted: Vec<Record> = slots.into_iter().flatten().collect();
+    for window in starts.windows(2) {
+        sorted[window[0]..window[1]]
+            .sort_unstable_by(|a, b| case_nos[a.case_no as usize].cmp(&case_nos[b.case_no as usize]));
+    }
+    sorted
+}
+
+/// Positions grouped by a key, stored flat: one offsets array and one positions array rather
+/// than a vector per group (a million small vectors would cost more than the records).
+#[derive(Debug, Default)]
+struct GroupIndex {
+    groups: FxHashMap<(Sym, Sym), u32>,
+    offsets: Vec<u32>,
+    positions: Vec<u32>,
+}
+
+impl GroupIndex {
+    /// Groups the positions of `records` by `key`, each group in position order.
+    fn build(records: &[Record], key: impl Fn(&Record) -> Option<(Sym, Sym)>) -> Self {
+        let mut groups: FxHashMap<(Sym, Sym), u32> = FxHashMap::default();
+        let mut group_of: Vec<u32> = Vec::with_capacity(records.len());
+        let mut counts: Vec<u32> = Vec::new();
+        for r in records {
+            let Some(k) = key(r) else {
+                group_of.push(u32::MAX);
                 continue;
+            };
+            let next = u32::try_from(counts.len()).unwrap_or(u32::MAX);
+            let g = *groups.entry(k).or_insert(next);
+            if g == next {
+                counts.push(0);
             }
-            let pos = u32::try_from(pos).unwrap_or(u32::MAX);
-            if r.matter != NONE {
-                register.by_matter.entry((r.identity, r.matter)).or_default().push(pos);
-            }
-            if r.category != NONE {
-                register.by_category.entry((r.identity, r.category)).or_default().push(pos);
-                if r.matter == NONE {
-                    register.by_category_without_matter.entry((r.identity, r.category)).or_default().push(pos);
-                }
+            counts[g as usize] += 1;
+            group_of.push(g);
+        }
+        let mut offsets = Vec::with_capacity(counts.len() + 1);
+        let mut total = 0u32;
+        offsets.push(0);
+        for c in &counts {
+            total += c;
+            offsets.push(total);
+        }
+        let mut fill: Vec<u32> = offsets[..offsets.len() - 1].to_vec();
+        let mut positions = vec![0u32; total as usize];
+        for (pos, g) in group_of.iter().enumerate() {
+            if *g != u32::MAX {
+                positions[fill[*g as usize] as usize] = u32::try_from(pos).unwrap_or(u32::MAX);
+                fill[*g as usize] += 1;
             }
         }
-        register
+        Self { groups, offsets, positions }
+    }
+
+    fn get(&self, key: &(Sym, Sym)) -> Option<&[u32]> {
+        let g = *self.groups.get(key)? as usize;
+        let (start, end) = (self.offsets[g] as usize, self.offsets[g + 1] as usize);
+        self.positions.get(start..end)
     }
 }
 
@@ -314,9 +392,9 @@ pub struct Register {
     records: Vec<Record>,
     hearings: Vec<DateSpan>,
     parties: Vec<(Sym, bool)>,
-    by_matter: FxHashMap<(Sym, Sym), Vec<u32>>,
-    by_category: FxHashMap<(Sym, Sym), Vec<u32>>,
-    by_category_without_matter: FxHashMap<(Sym, Sym), Vec<u32>>,
+    by_matter: GroupIndex,
+    by_category: GroupIndex,
+    by_category_without_matter: GroupIndex,
 }
 
 impl Register {
@@ -405,6 +483,58 @@ impl Register {
             (p, m, NONE) => (self.by_matter.get(&(p, m)), None),
             (p, m, c) => (self.by_matter.get(&(p, m)), self.by_category_without_matter.get(&(p, c))),
         };
-        first.into_iter().chain(second).map(Vec::as_slice)
+        first.into_iter().chain(second)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::domain::CaseNo;
+
+    proptest! {
+        #[test]
+        fn cases_come_out_in_the_order_they_came_whatever_order_they_went_in(
+            cases in proptest::collection::vec((0u64..60, 0u32..500), 0..200)
+        ) {
+            let first = NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
+            let mut seen = std::collections::BTreeSet::new();
+            let input: Vec<Case> = cases
+                .iter()
+                .filter(|(_, n)| seen.insert(*n))
+                .map(|(day, n)| Case::new(CaseNo::parse(&format!("N{n}")).expect("no"), first + chrono::Days::new(*day)))
+                .collect();
+            let register = Register::from_cases(&input);
+            let keys: Vec<(NaiveDate, &str)> =
+                register.records().iter().map(|r| (r.received_on, register.case_no(r))).collect();
+            let mut expected = keys.clone();
+            expected.sort();
+            prop_assert_eq!(keys, expected);
+            prop_assert_eq!(register.len(), input.len());
+        }
+    }
+
+    #[test]
+    fn each_petitioner_s_cases_are_indexed_by_matter_in_order() {
+        let first = NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
+        let mut cases: Vec<Case> = (0..5u64)
+            .rev()
+            .map(|i| {
+                let mut c = Case::new(CaseNo::parse(&format!("M{i}")).expect("no"), first + chrono::Days::new(i));
+                c.petitioner = Some("张三".into());
+                c.matter = Some(if i % 2 == 0 { "甲" } else { "乙" }.into());
+                c
+            })
+            .collect();
+        cases.push(Case::new(CaseNo::parse("X").expect("no"), first));
+        let register = Register::from_cases(&cases);
+        let pos = register.records().iter().position(|r| register.case_no(r) == "M4").expect("M4");
+        let lists: Vec<Vec<&str>> = register
+            .same_matter_lists(pos)
+            .map(|l| l.iter().map(|p| register.case_no(&register.records()[*p as usize])).collect())
+            .collect();
+        assert_eq!(lists, [["M0", "M2", "M4"]]);
     }
 }

@@ -6,6 +6,7 @@
 //! [`on_pool!`], so the SQL cannot drift between them.
 
 mod record;
+mod register_reader;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -289,6 +290,24 @@ impl Store {
                 .await?
         });
         rows.into_iter().map(Case::try_from).collect()
+    }
+
+    /// Every stored case in the compact form the rules screen, read without building a
+    /// [`Case`] per row (see [`register_reader`]).
+    pub async fn load_register(&self) -> Result<crate::rules::Register, StoreError> {
+        match self {
+            // An in-memory database is private to its connection: read it through sqlx.
+            Store::Sqlite(pool) if pool.connect_options().get_filename().as_os_str() == ":memory:" => {
+                Ok(crate::rules::Register::from_cases(&self.load_cases().await?))
+            }
+            Store::Sqlite(pool) => {
+                let path = pool.connect_options().get_filename().to_owned();
+                tokio::task::spawn_blocking(move || register_reader::read_sqlite(&path))
+                    .await
+                    .map_err(|e| StoreError::Query(sqlx::Error::Protocol(format!("register reader stopped: {e}"))))?
+            }
+            Store::Postgres(pool) => register_reader::read_postgres(pool).await,
+        }
     }
 
     /// One case by number.

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use petition_watch::domain::{Case, CaseNo, Channel, DateSpan, Level, PetitionerId, Phone, Source};
 use petition_watch::import::{ImportOptions, import_file};
+use petition_watch::render::screen::to_json;
+use petition_watch::rules::{Register, screen};
 use petition_watch::store::{Store, UpsertCounts};
 
 use crate::helpers::{PgDatabase, Workspace, now, open};
@@ -40,6 +42,7 @@ on_both_backends!(
     people_from_config_replace_the_table,
     an_import_with_bad_rows_leaves_stored_cases_untouched,
     migrating_twice_changes_nothing,
+    the_register_read_for_screening_screens_like_the_stored_cases,
 );
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -184,4 +187,28 @@ async fn two_postgres_replicas_migrating_at_once_both_succeed() {
     a.close().await;
     b.close().await;
     db.drop_db().await;
+}
+
+async fn the_register_read_for_screening_screens_like_the_stored_cases(store: &Store) {
+    let ws = Workspace::new();
+    let loaded = ws.load();
+    let options = ImportOptions::from_config(&loaded.config, false, false);
+    let sample = crate::helpers::repo().join("config/examples/register.csv");
+    let report = import_file(&sample, Some(store), &loaded.config, options, now()).await;
+    assert_eq!(report.imported(), 52);
+    let mut odd = full_case("ZZ-1"); // hearings, accused and conflicts lists, every date set
+    odd.concluded_on = None;
+    store.upsert_cases(&[odd], now()).await.expect("upsert");
+
+    let fast = store.load_register().await.expect("register");
+    let slow = Register::from_cases(&store.load_cases().await.expect("cases"));
+    assert_eq!(fast.len(), 53);
+    let rules = loaded.config.rule_book();
+    for as_of in ["2025-10-01", "2026-02-14", "2026-06-30", "2026-11-27"] {
+        let d = petition_watch::domain::parse_date(as_of).expect("date");
+        let a = to_json(&screen(&fast, d, &rules, &loaded.calendar));
+        let b = to_json(&screen(&slow, d, &rules, &loaded.calendar));
+        assert_eq!(a, b, "as of {as_of}");
+        assert!(!a["cases"].as_array().expect("cases").is_empty());
+    }
 }
