@@ -316,18 +316,20 @@ fn sort_by_day_then_case_no(records: Vec<Record>, case_nos: &[Box<str>]) -> Vec<
     for i in 1..starts.len() {
         starts[i] += starts[i - 1];
     }
+    // Place indices (4 bytes each), not records, then move each record once.
     let mut next = starts.clone();
-    let mut slots: Vec<Option<Record>> = vec![None; records.len()];
-    for r in records {
-        let d = day(&r);
-        slots[next[d]] = Some(r);
+    let mut order = vec![0u32; records.len()];
+    for (i, r) in records.iter().enumerate() {
+        let d = day(r);
+        order[next[d]] = u32::try_from(i).unwrap_or(u32::MAX);
         next[d] += 1;
     }
-    let mut sorted: Vec<Record> = slots.into_iter().flatten().collect();
     for window in starts.windows(2) {
-        sorted[window[0]..window[1]]
-            .sort_unstable_by(|a, b| case_nos[a.case_no as usize].cmp(&case_nos[b.case_no as usize]));
+        order[window[0]..window[1]].sort_unstable_by(|a, b| {
+            case_nos[records[*a as usize].case_no as usize].cmp(&case_nos[records[*b as usize].case_no as usize])
+        });
     }
+    let sorted: Vec<Record> = order.iter().map(|i| records[*i as usize]).collect();
     sorted
 }
 
