@@ -350,3 +350,78 @@ fn listed_cases_are_sorted_by_case_number_with_sorted_flag_names() {
         assert_eq!(names, sorted);
     }
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    prop_compose! {
+        fn any_case()(
+            no in 0u32..60,
+            received in 0u64..500,
+            accepted in proptest::option::of(0u64..40),
+            concluded in proptest::option::of(0u64..200),
+            person in proptest::option::of(0u8..6),
+            anonymous in any::<bool>(),
+            count in 1u32..9,
+            signatories in 0u32..4,
+            category in proptest::option::of(0u8..3),
+            village in proptest::option::of(0u8..3),
+            matter in proptest::option::of(0u8..3),
+            levels in (0i64..7, 0i64..7),
+            extension in 0u32..31,
+            review in proptest::option::of((0u64..300, proptest::option::of(0u64..40))),
+            hearing in proptest::option::of(0u64..400),
+        ) -> Case {
+            let first = NaiveDate::from_ymd_opt(2025, 6, 1).expect("date");
+            let mut c = case(&format!("P{no}"), first + Days::new(received));
+            c.accepted_on = accepted.map(|a| c.received_on + Days::new(a));
+            c.concluded_on = concluded.map(|k| c.received_on + Days::new(k));
+            c.petitioner = person.map(|p| format!("人{p}"));
+            c.anonymous = anonymous;
+            c.petitioner_count = count;
+            c.signatories = signatories;
+            c.category = category.map(|k| format!("类{k}"));
+            c.village = village.map(|v| format!("村{v}"));
+            c.matter = matter.map(|m| format!("事{m}"));
+            c.visited_level = Level::from_number(levels.0);
+            c.competent_level = Level::from_number(levels.1);
+            c.extension_days = extension;
+            if let Some((start, opinion)) = review {
+                c.review_accepted_on = Some(first + Days::new(start));
+                c.review_opinion_on = opinion.map(|o| first + Days::new(start + o));
+            }
+            c.hearings = hearing.map(|h| vec![DateSpan { first: first + Days::new(h), last: first + Days::new(h + 1) }]).unwrap_or_default();
+            c.owner_deadline = accepted.map(|a| c.received_on + Days::new(a + 30));
+            c
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_register_screens_without_panic_and_lists_only_what_it_may(
+            cases in proptest::collection::vec(any_case(), 0..40),
+            at in 0u64..600,
+        ) {
+            let mut seen = std::collections::BTreeSet::new();
+            let cases: Vec<Case> = cases.into_iter().filter(|c| seen.insert(c.case_no.clone())).collect();
+            let as_of = NaiveDate::from_ymd_opt(2025, 6, 1).expect("date") + Days::new(at);
+            let rules = rules();
+            let register = Register::from_cases(&cases);
+            let screening = screen(&register, as_of, &rules, shipped());
+            let mut previous: Option<&str> = None;
+            for result in &screening.cases {
+                prop_assert!(result.received_on <= as_of);
+                prop_assert!(!result.findings.is_empty());
+                prop_assert!(previous.is_none_or(|p| p < result.case_no));
+                previous = Some(result.case_no);
+                for d in &result.deadlines {
+                    prop_assert!(d.act_by <= d.due);
+                }
+                prop_assert!(!(result.has(Flag::Overdue) && result.has(Flag::DueSoon)));
+                prop_assert!(!(result.has(Flag::Repeat) && result.has(Flag::Initial)));
+            }
+        }
+    }
+}

@@ -3,7 +3,7 @@
 use crate::helpers::{repo, run_binary};
 
 #[test]
-fn the_readme_first_command_imports_the_sample_register_and_lists_it() {
+fn the_readme_first_command_imports_the_sample_register_and_screens_it() {
     let dir = tempfile::tempdir().expect("temp dir");
     // A copy of the repository's config, so `var/` is created in the scratch directory.
     let config_dir = dir.path().join("config");
@@ -23,6 +23,11 @@ fn the_readme_first_command_imports_the_sample_register_and_lists_it() {
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("52 rows read — imported 52 (new 52"), "{}", out.stdout);
     assert!(dir.path().join("var/petition-watch.db").exists(), "the default SQLite file is created under var/");
+
+    let out = run_binary(dir.path(), &config, &["screen", "--as-of", "2026-11-27"], &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.starts_with("排查日期 2026-11-27："), "{}", out.stdout);
+    assert!(out.stdout.contains("苗头性问题"), "{}", out.stdout);
 
     let out = run_binary(dir.path(), &config, &["cases"], &[]);
     assert_eq!(out.code, 0, "{out:?}");
