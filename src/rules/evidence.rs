@@ -4,13 +4,15 @@ use std::fmt;
 
 use chrono::NaiveDate;
 
+use super::Flag;
+
 /// The facts behind one finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Evidence {
+pub enum Evidence<'a> {
     /// `repeat`: the earlier case on the same matter (the latest one before this case).
     EarlierCase {
         /// Its number.
-        case_no: String,
+        case_no: &'a str,
         /// When it was received.
         received_on: NaiveDate,
     },
@@ -30,9 +32,9 @@ pub enum Evidence {
     /// `early_sign`: cases of one category in one village within the window.
     EarlySign {
         /// The category.
-        category: String,
+        category: &'a str,
         /// The village.
-        village: String,
+        village: &'a str,
         /// How many cases.
         cases: usize,
     },
@@ -41,7 +43,7 @@ pub enum Evidence {
     /// `organizer`: the collective case that makes the petitioner a key person.
     CollectiveCase {
         /// Its number.
-        case_no: String,
+        case_no: &'a str,
         /// How many came.
         petitioners: u32,
     },
@@ -69,7 +71,7 @@ pub enum Evidence {
     /// `long_running`: the petitioner's first case on the matter.
     FirstOnMatter {
         /// Its number.
-        case_no: String,
+        case_no: &'a str,
         /// When it was received.
         received_on: NaiveDate,
         /// Days to D.
@@ -82,7 +84,7 @@ pub enum Evidence {
         /// No 包案期限.
         deadline: bool,
         /// Flags that call for an owner.
-        because: Vec<&'static str>,
+        because: FlagSet,
     },
     /// `conflict`: who is involved and in what role.
     Recusal {
@@ -95,7 +97,7 @@ pub enum Evidence {
     },
 }
 
-impl fmt::Display for Evidence {
+impl fmt::Display for Evidence<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Evidence::EarlierCase { case_no, received_on } => write!(f, "此前同一事项：{case_no}（{received_on}）"),
@@ -122,7 +124,8 @@ impl fmt::Display for Evidence {
                     .filter(|(m, _)| *m)
                     .map(|(_, s)| s)
                     .collect();
-                write!(f, "缺{}（{}）", missing.join("、"), because.join("、"))
+                let flags: Vec<&str> = because.iter().map(Flag::zh).collect();
+                write!(f, "缺{}（{}）", missing.join("、"), flags.join("、"))
             }
             Evidence::Recusal { person, role, accused } => {
                 let why = if *accused { "系被反映人" } else { "列入回避人员" };
@@ -140,5 +143,26 @@ fn level_name(level: u8) -> &'static str {
         4 => "省",
         5 => "国家",
         _ => "?",
+    }
+}
+
+/// A set of flags, as bits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FlagSet(u32);
+
+impl FlagSet {
+    /// Adds a flag.
+    pub fn insert(&mut self, flag: Flag) {
+        self.0 |= 1 << (flag as u32);
+    }
+
+    /// Whether the set holds no flag.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The flags, in [`Flag::ALL`] order.
+    pub fn iter(self) -> impl Iterator<Item = Flag> {
+        Flag::ALL.into_iter().filter(move |f| self.0 & (1 << (*f as u32)) != 0)
     }
 }

@@ -22,7 +22,7 @@ pub use categories::{CategoryTrend, EarlySignGroup, statistical_month_start};
 pub use context::{CaseView, Context};
 pub use deadlines::{Deadline, DeadlineKind, happened, running_deadlines};
 pub use directory::Directory;
-pub use evidence::Evidence;
+pub use evidence::{Evidence, FlagSet};
 pub use register::{Clocks, NONE, RawCase, Record, Register, RegisterBuilder, Sym};
 pub use settings::{Deadlines, Thresholds};
 
@@ -162,11 +162,11 @@ impl Flag {
 
 /// One flag on one case, with why.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
+pub struct Finding<'a> {
     /// The flag.
     pub flag: Flag,
     /// The facts that raised it.
-    pub evidence: Evidence,
+    pub evidence: Evidence<'a>,
 }
 
 /// A listed case: what identifies it to a reader, its findings and running deadlines at D.
@@ -185,7 +185,7 @@ pub struct CaseResult<'a> {
     /// 责任单位.
     pub responsible_unit: Option<&'a str>,
     /// Its flags, in [`Flag::ALL`] order.
-    pub findings: Vec<Finding>,
+    pub findings: Vec<Finding<'a>>,
     /// Its running deadlines.
     pub deadlines: Vec<Deadline>,
 }

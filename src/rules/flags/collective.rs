@@ -3,7 +3,7 @@
 
 use super::super::{CaseView, Context, Evidence, Finding};
 
-pub fn check(ctx: &Context<'_>, v: &CaseView<'_>, _: &[Finding]) -> Option<Evidence> {
+pub fn check<'a>(ctx: &Context<'a>, v: &CaseView<'a>, _: &[Finding<'a>]) -> Option<Evidence<'a>> {
     let n = v.record.petitioner_count;
     (n >= ctx.rules.thresholds.collective_min_petitioners).then_some(Evidence::Petitioners(n))
 }

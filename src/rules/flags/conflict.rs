@@ -4,7 +4,7 @@
 
 use super::super::{CaseView, Context, Evidence, Finding};
 
-pub fn check(ctx: &Context<'_>, v: &CaseView<'_>, _: &[Finding]) -> Option<Evidence> {
+pub fn check<'a>(ctx: &Context<'a>, v: &CaseView<'a>, _: &[Finding<'a>]) -> Option<Evidence<'a>> {
     let parties = ctx.register.parties(v.record);
     if !v.open || parties.is_empty() {
         return None;

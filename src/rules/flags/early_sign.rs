@@ -4,13 +4,13 @@
 
 use super::super::{CaseView, Context, Evidence, Finding};
 
-pub fn check(ctx: &Context<'_>, v: &CaseView<'_>, _: &[Finding]) -> Option<Evidence> {
+pub fn check<'a>(ctx: &Context<'a>, v: &CaseView<'a>, _: &[Finding<'a>]) -> Option<Evidence<'a>> {
     let group = ctx.early_sign_group(v.pos)?;
     let pos = u32::try_from(v.pos).ok()?;
     let min = usize::try_from(ctx.rules.thresholds.early_sign_min_cases).unwrap_or(usize::MAX);
     (group.len() >= min && group.binary_search(&pos).is_ok()).then(|| Evidence::EarlySign {
-        category: ctx.register.text(v.record.category).to_owned(),
-        village: ctx.register.text(v.record.village).to_owned(),
+        category: ctx.register.text(v.record.category),
+        village: ctx.register.text(v.record.village),
         cases: group.len(),
     })
 }

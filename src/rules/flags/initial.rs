@@ -2,6 +2,6 @@
 
 use super::super::{CaseView, Context, Evidence, Finding, Flag};
 
-pub fn check(_: &Context<'_>, v: &CaseView<'_>, found: &[Finding]) -> Option<Evidence> {
+pub fn check<'a>(_: &Context<'a>, v: &CaseView<'a>, found: &[Finding<'a>]) -> Option<Evidence<'a>> {
     (v.open && !found.iter().any(|f| f.flag == Flag::Repeat)).then_some(Evidence::FirstPetition)
 }

@@ -2,7 +2,7 @@
 
 use super::super::{CaseView, Context, Evidence, Finding};
 
-pub fn check(ctx: &Context<'_>, v: &CaseView<'_>, _: &[Finding]) -> Option<Evidence> {
+pub fn check<'a>(ctx: &Context<'a>, v: &CaseView<'a>, _: &[Finding<'a>]) -> Option<Evidence<'a>> {
     let n = v.record.signatories;
     (n >= ctx.rules.thresholds.joint_min_signatories).then_some(Evidence::Signatories(n))
 }

@@ -4,7 +4,7 @@
 use super::super::context::days_before;
 use super::super::{CaseView, Context, Evidence, Finding};
 
-pub fn check(ctx: &Context<'_>, v: &CaseView<'_>, _: &[Finding]) -> Option<Evidence> {
+pub fn check<'a>(ctx: &Context<'a>, v: &CaseView<'a>, _: &[Finding<'a>]) -> Option<Evidence<'a>> {
     if !v.open {
         return None;
     }
@@ -18,7 +18,7 @@ pub fn check(ctx: &Context<'_>, v: &CaseView<'_>, _: &[Finding]) -> Option<Evide
     let record = ctx.record(first);
     (record.received_on <= days_before(ctx.as_of, ctx.rules.thresholds.long_running_days)).then(|| {
         Evidence::FirstOnMatter {
-            case_no: ctx.register.case_no(record).to_owned(),
+            case_no: ctx.register.case_no(record),
             received_on: record.received_on,
             days: (ctx.as_of - record.received_on).num_days(),
         }

@@ -25,7 +25,7 @@ mod skip_level;
 use super::{CaseView, Context, Evidence, Finding, Flag};
 
 /// A flag's test.
-pub type Check = fn(&Context<'_>, &CaseView<'_>, &[Finding]) -> Option<Evidence>;
+pub type Check = for<'a> fn(&Context<'a>, &CaseView<'a>, &[Finding<'a>]) -> Option<Evidence<'a>>;
 
 /// The test of each flag.
 pub fn check_of(flag: Flag) -> Check {
@@ -52,8 +52,8 @@ pub fn check_of(flag: Flag) -> Check {
 }
 
 /// Every flag the case carries at D, in [`Flag::ALL`] order.
-pub fn evaluate(ctx: &Context<'_>, view: &CaseView<'_>) -> Vec<Finding> {
-    let mut found = Vec::new();
+pub fn evaluate<'a>(ctx: &Context<'a>, view: &CaseView<'a>) -> Vec<Finding<'a>> {
+    let mut found = Vec::with_capacity(8);
     for flag in Flag::ALL {
         if let Some(evidence) = check_of(flag)(ctx, view, &found) {
             found.push(Finding { flag, evidence });
@@ -63,6 +63,6 @@ pub fn evaluate(ctx: &Context<'_>, view: &CaseView<'_>) -> Vec<Finding> {
 }
 
 /// Overdue evidence when D is past `due`.
-fn past(ctx: &Context<'_>, due: chrono::NaiveDate) -> Option<Evidence> {
+fn past<'a>(ctx: &Context<'a>, due: chrono::NaiveDate) -> Option<Evidence<'a>> {
     (ctx.as_of > due).then(|| Evidence::Overdue { due, days: (ctx.as_of - due).num_days() })
 }

@@ -2,7 +2,7 @@
 //! organizer or early_sign that lacks `owner_leader` or `owner_deadline`.
 
 use super::super::register::NONE;
-use super::super::{CaseView, Context, Evidence, Finding, Flag};
+use super::super::{CaseView, Context, Evidence, Finding, Flag, FlagSet};
 
 /// The flags that call for a 包案领导 with a deadline.
 const NEEDS_OWNER: [Flag; 7] = [
@@ -15,12 +15,14 @@ const NEEDS_OWNER: [Flag; 7] = [
     Flag::EarlySign,
 ];
 
-pub fn check(_: &Context<'_>, v: &CaseView<'_>, found: &[Finding]) -> Option<Evidence> {
+pub fn check<'a>(_: &Context<'a>, v: &CaseView<'a>, found: &[Finding<'a>]) -> Option<Evidence<'a>> {
     if !v.open {
         return None;
     }
-    let because: Vec<&'static str> =
-        found.iter().filter(|f| NEEDS_OWNER.contains(&f.flag)).map(|f| f.flag.zh()).collect();
+    let mut because = FlagSet::default();
+    for f in found.iter().filter(|f| NEEDS_OWNER.contains(&f.flag)) {
+        because.insert(f.flag);
+    }
     let leader = v.record.owner_leader == NONE;
     let deadline = v.record.clocks.owner_deadline.is_none();
     (!because.is_empty() && (leader || deadline)).then_some(Evidence::MissingOwner { leader, deadline, because })

@@ -4,7 +4,7 @@
 use super::super::context::days_before;
 use super::super::{CaseView, Context, Evidence, Finding};
 
-pub fn check(ctx: &Context<'_>, v: &CaseView<'_>, _: &[Finding]) -> Option<Evidence> {
+pub fn check<'a>(ctx: &Context<'a>, v: &CaseView<'a>, _: &[Finding<'a>]) -> Option<Evidence<'a>> {
     if !v.open {
         return None;
     }
@@ -17,7 +17,7 @@ pub fn check(ctx: &Context<'_>, v: &CaseView<'_>, _: &[Finding]) -> Option<Evide
             .filter(|r| r.received_on >= days_before(ctx.as_of, t.organizer_window_days))?,
     };
     Some(Evidence::CollectiveCase {
-        case_no: ctx.register.case_no(collective).to_owned(),
+        case_no: ctx.register.case_no(collective),
         petitioners: collective.petitioner_count,
     })
 }

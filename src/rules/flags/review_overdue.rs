@@ -2,6 +2,6 @@
 
 use super::super::{CaseView, Context, DeadlineKind, Evidence, Finding};
 
-pub fn check(ctx: &Context<'_>, v: &CaseView<'_>, _: &[Finding]) -> Option<Evidence> {
+pub fn check<'a>(ctx: &Context<'a>, v: &CaseView<'a>, _: &[Finding<'a>]) -> Option<Evidence<'a>> {
     super::past(ctx, v.deadline(DeadlineKind::Review)?.due)
 }

@@ -2,6 +2,6 @@
 
 use super::super::{CaseView, Context, Evidence, Finding};
 
-pub fn check(_: &Context<'_>, v: &CaseView<'_>, _: &[Finding]) -> Option<Evidence> {
+pub fn check<'a>(_: &Context<'a>, v: &CaseView<'a>, _: &[Finding<'a>]) -> Option<Evidence<'a>> {
     (!v.record.anonymous).then_some(Evidence::NotAnonymous)
 }

@@ -3,7 +3,7 @@
 
 use super::super::{CaseView, Context, Evidence, Finding};
 
-pub fn check(ctx: &Context<'_>, v: &CaseView<'_>, _: &[Finding]) -> Option<Evidence> {
+pub fn check<'a>(ctx: &Context<'a>, v: &CaseView<'a>, _: &[Finding<'a>]) -> Option<Evidence<'a>> {
     let (visited, competent) = (v.record.visited_level, v.record.competent_level);
     if visited == 0 || competent == 0 {
         return None;
