@@ -20,6 +20,8 @@
 //! | [`import`] | reading CSV/XLSX registers into cases, row by row with reasons | `domain`, `config`, `store` |
 //! | [`cli`] | the `petition-watch` command line: parses arguments and wires the rest | everything |
 
+#![warn(missing_docs)]
+
 pub mod calendar;
 pub mod channels;
 pub mod cli;

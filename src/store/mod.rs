@@ -17,7 +17,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::{QueryBuilder, Row};
 
 use record::CASE_COLUMNS;
-pub use record::CaseRow;
+use record::CaseRow;
 
 use crate::config::Person;
 use crate::domain::{Case, CaseNo};

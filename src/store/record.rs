@@ -12,7 +12,7 @@ use crate::domain::{Case, CaseNo, Channel, DateSpan, Level, PetitionerId, Phone,
 
 /// A `cases` row as both backends store it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
-pub struct CaseRow {
+pub(crate) struct CaseRow {
     pub case_no: String,
     pub received_on: NaiveDate,
     pub channel: Option<String>,
@@ -51,7 +51,7 @@ pub struct CaseRow {
 }
 
 /// The columns of `cases` that a [`CaseRow`] writes, in order (without `updated_at`).
-pub const CASE_COLUMNS: &[&str] = &[
+pub(crate) const CASE_COLUMNS: &[&str] = &[
     "case_no",
     "received_on",
     "channel",
