@@ -133,7 +133,7 @@ pub async fn run(command: Command, loaded: &LoadedConfig, clock: &dyn Clock) -> 
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {
-            let store = open_store(loaded).await?;
+            let store = open_store_for_writing(loaded, clock).await?;
             println!("database ({}) is up to date", store.backend());
             store.close().await;
             Ok(ExitCode::SUCCESS)
@@ -173,9 +173,14 @@ pub async fn open_store(loaded: &LoadedConfig) -> anyhow::Result<Store> {
         max_connections: loaded.config.database.max_connections,
         busy_timeout: loaded.config.database.busy_timeout,
     };
-    let store = Store::open(&loaded.config.database.url, &options).await?;
+    Ok(Store::open(&loaded.config.database.url, &options).await?)
+}
+
+/// Opens the database for a command that writes, recording the config's people in it.
+async fn open_store_for_writing(loaded: &LoadedConfig, clock: &dyn Clock) -> anyhow::Result<Store> {
+    let store = open_store(loaded).await?;
     store
-        .sync_people(&loaded.config.people, chrono::Utc::now())
+        .sync_people(&loaded.config.people, clock.now())
         .await
         .context("writing the people of the config to the database")?;
     Ok(store)
@@ -207,7 +212,7 @@ async fn import(
     dry_run: bool,
     errors: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
-    let store = if dry_run { None } else { Some(open_store(loaded).await?) };
+    let store = if dry_run { None } else { Some(open_store_for_writing(loaded, clock).await?) };
     let options = ImportOptions::from_config(&loaded.config, dry_run, std::io::stderr().is_terminal());
     let now = clock.now();
     let mut reports = Vec::new();
