@@ -146,15 +146,16 @@ pub async fn run(command: Command, loaded: &LoadedConfig, clock: &dyn Clock) -> 
             store.close().await;
             let rules = loaded.config.rule_book();
             let screening = crate::rules::screen(&register, as_of, &rules, &loaded.calendar);
-            let mut stdout = std::io::stdout().lock();
+            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
             match format {
                 ScreenFormat::Json => {
-                    serde_json::to_writer(&mut stdout, &crate::render::screen::to_json(&screening))?;
+                    crate::render::screen::write_json(&screening, &mut stdout)?;
                     writeln!(stdout)?;
                 }
                 ScreenFormat::Table => stdout.write_all(crate::render::screen::to_table(&screening).as_bytes())?,
                 ScreenFormat::Csv => stdout.write_all(&crate::render::screen::to_csv(&screening)?)?,
             }
+            stdout.flush()?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Cases { format } => {
@@ -300,7 +301,7 @@ fn write_rejections(path: &Path, reports: &[FileReport]) -> anyhow::Result<()> {
 
 fn print_cases(cases: &[crate::domain::Case], format: ListFormat) -> anyhow::Result<()> {
     let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     match format {
         ListFormat::Json => {
             let list: Vec<serde_json::Value> = cases
@@ -338,5 +339,6 @@ fn print_cases(cases: &[crate::domain::Case], format: ListFormat) -> anyhow::Res
             writeln!(stdout, "{} cases", cases.len())?;
         }
     }
+    stdout.flush()?;
     Ok(())
 }

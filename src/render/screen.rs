@@ -3,7 +3,9 @@
 
 use std::fmt::Write as _;
 
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+use serde_json::Value;
 
 use crate::rules::{CaseResult, DeadlineKind, Screening};
 
@@ -12,29 +14,97 @@ use crate::rules::{CaseResult, DeadlineKind, Screening};
 /// name, each `{"due", "act_by"}` plus `"calendar_unverified": true` where a fallback year
 /// was used) and `evidence` (flag → why, in Chinese). Stable: other tools read it.
 pub fn to_json(screening: &Screening<'_>) -> Value {
-    let cases: Vec<Value> = screening.cases.iter().map(case_json).collect();
-    json!({ "as_of": screening.as_of.to_string(), "cases": cases })
+    serde_json::to_value(JsonScreening(screening)).unwrap_or(Value::Null)
 }
 
-fn case_json(result: &CaseResult<'_>) -> Value {
-    let mut deadlines = Map::new();
-    for d in &result.deadlines {
-        let mut entry = Map::new();
-        entry.insert("due".into(), json!(d.due.to_string()));
-        entry.insert("act_by".into(), json!(d.act_by.to_string()));
-        if d.calendar_unverified {
-            entry.insert("calendar_unverified".into(), json!(true));
-        }
-        deadlines.insert(d.kind.name().into(), Value::Object(entry));
+/// Streams the public JSON object of [`to_json`] to `out` without building it in memory.
+pub fn write_json(screening: &Screening<'_>, out: impl std::io::Write) -> serde_json::Result<()> {
+    serde_json::to_writer(out, &JsonScreening(screening))
+}
+
+struct JsonScreening<'s, 'a>(&'s Screening<'a>);
+
+impl Serialize for JsonScreening<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("as_of", &self.0.as_of.to_string())?;
+        map.serialize_entry("cases", &JsonCases(&self.0.cases))?;
+        map.end()
     }
-    let evidence: Map<String, Value> =
-        result.findings.iter().map(|f| (f.flag.name().to_owned(), json!(f.evidence.to_string()))).collect();
-    json!({
-        "case_no": result.case_no,
-        "flags": result.flag_names(),
-        "deadlines": deadlines,
-        "evidence": evidence,
-    })
+}
+
+struct JsonCases<'s, 'a>(&'s [CaseResult<'a>]);
+
+impl Serialize for JsonCases<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(JsonCase))
+    }
+}
+
+struct JsonCase<'s, 'a>(&'s CaseResult<'a>);
+
+impl Serialize for JsonCase<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let r = self.0;
+        // Keys in sorted order, as serde_json's own maps print them.
+        let mut map = serializer.serialize_map(Some(4))?;
+        map.serialize_entry("case_no", r.case_no)?;
+        map.serialize_entry("deadlines", &JsonDeadlines(&r.deadlines))?;
+        map.serialize_entry("evidence", &JsonEvidence(&r.findings))?;
+        map.serialize_entry("flags", &r.flag_names())?;
+        map.end()
+    }
+}
+
+struct JsonDeadlines<'s>(&'s [crate::rules::Deadline]);
+
+impl Serialize for JsonDeadlines<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut sorted: Vec<&crate::rules::Deadline> = self.0.iter().collect();
+        sorted.sort_by_key(|d| d.kind.name());
+        let mut map = serializer.serialize_map(Some(sorted.len()))?;
+        for d in sorted {
+            map.serialize_entry(d.kind.name(), &JsonDeadline(d))?;
+        }
+        map.end()
+    }
+}
+
+struct JsonDeadline<'s>(&'s crate::rules::Deadline);
+
+impl Serialize for JsonDeadline<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let d = self.0;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("act_by", &d.act_by.to_string())?;
+        if d.calendar_unverified {
+            map.serialize_entry("calendar_unverified", &true)?;
+        }
+        map.serialize_entry("due", &d.due.to_string())?;
+        map.end()
+    }
+}
+
+struct JsonEvidence<'s, 'a>(&'s [crate::rules::Finding<'a>]);
+
+impl Serialize for JsonEvidence<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut sorted: Vec<&crate::rules::Finding<'_>> = self.0.iter().collect();
+        sorted.sort_by_key(|f| f.flag.name());
+        let mut map = serializer.serialize_map(Some(sorted.len()))?;
+        for f in sorted {
+            map.serialize_entry(f.flag.name(), &DisplayString(&f.evidence))?;
+        }
+        map.end()
+    }
+}
+
+struct DisplayString<'s, T>(&'s T);
+
+impl<T: std::fmt::Display> Serialize for DisplayString<'_, T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self.0)
+    }
 }
 
 fn deadline_cell(result: &CaseResult<'_>, kind: DeadlineKind) -> String {
