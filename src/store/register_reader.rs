@@ -115,13 +115,33 @@ fn sqlite_error(path: &Path, e: &rusqlite::Error) -> StoreError {
     StoreError::Query(sqlx::Error::Protocol(format!("reading {}: {e}", path.display())))
 }
 
-struct SqliteRow<'a, 'stmt>(&'a rusqlite::Row<'stmt>, &'a Path);
+/// Rows copied out of SQLite, a batch at a time: every text column's bytes in one buffer.
+#[derive(Default)]
+struct Batch {
+    text: String,
+    /// Per row and column: a text span in `text` (`u32::MAX` start: NULL), or an integer.
+    cells: Vec<Cell>,
+}
 
-impl ScreenRow for SqliteRow<'_, '_> {
+#[derive(Clone, Copy)]
+enum Cell {
+    Text(u32, u32),
+    Int(i64),
+    Null,
+}
+
+/// Columns per row of [`SCREEN_COLUMNS`].
+const COLUMNS: usize = 27;
+/// Rows per batch handed from the reading thread to the building thread.
+const BATCH_ROWS: usize = 4096;
+
+struct BatchRow<'b>(&'b Batch, usize);
+
+impl ScreenRow for BatchRow<'_> {
     fn text(&self, i: usize) -> Result<Option<&str>, StoreError> {
-        match self.0.get_ref(i).map_err(|e| sqlite_error(self.1, &e))? {
-            rusqlite::types::ValueRef::Null => Ok(None),
-            value => value.as_str().map(Some).map_err(|e| sqlite_error(self.1, &e.into())),
+        match self.0.cells[self.1 * COLUMNS + i] {
+            Cell::Text(start, len) => Ok(self.0.text.get(start as usize..(start + len) as usize)),
+            _ => Ok(None),
         }
     }
 
@@ -132,7 +152,10 @@ impl ScreenRow for SqliteRow<'_, '_> {
     }
 
     fn int(&self, i: usize) -> Result<Option<i64>, StoreError> {
-        self.0.get::<_, Option<i64>>(i).map_err(|e| sqlite_error(self.1, &e))
+        match self.0.cells[self.1 * COLUMNS + i] {
+            Cell::Int(v) => Ok(Some(v)),
+            _ => Ok(None),
+        }
     }
 
     fn flag(&self, i: usize) -> Result<bool, StoreError> {
@@ -140,20 +163,71 @@ impl ScreenRow for SqliteRow<'_, '_> {
     }
 }
 
-/// Reads every case from the SQLite file at `path` (blocking). Rows come in storage order;
-/// the builder puts them in the order cases came, which is cheaper than an indexed scan.
-pub fn read_sqlite(path: &Path) -> Result<Register, StoreError> {
+/// Copies rows out of SQLite into batches and sends them on (runs on its own thread).
+fn read_batches(path: &Path, send: &std::sync::mpsc::SyncSender<Result<Batch, StoreError>>) -> Result<(), StoreError> {
+    use rusqlite::types::ValueRef;
     use rusqlite::{Connection, OpenFlags};
     let db = |e: rusqlite::Error| sqlite_error(path, &e);
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
         .map_err(db)?;
-    let total: i64 = conn.query_row("SELECT COUNT(*) FROM cases", [], |r| r.get(0)).map_err(db)?;
-    let mut builder = RegisterBuilder::with_capacity(usize::try_from(total).unwrap_or(0));
     let mut statement = conn.prepare(&format!("SELECT {SCREEN_COLUMNS} FROM cases")).map_err(db)?;
     let mut rows = statement.query([]).map_err(db)?;
+    let mut batch = Batch::default();
     while let Some(row) = rows.next().map_err(db)? {
-        push_row(&mut builder, &SqliteRow(row, path))?;
+        for i in 0..COLUMNS {
+            let cell = match row.get_ref(i).map_err(db)? {
+                ValueRef::Null => Cell::Null,
+                ValueRef::Integer(v) => Cell::Int(v),
+                ValueRef::Text(bytes) => {
+                    let text = std::str::from_utf8(bytes).map_err(|e| db(rusqlite::Error::Utf8Error(i, e)))?;
+                    let start = u32::try_from(batch.text.len()).unwrap_or(u32::MAX);
+                    batch.text.push_str(text);
+                    Cell::Text(start, u32::try_from(text.len()).unwrap_or(0))
+                }
+                ValueRef::Real(v) => Cell::Int(v as i64),
+                ValueRef::Blob(_) => Cell::Null,
+            };
+            batch.cells.push(cell);
+        }
+        if batch.cells.len() >= BATCH_ROWS * COLUMNS {
+            let full = std::mem::take(&mut batch);
+            if send.send(Ok(full)).is_err() {
+                return Ok(());
+            }
+        }
     }
+    if !batch.cells.is_empty() {
+        let _ = send.send(Ok(batch));
+    }
+    Ok(())
+}
+
+/// Reads every case from the SQLite file at `path` (blocking). One thread steps SQLite and
+/// copies rows out in batches while this one builds the register, so the two cores share the
+/// work. Rows come in storage order; the builder puts them in the order cases came, which is
+/// cheaper than an indexed scan.
+pub fn read_sqlite(path: &Path) -> Result<Register, StoreError> {
+    let total: i64 = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .and_then(|c| c.query_row("SELECT COUNT(*) FROM cases", [], |r| r.get(0)))
+        .map_err(|e| sqlite_error(path, &e))?;
+    let mut builder = RegisterBuilder::with_capacity(usize::try_from(total).unwrap_or(0));
+    let (send, receive) = std::sync::mpsc::sync_channel::<Result<Batch, StoreError>>(4);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            if let Err(e) = read_batches(path, &send) {
+                let _ = send.send(Err(e));
+            }
+        });
+        for batch in receive {
+            let batch = batch?;
+            for row in 0..batch.cells.len() / COLUMNS {
+                push_row(&mut builder, &BatchRow(&batch, row))?;
+            }
+        }
+        reader
+            .join()
+            .map_err(|_| StoreError::Query(sqlx::Error::Protocol("the register reader thread panicked".into())))
+    })?;
     Ok(builder.finish())
 }
 
