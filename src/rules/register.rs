@@ -278,13 +278,20 @@ impl RegisterBuilder {
             self.records = sort_by_day_then_case_no(std::mem::take(&mut self.records), case_nos);
         }
         let records = self.records;
-        let by_matter =
-            GroupIndex::build(&records, |r| (r.identity != NONE && r.matter != NONE).then_some((r.identity, r.matter)));
-        let by_category = GroupIndex::build(&records, |r| {
-            (r.identity != NONE && r.category != NONE).then_some((r.identity, r.category))
-        });
-        let by_category_without_matter = GroupIndex::build(&records, |r| {
+        let matter_key = |r: &Record| (r.identity != NONE && r.matter != NONE).then_some((r.identity, r.matter));
+        let category_key = |r: &Record| (r.identity != NONE && r.category != NONE).then_some((r.identity, r.category));
+        let category_only_key = |r: &Record| {
             (r.identity != NONE && r.category != NONE && r.matter == NONE).then_some((r.identity, r.category))
+        };
+        // The three indexes are independent: two of them are built on the second core.
+        let (by_matter, by_category, by_category_without_matter) = std::thread::scope(|scope| {
+            let records = &records;
+            let other = scope
+                .spawn(move || (GroupIndex::build(records, matter_key), GroupIndex::build(records, category_only_key)));
+            let by_category = GroupIndex::build(records, category_key);
+            // A panic over there is a bug here: let it surface as one.
+            let (by_matter, without) = other.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (by_matter, by_category, without)
         });
         Register {
             texts: self.table.texts,
