@@ -1,18 +1,40 @@
 //! Parsers for the spellings a register uses: dates, yes/no, lists, and text normalisation.
 
 use chrono::NaiveDate;
-use unicode_normalization::UnicodeNormalization;
+use std::borrow::Cow;
+
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
 /// Normalises a person's name for comparison: Unicode NFKC with every white-space
 /// character removed (`张 三` and `張三` written full-width both compare by their NFKC form).
 pub fn normalize_name(raw: &str) -> String {
-    raw.nfkc().filter(|c| !c.is_whitespace()).collect()
+    fold_name(raw).into_owned()
 }
 
 /// Normalises free text for comparison (`matter`, `category`, `village`): NFKC, then trimmed.
 pub fn normalize_text(raw: &str) -> String {
-    let folded: String = raw.nfkc().collect();
-    folded.trim().to_owned()
+    fold(raw).into_owned()
+}
+
+/// [`normalize_text`] without allocating when the text is already normal (the common case).
+pub fn fold(text: &str) -> Cow<'_, str> {
+    let trimmed = text.trim();
+    if trimmed.is_ascii() || is_nfkc_quick(trimmed.chars()) == IsNormalized::Yes {
+        Cow::Borrowed(trimmed)
+    } else {
+        let folded: String = trimmed.nfkc().collect();
+        Cow::Owned(folded.trim().to_owned())
+    }
+}
+
+/// [`normalize_name`] without allocating when the name is already normal.
+pub fn fold_name(text: &str) -> Cow<'_, str> {
+    let folded = fold(text);
+    if folded.chars().any(char::is_whitespace) {
+        Cow::Owned(folded.chars().filter(|c| !c.is_whitespace()).collect())
+    } else {
+        folded
+    }
 }
 
 /// Parses a register date: `YYYY-MM-DD`, `YYYY/M/D`, `YYYY.M.D` or `YYYY年M月D日`,
@@ -117,5 +139,8 @@ mod tests {
         assert_eq!(normalize_name(" 张 三\u{3000}"), "张三");
         assert_eq!(normalize_name("ＡＢＣ"), "ABC");
         assert_eq!(normalize_text("  土地 征收 "), "土地 征收");
+        assert!(matches!(fold(" 东湖村 "), Cow::Borrowed("东湖村")), "already normal: no copy");
+        assert_eq!(fold("村（社区）"), "村(社区)");
+        assert_eq!(fold_name("ＺＨＡＮＧ　Ｓａｎ"), "ZHANGSan");
     }
 }

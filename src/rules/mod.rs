@@ -11,7 +11,6 @@ mod deadlines;
 mod directory;
 mod evidence;
 pub mod flags;
-mod identity;
 mod register;
 mod settings;
 

@@ -11,8 +11,7 @@ use std::borrow::Cow;
 use chrono::NaiveDate;
 use rustc_hash::FxHashMap;
 
-use super::identity::{fold, fold_name};
-use crate::domain::{Case, DateSpan};
+use crate::domain::{Case, DateSpan, fold, fold_name};
 
 /// An interned text.
 pub type Sym = u32;
