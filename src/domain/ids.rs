@@ -130,6 +130,14 @@ fn mask(value: &str, head: usize, tail: usize) -> String {
     out
 }
 
+/// A petitioner's name as group channels may show it (DESIGN §3): the first character and
+/// two stars, whatever the name's length (`张三` and `欧阳修远` → `张**`, `欧**`), so neither the
+/// given name nor its length shows. Blank names give `**`.
+pub fn mask_name(name: &str) -> String {
+    let first = name.trim().chars().next().map(String::from).unwrap_or_default();
+    format!("{first}**")
+}
+
 /// 证件号码: a petitioner's ID number, kept upper-cased. `Debug` and `Display` mask it,
 /// so it cannot reach a log line by accident; [`PetitionerId::expose`] is the one way out.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -224,6 +232,14 @@ mod tests {
         assert_eq!(id.expose(), "11010519491231002X");
         assert_eq!(id.to_string(), "1101**********002X");
         assert!(!format!("{id:?}").contains("19491231"));
+    }
+
+    #[test]
+    fn names_are_masked_to_their_first_character_and_two_stars() {
+        assert_eq!(mask_name("张三"), "张**");
+        assert_eq!(mask_name(" 欧阳修远 "), "欧**");
+        assert_eq!(mask_name("王"), "王**");
+        assert_eq!(mask_name(""), "**");
     }
 
     #[test]
