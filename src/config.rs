@@ -495,7 +495,8 @@ impl Config {
             month_starts_on_day: self.reports.month_starts_on_day,
             directory: crate::rules::Directory::new(
                 self.people.iter().map(|p| (p.id.as_str(), p.name.as_str(), p.portfolio.as_slice())),
-            ),
+            )
+            .with_secretary(self.people.iter().find(|p| p.role == Role::PartySecretary).map(|p| p.id.as_str())),
         }
     }
 

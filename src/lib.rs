@@ -11,6 +11,7 @@
 //! | [`domain`] | a case and its typed values (`CaseNo`, `Level`, masked `PetitionerId`/`Phone`), register text parsers | — |
 //! | [`calendar`] | working days from the official holiday schedules, Mon–Fri fallback | `domain` |
 //! | [`rules`] | deadlines and every screening flag at a date, over a compact interned register | `domain`, `calendar` |
+//! | [`routing`] | who hears about a case: owner, portfolio leader, party secretary; recusal with stand-ins | `rules` |
 //! | [`render`] | what people read: the `screen` table, JSON and CSV | `domain`, `rules` |
 //! | [`config`] | the settings file, environment overrides, validation with file:line:key errors | `domain`, `calendar`, `rules` |
 //! | [`clock`] | the only reader of the wall clock; a fixed clock for tests | — |
@@ -30,6 +31,7 @@ pub mod config;
 pub mod domain;
 pub mod import;
 pub mod render;
+pub mod routing;
 pub mod rules;
 pub mod store;
 pub mod telemetry;

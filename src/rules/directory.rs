@@ -12,6 +12,10 @@ pub struct Directory {
     names: HashMap<String, String>,
     /// Normalised category → (person id, name) of the leader whose portfolio holds it.
     portfolio: HashMap<String, (String, String)>,
+    /// Normalised name → person id.
+    ids: HashMap<String, String>,
+    /// The party secretary (第一责任人), by id.
+    secretary: Option<String>,
 }
 
 impl Directory {
@@ -20,11 +24,31 @@ impl Directory {
         let mut directory = Self::default();
         for (id, name, portfolio) in people {
             directory.names.insert(id.to_owned(), name.to_owned());
+            directory.ids.insert(normalize_name(name), id.to_owned());
             for category in portfolio {
                 directory.portfolio.insert(normalize_text(category), (id.to_owned(), name.to_owned()));
             }
         }
         directory
+    }
+
+    /// Names the party secretary (第一责任人), the last step of escalation.
+    pub fn with_secretary(mut self, id: Option<&str>) -> Self {
+        self.secretary = id.filter(|id| self.names.contains_key(*id)).map(str::to_owned);
+        self
+    }
+
+    /// The party secretary: (id, name).
+    pub fn secretary(&self) -> Option<(&str, &str)> {
+        let id = self.secretary.as_deref()?;
+        self.names.get(id).map(|name| (id, name.as_str()))
+    }
+
+    /// The configured person a reference (an id, or a name after normalisation) means: (id, name).
+    pub fn find(&self, id_or_name: &str) -> Option<(&str, &str)> {
+        let key = id_or_name.trim();
+        let id = if self.names.contains_key(key) { key } else { self.ids.get(&normalize_name(key))?.as_str() };
+        self.names.get_key_value(id).map(|(id, name)| (id.as_str(), name.as_str()))
     }
 
     /// A person reference (an id from the config, or a name) as a normalised name.
