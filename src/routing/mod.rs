@@ -97,6 +97,15 @@ pub struct CaseParties<'a> {
     pub conflicts: &'a [String],
 }
 
+/// One place in a case's line of recipients.
+struct InLine<'d> {
+    reason: Reason,
+    /// The configured person (id, name), if the reference names one.
+    person: Option<(&'d str, &'d str)>,
+    /// The name as shown (the config's name, or the register's text).
+    name: String,
+}
+
 /// Routes one case at an escalation level. The line is owner → portfolio leader → party
 /// secretary; the first `escalation` steps of it are due, and each skipped person's place is
 /// taken by the next one in line who is not skipped and not already receiving.
@@ -110,11 +119,22 @@ pub fn route(case: CaseParties<'_>, directory: &Directory, escalation: Escalatio
     };
     let portfolio = case.category.and_then(|c| directory.portfolio_leader(c));
     let owner = case.owner_leader.filter(|o| !o.trim().is_empty());
-    // The line, each entry: (role, the configured person if any, the name as the register has it).
-    let line: Vec<(Reason, Option<(&str, &str)>, String)> = [
-        owner.map(|o| (Reason::Owner, directory.find(o), directory.display_name(o).to_owned())),
-        portfolio.map(|(id, name)| (Reason::Portfolio, Some((id, name)), name.to_owned())),
-        directory.secretary().map(|(id, name)| (Reason::Secretary, Some((id, name)), name.to_owned())),
+    let line: Vec<InLine<'_>> = [
+        owner.map(|o| InLine {
+            reason: Reason::Owner,
+            person: directory.find(o),
+            name: directory.display_name(o).to_owned(),
+        }),
+        portfolio.map(|(id, name)| InLine {
+            reason: Reason::Portfolio,
+            person: Some((id, name)),
+            name: name.to_owned(),
+        }),
+        directory.secretary().map(|(id, name)| InLine {
+            reason: Reason::Secretary,
+            person: Some((id, name)),
+            name: name.to_owned(),
+        }),
     ]
     .into_iter()
     .flatten()
@@ -127,7 +147,7 @@ pub fn route(case: CaseParties<'_>, directory: &Directory, escalation: Escalatio
 
     let mut routing = Routing::default();
     let mut stand_in_needed: Vec<String> = Vec::new();
-    for (reason, person, name) in &line {
+    for InLine { reason, person, name } in &line {
         let why = if named(case.accused, name) {
             Some(SkipReason::Accused)
         } else if named(case.conflicts, name) {
