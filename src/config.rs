@@ -20,6 +20,7 @@ use crate::domain::PersonId;
 pub use load::{ConfigError, LoadedConfig, Problem, load, load_from_str};
 pub use secret::{Secret, SecretRef};
 
+pub use crate::plan::EscalationSettings as Escalation;
 pub use crate::rules::{Deadlines, Thresholds};
 
 /// The whole configuration file.
@@ -399,24 +400,6 @@ impl Jobs {
             ("deadline_watch", &self.deadline_watch),
             ("duty_roster", &self.duty_roster),
         ]
-    }
-}
-
-/// `[escalation]` (DESIGN §2.3).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Escalation {
-    /// Working days overdue after which the portfolio leader (分管领导) also hears.
-    pub portfolio_after_working_days: u32,
-    /// Working days overdue after which the party secretary (第一责任人) also hears.
-    pub secretary_after_working_days: u32,
-    /// Working days between reminders about the same case to the same person.
-    pub repeat_every_working_days: u32,
-}
-
-impl Default for Escalation {
-    fn default() -> Self {
-        Self { portfolio_after_working_days: 5, secretary_after_working_days: 10, repeat_every_working_days: 3 }
     }
 }
 

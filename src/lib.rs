@@ -12,8 +12,9 @@
 //! | [`calendar`] | working days from the official holiday schedules, Mon–Fri fallback | `domain` |
 //! | [`rules`] | deadlines and every screening flag at a date, over a compact interned register | `domain`, `calendar` |
 //! | [`routing`] | who hears about a case: owner, portfolio leader, party secretary; recusal with stand-ins | `rules` |
+//! | [`plan`] | whether a notice is due: escalation by working days overdue, reminder dedup and repeat | `calendar`, `rules`, `routing` |
 //! | [`render`] | what people read: the `screen` table, JSON and CSV | `domain`, `rules` |
-//! | [`config`] | the settings file, environment overrides, validation with file:line:key errors | `domain`, `calendar`, `rules` |
+//! | [`config`] | the settings file, environment overrides, validation with file:line:key errors | `domain`, `calendar`, `rules`, `plan` |
 //! | [`clock`] | the only reader of the wall clock; a fixed clock for tests | — |
 //! | [`telemetry`] | tracing setup (text or JSON lines) | `config` |
 //! | [`store`] | cases, people, job runs, outbox and audit tables on SQLite or PostgreSQL; the register read for screening | `domain`, `config`, `rules` |
@@ -30,6 +31,7 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod import;
+pub mod plan;
 pub mod render;
 pub mod routing;
 pub mod rules;

@@ -113,6 +113,19 @@ pub(super) fn validate(config: &Config, doc: &Doc<'_>, problems: &mut Vec<Proble
             format!("{} exceeds the legal maximum of 30 days (信访工作条例 第三十四条)", d.max_extension_days),
         );
     }
+    let e = &config.escalation;
+    if e.secretary_after_working_days < e.portfolio_after_working_days {
+        err(
+            "escalation.secretary_after_working_days",
+            format!(
+                "{} is before portfolio_after_working_days = {}; the party secretary is the last step",
+                e.secretary_after_working_days, e.portfolio_after_working_days
+            ),
+        );
+    }
+    if e.repeat_every_working_days == 0 {
+        err("escalation.repeat_every_working_days", "must be at least 1 working day".into());
+    }
     if config.delivery.retry_schedule.is_empty() {
         err("delivery.retry_schedule", "must list at least one wait".into());
     }

@@ -150,6 +150,16 @@ fn level_name(level: u8) -> &'static str {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FlagSet(u32);
 
+impl FromIterator<Flag> for FlagSet {
+    fn from_iter<I: IntoIterator<Item = Flag>>(flags: I) -> Self {
+        let mut set = FlagSet::default();
+        for flag in flags {
+            set.insert(flag);
+        }
+        set
+    }
+}
+
 impl FlagSet {
     /// Adds a flag.
     pub fn insert(&mut self, flag: Flag) {
@@ -159,6 +169,16 @@ impl FlagSet {
     /// Whether the set holds no flag.
     pub fn is_empty(self) -> bool {
         self.0 == 0
+    }
+
+    /// Whether the set holds `flag`.
+    pub fn contains(self, flag: Flag) -> bool {
+        self.0 & (1 << (flag as u32)) != 0
+    }
+
+    /// The flags of `self` that `other` lacks.
+    pub fn minus(self, other: FlagSet) -> FlagSet {
+        FlagSet(self.0 & !other.0)
     }
 
     /// The flags, in [`Flag::ALL`] order.

@@ -1,0 +1,114 @@
+//! Deciding whether a notice is due (DESIGN §2.3): how far an overdue case has escalated, and
+//! whether a reminder about a case to a recipient is due today or would repeat one too soon.
+//! Every decision returns its reason, for the audit trail and the metrics.
+//!
+//! Pure: the calendar, the settings, the previous notice and D come in.
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::calendar::Calendar;
+use crate::routing::Escalation;
+use crate::rules::FlagSet;
+
+/// `[escalation]` (DESIGN §2.3).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EscalationSettings {
+    /// Working days overdue after which the portfolio leader (分管领导) also hears.
+    pub portfolio_after_working_days: u32,
+    /// Working days overdue after which the party secretary (第一责任人) also hears.
+    pub secretary_after_working_days: u32,
+    /// Working days between reminders about the same case to the same person.
+    pub repeat_every_working_days: u32,
+}
+
+impl Default for EscalationSettings {
+    fn default() -> Self {
+        Self { portfolio_after_working_days: 5, secretary_after_working_days: 10, repeat_every_working_days: 3 }
+    }
+}
+
+/// How far a case overdue since `due` has escalated at `as_of`: the portfolio leader is added
+/// once it has been overdue `portfolio_after_working_days` working days, the party secretary after
+/// `secretary_after_working_days`.
+///
+/// Choice: "after N working days" counts the working days d with due < d ≤ D, and escalates once
+/// that count reaches N (so with the default 5, on the fifth working day past the due date).
+pub fn escalation(due: NaiveDate, as_of: NaiveDate, calendar: &Calendar, settings: &EscalationSettings) -> Escalation {
+    let overdue = calendar.working_days_between(due, as_of);
+    if overdue >= settings.secretary_after_working_days {
+        Escalation::Secretary
+    } else if overdue >= settings.portfolio_after_working_days {
+        Escalation::Portfolio
+    } else {
+        Escalation::Owner
+    }
+}
+
+/// The last notice a recipient got about a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Previous {
+    /// The local date it was sent.
+    pub sent_on: NaiveDate,
+    /// The flags it reported.
+    pub flags: FlagSet,
+    /// The escalation it was sent at.
+    pub escalation: Escalation,
+}
+
+/// Why a notice goes out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeReason {
+    /// Nothing was sent about the case to this recipient before.
+    First,
+    /// The case has flags the last notice did not report.
+    NewFindings,
+    /// The case has escalated since the last notice.
+    Escalated,
+    /// The repeat interval has passed.
+    RepeatDue,
+}
+
+/// Why a notice does not go out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipReason {
+    /// One was already sent today: never more than one a day per case and recipient.
+    SentToday,
+    /// The repeat interval has not passed; the next reminder is due on this date.
+    NotYetDue {
+        /// The working day the next reminder is due.
+        next: NaiveDate,
+    },
+}
+
+/// Whether a reminder about a case with `flags` at `escalation` is due to a recipient at
+/// `as_of`, given the last one they got. Reminders repeat every `repeat_every_working_days`.
+pub fn reminder(
+    previous: Option<&Previous>,
+    flags: FlagSet,
+    escalation: Escalation,
+    as_of: NaiveDate,
+    calendar: &Calendar,
+    settings: &EscalationSettings,
+) -> Result<NoticeReason, SkipReason> {
+    let Some(previous) = previous else { return Ok(NoticeReason::First) };
+    if previous.sent_on >= as_of {
+        return Err(SkipReason::SentToday);
+    }
+    if !flags.minus(previous.flags).is_empty() {
+        return Ok(NoticeReason::NewFindings);
+    }
+    if escalation > previous.escalation {
+        return Ok(NoticeReason::Escalated);
+    }
+    let every = settings.repeat_every_working_days.max(1);
+    if calendar.working_days_between(previous.sent_on, as_of) >= every {
+        Ok(NoticeReason::RepeatDue)
+    } else {
+        Err(SkipReason::NotYetDue { next: calendar.add_working_days(previous.sent_on, every) })
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,58 @@
+use chrono::NaiveDate;
+
+use super::*;
+use crate::calendar::tests::shipped;
+use crate::rules::Flag;
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
+}
+
+fn settings() -> EscalationSettings {
+    EscalationSettings::default()
+}
+
+#[test]
+fn escalation_counts_working_days_past_due_across_a_holiday() {
+    // Due Friday 2026-09-18; working days after it: 09-20 (make-up Sunday), 21, 22, 23, 24,
+    // then 09-25..27 Mid-Autumn, 28, 29, 30, 10-01..07 National Day, 10-08, 10-09.
+    let due = day(2026, 9, 18);
+    for (as_of, want) in [
+        (day(2026, 9, 23), Escalation::Owner),     // 4 working days
+        (day(2026, 9, 24), Escalation::Portfolio), // 5
+        (day(2026, 10, 7), Escalation::Portfolio), // 8: the holiday does not count
+        (day(2026, 10, 8), Escalation::Portfolio), // 9
+        (day(2026, 10, 9), Escalation::Secretary), // 10
+    ] {
+        assert_eq!(escalation(due, as_of, shipped(), &settings()), want, "{as_of}");
+    }
+}
+
+#[test]
+fn reminders_go_first_then_on_new_findings_escalation_or_every_third_working_day() {
+    let flags: FlagSet = [Flag::Overdue].into_iter().collect();
+    let sent = Previous { sent_on: day(2026, 11, 23), flags, escalation: Escalation::Owner };
+    let at = |as_of, flags, escalation| reminder(Some(&sent), flags, escalation, as_of, shipped(), &settings());
+    assert_eq!(
+        reminder(None, flags, Escalation::Owner, day(2026, 11, 23), shipped(), &settings()),
+        Ok(NoticeReason::First)
+    );
+    assert_eq!(at(day(2026, 11, 23), flags, Escalation::Secretary), Err(SkipReason::SentToday), "never twice a day");
+    assert_eq!(at(day(2026, 11, 24), flags, Escalation::Owner), Err(SkipReason::NotYetDue { next: day(2026, 11, 26) }));
+    let more: FlagSet = [Flag::Overdue, Flag::OwnerOverdue].into_iter().collect();
+    assert_eq!(at(day(2026, 11, 24), more, Escalation::Owner), Ok(NoticeReason::NewFindings));
+    assert_eq!(at(day(2026, 11, 24), flags, Escalation::Portfolio), Ok(NoticeReason::Escalated));
+    assert_eq!(at(day(2026, 11, 26), flags, Escalation::Owner), Ok(NoticeReason::RepeatDue));
+    let fewer = FlagSet::default();
+    assert_eq!(at(day(2026, 11, 25), fewer, Escalation::Owner), Err(SkipReason::NotYetDue { next: day(2026, 11, 26) }));
+}
+
+#[test]
+fn the_repeat_interval_skips_the_spring_festival_break() {
+    let flags: FlagSet = [Flag::DueSoon].into_iter().collect();
+    // Sent on the make-up Saturday 2026-02-14; the next three working days are 02-24, 25, 26.
+    let sent = Previous { sent_on: day(2026, 2, 14), flags, escalation: Escalation::Owner };
+    let at = |as_of| reminder(Some(&sent), flags, Escalation::Owner, as_of, shipped(), &settings());
+    assert_eq!(at(day(2026, 2, 25)), Err(SkipReason::NotYetDue { next: day(2026, 2, 26) }));
+    assert_eq!(at(day(2026, 2, 26)), Ok(NoticeReason::RepeatDue));
+}
