@@ -110,5 +110,22 @@ pub fn reminder(
     }
 }
 
+/// A notice's id (DESIGN §4.1): deterministic from the job, the period, the recipient, the
+/// channel and a fingerprint of the content, so planning the same notice twice yields the same
+/// row (the outbox key) and every retry carries the same id (`webhook-id`, `Message-ID`).
+/// `ntc_` and 32 hex digits of SHA-256 over the parts, each length-prefixed so no two
+/// different tuples can run together into the same text.
+pub fn notice_id(job: &str, period: &str, recipient: &str, channel: &str, content: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for part in [job.as_bytes(), period.as_bytes(), recipient.as_bytes(), channel.as_bytes(), content] {
+        hasher.update((part.len() as u64).to_be_bytes());
+        hasher.update(part);
+    }
+    let digest = hasher.finalize();
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("ntc_{hex}")
+}
+
 #[cfg(test)]
 mod tests;

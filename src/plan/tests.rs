@@ -56,3 +56,20 @@ fn the_repeat_interval_skips_the_spring_festival_break() {
     assert_eq!(at(day(2026, 2, 25)), Err(SkipReason::NotYetDue { next: day(2026, 2, 26) }));
     assert_eq!(at(day(2026, 2, 26)), Ok(NoticeReason::RepeatDue));
 }
+
+#[test]
+fn notice_ids_are_stable_and_tell_every_part_apart() {
+    let id = notice_id("deadline_watch", "2026-11-27", "li-hua", "mail", b"XF2026-001 overdue");
+    assert_eq!(id, notice_id("deadline_watch", "2026-11-27", "li-hua", "mail", b"XF2026-001 overdue"));
+    assert!(id.starts_with("ntc_") && id.len() == 36, "{id}");
+    for other in [
+        notice_id("deadline_watch", "2026-11-28", "li-hua", "mail", b"XF2026-001 overdue"),
+        notice_id("deadline_watch", "2026-11-27", "sun-li", "mail", b"XF2026-001 overdue"),
+        notice_id("deadline_watch", "2026-11-27", "li-hua", "wecom", b"XF2026-001 overdue"),
+        notice_id("deadline_watch", "2026-11-27", "li-hua", "mail", b"XF2026-002 overdue"),
+        // Parts that would concatenate to the same text still differ.
+        notice_id("deadline_watch2026", "-11-27", "li-hua", "mail", b"XF2026-001 overdue"),
+    ] {
+        assert_ne!(id, other);
+    }
+}
