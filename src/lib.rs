@@ -13,7 +13,7 @@
 //! | [`rules`] | deadlines and every screening flag at a date, over a compact interned register | `domain`, `calendar` |
 //! | [`routing`] | who hears about a case: owner, portfolio leader, party secretary; recusal with stand-ins | `rules` |
 //! | [`plan`] | whether a notice is due: escalation by working days overdue, reminder dedup and repeat | `calendar`, `rules`, `routing` |
-//! | [`render`] | what people read: the `screen` table, JSON and CSV | `domain`, `rules` |
+//! | [`render`] | what people read: the `screen` table, JSON and CSV; a case as each audience may see it | `domain`, `rules` |
 //! | [`config`] | the settings file, environment overrides, validation with file:line:key errors | `domain`, `calendar`, `rules`, `plan` |
 //! | [`clock`] | the only reader of the wall clock; a fixed clock for tests | — |
 //! | [`telemetry`] | tracing setup (text or JSON lines) | `config` |

@@ -1,0 +1,132 @@
+//! What a notice may say about a case, by audience (DESIGN §3): group channels get a thin line —
+//! case number, flags, deadline, owner, the petitioner's name masked — and no ID number, phone,
+//! address or content; email to the case's own leaders may carry the details. Confidential and
+//! anonymous cases never show the petitioner, to anyone. ID numbers and phones are never part of
+//! a notice at all.
+
+use chrono::NaiveDate;
+
+use crate::domain::{Case, mask_name};
+use crate::rules::{CaseResult, DeadlineKind};
+
+/// Who reads the notice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// A group channel (WeCom/DingTalk/Feishu group, a webhook marked `group`).
+    Group,
+    /// A case's own leader, by email.
+    Leader,
+}
+
+/// One case as a notice shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CaseLine {
+    /// 信访件编号.
+    pub case_no: String,
+    /// The flags' Chinese names, in rule order.
+    pub flags: Vec<&'static str>,
+    /// The most urgent running deadline: (name, act-by date, due date).
+    pub deadline: Option<(&'static str, NaiveDate, NaiveDate)>,
+    /// 包案领导 as written.
+    pub owner: Option<String>,
+    /// The petitioner: masked for groups, in full for leaders, never for confidential or
+    /// anonymous cases.
+    pub petitioner: Option<String>,
+    /// 村(社区): leaders only.
+    pub village: Option<String>,
+    /// 主要诉求: leaders only.
+    pub summary: Option<String>,
+}
+
+/// The line for `case` with its screening `result`, for `audience`.
+pub fn case_line(case: &Case, result: &CaseResult<'_>, audience: Audience) -> CaseLine {
+    let hidden = case.anonymous || case.confidential;
+    let petitioner = case.petitioner.as_deref().filter(|p| !p.trim().is_empty() && !hidden).map(|p| match audience {
+        Audience::Group => mask_name(p),
+        Audience::Leader => p.trim().to_owned(),
+    });
+    let leader_only = |value: &Option<String>| match audience {
+        Audience::Leader => value.clone(),
+        Audience::Group => None,
+    };
+    // Most urgent: the earliest act-by date among the running deadlines (owner deadline last on ties).
+    let deadline = result
+        .deadlines
+        .iter()
+        .min_by_key(|d| (d.act_by, d.kind == DeadlineKind::Owner))
+        .map(|d| (d.kind.zh(), d.act_by, d.due));
+    CaseLine {
+        case_no: case.case_no.to_string(),
+        flags: result.findings.iter().map(|f| f.flag.zh()).collect(),
+        deadline,
+        owner: case.owner_leader.clone(),
+        petitioner,
+        village: leader_only(&case.village),
+        summary: leader_only(&case.summary),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::Calendar;
+    use crate::domain::{CaseNo, PetitionerId, Phone};
+    use crate::rules::{Register, RuleBook, screen};
+
+    fn sample() -> Case {
+        let received = NaiveDate::from_ymd_opt(2026, 11, 2).expect("date");
+        let mut c = Case::new(CaseNo::parse("XF-1").expect("no"), received);
+        c.petitioner = Some("张秀英".into());
+        c.petitioner_id = Some(PetitionerId::parse("320112196503120011").expect("id"));
+        c.phone = Some(Phone::parse("13800138000").expect("phone"));
+        c.village = Some("东湖村".into());
+        c.summary = Some("反映征地补偿款未足额发放".into());
+        c.owner_leader = Some("李华".into());
+        c.accepted_on = Some(received);
+        c
+    }
+
+    fn line(case: &Case, audience: Audience) -> CaseLine {
+        let register = Register::from_cases(std::slice::from_ref(case));
+        let rules = RuleBook::default();
+        let calendar = Calendar::default();
+        let as_of = NaiveDate::from_ymd_opt(2026, 11, 27).expect("date");
+        let screening = screen(&register, as_of, &rules, &calendar);
+        case_line(case, &screening.cases[0], audience)
+    }
+
+    #[test]
+    fn groups_see_a_masked_name_and_no_details() {
+        let group = line(&sample(), Audience::Group);
+        assert_eq!(group.petitioner.as_deref(), Some("张**"));
+        assert_eq!((group.village.clone(), group.summary.clone()), (None, None));
+        let text = serde_json::to_string(&group).expect("json");
+        for secret in ["320112196503120011", "13800138000", "秀英", "东湖村", "补偿款"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        assert_eq!(group.owner.as_deref(), Some("李华"));
+        assert!(group.deadline.is_some());
+    }
+
+    #[test]
+    fn leaders_see_details_but_never_the_id_number_or_phone() {
+        let leader = line(&sample(), Audience::Leader);
+        assert_eq!(leader.petitioner.as_deref(), Some("张秀英"));
+        assert_eq!(leader.summary.as_deref(), Some("反映征地补偿款未足额发放"));
+        let text = serde_json::to_string(&leader).expect("json");
+        assert!(!text.contains("320112196503120011") && !text.contains("13800138000"));
+    }
+
+    #[test]
+    fn confidential_and_anonymous_cases_never_show_the_petitioner() {
+        let mut confidential = sample();
+        confidential.confidential = true;
+        let mut anonymous = sample();
+        anonymous.anonymous = true;
+        for case in [confidential, anonymous] {
+            for audience in [Audience::Group, Audience::Leader] {
+                assert_eq!(line(&case, audience).petitioner, None);
+            }
+        }
+    }
+}
