@@ -99,6 +99,9 @@ macro_rules! on_pool {
     };
 }
 
+mod outbox;
+pub use outbox::{AttemptOutcome, ClaimOutcome, Claimed, NewNotice, Status};
+
 /// Starting a write transaction: SQLite takes the write lock up front (`BEGIN IMMEDIATE`)
 /// so two writers queue on the busy timeout instead of failing on upgrade.
 trait BeginWrite {

@@ -7,7 +7,7 @@ use petition_watch::domain::{Case, CaseNo, Channel, DateSpan, Level, PetitionerI
 use petition_watch::import::{ImportOptions, import_file};
 use petition_watch::render::screen::to_json;
 use petition_watch::rules::{Register, screen};
-use petition_watch::store::{Store, UpsertCounts};
+use petition_watch::store::{AttemptOutcome, ClaimOutcome, NewNotice, Store, UpsertCounts};
 
 use crate::helpers::{PgDatabase, Workspace, now, open};
 
@@ -43,6 +43,9 @@ on_both_backends!(
     an_import_with_bad_rows_leaves_stored_cases_untouched,
     migrating_twice_changes_nothing,
     the_register_read_for_screening_screens_like_the_stored_cases,
+    the_outbox_takes_each_notice_once_by_its_id,
+    claims_go_oldest_first_and_a_lapsed_lease_makes_a_notice_due_again,
+    every_attempt_is_recorded_and_decides_the_notices_state,
 );
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -211,4 +214,109 @@ async fn the_register_read_for_screening_screens_like_the_stored_cases(store: &S
         assert_eq!(a, b, "as of {as_of}");
         assert!(!a["cases"].as_array().expect("cases").is_empty());
     }
+}
+
+fn notice(n: usize) -> NewNotice {
+    NewNotice {
+        id: petition_watch::plan::notice_id(
+            "deadline_watch",
+            "2026-11-27",
+            "li-hua",
+            "mail",
+            format!("{n}").as_bytes(),
+        ),
+        job: "deadline_watch".into(),
+        period: "2026-11-27".into(),
+        recipient: "li-hua".into(),
+        channel: "mail".into(),
+        reason: "first".into(),
+        case_nos: vec![format!("XF-{n}")],
+        payload: format!("{{\"n\": {n}}}"),
+    }
+}
+
+fn at(seconds: i64) -> chrono::DateTime<chrono::Utc> {
+    now() + chrono::Duration::seconds(seconds)
+}
+
+async fn the_outbox_takes_each_notice_once_by_its_id(store: &Store) {
+    let batch: Vec<NewNotice> = (0..3).map(notice).collect();
+    assert_eq!(store.enqueue(&batch, now()).await.expect("enqueue"), 3);
+    assert_eq!(store.enqueue(&batch, at(60)).await.expect("re-plan"), 0, "planning again adds nothing");
+    assert_eq!(store.enqueue(&[notice(3)], at(60)).await.expect("one more"), 1);
+    assert_eq!(store.outbox_counts().await.expect("counts"), [4, 0, 0, 0]);
+}
+
+async fn claims_go_oldest_first_and_a_lapsed_lease_makes_a_notice_due_again(store: &Store) {
+    store.enqueue(&[notice(0)], now()).await.expect("enqueue");
+    store.enqueue(&[notice(1)], at(1)).await.expect("enqueue");
+    let claim = |t: i64| store.claim_next(at(t), at(t + 300));
+    let ClaimOutcome::Claimed(first) = claim(10).await.expect("claim") else { panic!("a notice is due") };
+    assert_eq!((first.id.as_str(), first.attempt), (notice(0).id.as_str(), 1));
+    let ClaimOutcome::Claimed(second) = claim(10).await.expect("claim") else { panic!("a second notice is due") };
+    assert_eq!(second.id, notice(1).id);
+    assert_eq!(claim(10).await.expect("claim"), ClaimOutcome::Empty, "both are leased");
+    // The first worker died: after its lease the notice is due again, as a second attempt.
+    let ClaimOutcome::Claimed(again) = claim(311).await.expect("claim") else { panic!("lease lapsed") };
+    assert_eq!((again.id, again.attempt), (first.id, 2));
+}
+
+async fn every_attempt_is_recorded_and_decides_the_notices_state(store: &Store) {
+    let batch: Vec<NewNotice> = (0..3).map(notice).collect();
+    store.enqueue(&batch, now()).await.expect("enqueue");
+    let mut claimed = Vec::new();
+    for _ in 0..3 {
+        let ClaimOutcome::Claimed(c) = store.claim_next(at(1), at(301)).await.expect("claim") else { panic!("due") };
+        claimed.push(c);
+    }
+    store.finish_attempt(&claimed[0], &AttemptOutcome::Sent, at(2)).await.expect("sent");
+    let retry = AttemptOutcome::Retry { at: at(600), error: "SMTP 451 try later".into() };
+    store.finish_attempt(&claimed[1], &retry, at(2)).await.expect("retry");
+    store
+        .finish_attempt(&claimed[2], &AttemptOutcome::Dead { error: "SMTP 550 no such user".into() }, at(2))
+        .await
+        .expect("dead");
+    assert_eq!(store.outbox_counts().await.expect("counts"), [1, 0, 1, 1]);
+    assert_eq!(
+        store.claim_next(at(599), at(899)).await.expect("claim"),
+        ClaimOutcome::Empty,
+        "not due before its retry time"
+    );
+    let ClaimOutcome::Claimed(retried) = store.claim_next(at(600), at(900)).await.expect("claim") else {
+        panic!("due")
+    };
+    assert_eq!((retried.id, retried.attempt), (claimed[1].id.clone(), 2));
+    let audit: i64 = match store {
+        Store::Sqlite(pool) => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM deliveries").fetch_one(pool).await.expect("count")
+        }
+        Store::Postgres(pool) => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM deliveries").fetch_one(pool).await.expect("count")
+        }
+    };
+    assert_eq!(audit, 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_postgres_replicas_never_claim_the_same_notice() {
+    let Some(db) = PgDatabase::create().await else { return };
+    let (a, b) = tokio::join!(open(&db.url), open(&db.url));
+    let batch: Vec<NewNotice> = (0..60).map(notice).collect();
+    a.enqueue(&batch, now()).await.expect("enqueue");
+    let drain = |store: Store| async move {
+        let mut ids = Vec::new();
+        while let ClaimOutcome::Claimed(c) = store.claim_next(at(1), at(301)).await.expect("claim") {
+            ids.push(c.id);
+        }
+        ids
+    };
+    let (from_a, from_b) = tokio::join!(drain(a.clone()), drain(b.clone()));
+    let mut all: Vec<String> = from_a.iter().chain(&from_b).cloned().collect();
+    assert_eq!(all.len(), 60, "every notice claimed once: {} + {}", from_a.len(), from_b.len());
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 60, "no notice claimed twice");
+    a.close().await;
+    b.close().await;
+    db.drop_db().await;
 }

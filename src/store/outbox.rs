@@ -1,0 +1,248 @@
+//! The outbox (DESIGN §4.1): a notice is a row before anything is sent. Planned notices are
+//! inserted idempotently by their deterministic id; a worker claims one due row at a time under a
+//! lease (so a crash mid-send makes it due again, never lost), then marks it sent, due again
+//! later, or dead. Every attempt is recorded in `deliveries`, the audit trail.
+//!
+//! PostgreSQL claims with `FOR UPDATE SKIP LOCKED`, so several replicas share the work without
+//! taking the same row; SQLite serialises claims with `BEGIN IMMEDIATE`.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::{BeginWrite, Store, StoreError};
+
+/// A planned notice, ready to be written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewNotice {
+    /// Deterministic id ([`crate::plan::notice_id`]).
+    pub id: String,
+    /// The job that planned it.
+    pub job: String,
+    /// The period or firing it belongs to.
+    pub period: String,
+    /// Person id (or group) it goes to.
+    pub recipient: String,
+    /// Channel name from the config.
+    pub channel: String,
+    /// Why it goes out (`first`, `repeat_due`, …).
+    pub reason: String,
+    /// The cases it is about.
+    pub case_nos: Vec<String>,
+    /// The rendered message, as JSON.
+    pub payload: String,
+}
+
+/// A notice claimed for one delivery attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claimed {
+    /// Its id (also the `webhook-id` / `Message-ID`).
+    pub id: String,
+    /// Channel name.
+    pub channel: String,
+    /// Recipient.
+    pub recipient: String,
+    /// The rendered message.
+    pub payload: String,
+    /// This attempt's number, from 1.
+    pub attempt: i64,
+}
+
+/// What a claim found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimOutcome {
+    /// A due notice, now leased to the caller.
+    Claimed(Claimed),
+    /// Nothing is due.
+    Empty,
+}
+
+/// How a delivery attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    /// Delivered.
+    Sent,
+    /// Failed for now; try again at the given instant.
+    Retry {
+        /// When.
+        at: DateTime<Utc>,
+        /// Why it failed (no secrets, no personal identifiers).
+        error: String,
+    },
+    /// Failed for good (permanent error, or the retry schedule is exhausted).
+    Dead {
+        /// Why.
+        error: String,
+    },
+}
+
+/// A notice's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Waiting for its (next) attempt.
+    Pending,
+    /// Claimed by a worker, under a lease.
+    Sending,
+    /// Delivered.
+    Sent,
+    /// Given up.
+    Dead,
+}
+
+impl Status {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Sending => "sending",
+            Status::Sent => "sent",
+            Status::Dead => "dead",
+        }
+    }
+}
+
+impl Store {
+    /// Writes planned notices; a notice whose id is already in the outbox is left as it is.
+    /// Returns how many were new. All or nothing: one transaction.
+    pub async fn enqueue(&self, notices: &[NewNotice], now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let mut inserted = 0;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            for n in notices {
+                let case_nos = serde_json::to_string(&n.case_nos).unwrap_or_else(|_| "[]".into());
+                let done = sqlx::query(
+                    "INSERT INTO outbox (id, job, period, recipient, channel, reason, case_nos, payload, status, \
+                     attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, $9) \
+                     ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(&n.id)
+                .bind(&n.job)
+                .bind(&n.period)
+                .bind(&n.recipient)
+                .bind(&n.channel)
+                .bind(&n.reason)
+                .bind(case_nos)
+                .bind(&n.payload)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                inserted += usize::try_from(done.rows_affected()).unwrap_or(0);
+            }
+            tx.commit().await?;
+        });
+        Ok(inserted)
+    }
+
+    /// Claims the notice that has been due longest, leasing it until `lease_until`. A notice
+    /// whose lease ran out (its worker died mid-send) is due again.
+    pub async fn claim_next(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<ClaimOutcome, StoreError> {
+        let returning = "RETURNING id, channel, recipient, payload, attempts";
+        let row = match self {
+            Store::Sqlite(pool) => {
+                let mut tx = pool.begin_write().await?;
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = $2 \
+                     WHERE id = (SELECT id FROM outbox WHERE status IN ('pending', 'sending') AND next_attempt_at <= $1 \
+                     ORDER BY next_attempt_at, id LIMIT 1) {returning}"
+                )))
+                .bind(now)
+                .bind(lease_until)
+                .fetch_optional(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                row.map(|r| claimed(&r)).transpose()?
+            }
+            Store::Postgres(pool) => {
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = $2 \
+                     WHERE id = (SELECT id FROM outbox WHERE status IN ('pending', 'sending') AND next_attempt_at <= $1 \
+                     ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) {returning}"
+                )))
+                .bind(now)
+                .bind(lease_until)
+                .fetch_optional(pool)
+                .await?;
+                row.map(|r| claimed(&r)).transpose()?
+            }
+        };
+        Ok(row.map_or(ClaimOutcome::Empty, ClaimOutcome::Claimed))
+    }
+
+    /// Records how an attempt on a claimed notice ended, with its audit row, in one transaction.
+    pub async fn finish_attempt(
+        &self,
+        claimed: &Claimed,
+        outcome: &AttemptOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let (status, next, error, label) = match outcome {
+            AttemptOutcome::Sent => (Status::Sent, now, None, "sent"),
+            AttemptOutcome::Retry { at, error } => (Status::Pending, *at, Some(error.as_str()), "retry"),
+            AttemptOutcome::Dead { error } => (Status::Dead, now, Some(error.as_str()), "dead"),
+        };
+        let sent_at = (status == Status::Sent).then_some(now);
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query(
+                "UPDATE outbox SET status = $2, next_attempt_at = $3, last_error = $4, sent_at = COALESCE($5, sent_at) \
+                 WHERE id = $1",
+            )
+            .bind(&claimed.id)
+            .bind(status.as_str())
+            .bind(next)
+            .bind(error)
+            .bind(sent_at)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO deliveries (notice_id, attempt, attempted_at, recipient, channel, case_nos, reason, outcome, detail) \
+                 SELECT id, $2, $3, recipient, channel, case_nos, reason, $4, $5 FROM outbox WHERE id = $1",
+            )
+            .bind(&claimed.id)
+            .bind(claimed.attempt)
+            .bind(now)
+            .bind(label)
+            .bind(error)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// How many notices are in each state: (pending, sending, sent, dead).
+    pub async fn outbox_counts(&self) -> Result<[i64; 4], StoreError> {
+        let mut counts = [0i64; 4];
+        let rows = on_pool!(self, pool => {
+            sqlx::query("SELECT status, COUNT(*) FROM outbox GROUP BY status")
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?)))
+                .collect::<Result<Vec<_>, sqlx::Error>>()?
+        });
+        for (status, n) in rows {
+            let slot = [Status::Pending, Status::Sending, Status::Sent, Status::Dead]
+                .iter()
+                .position(|s| s.as_str() == status);
+            if let Some(i) = slot {
+                counts[i] = n;
+            }
+        }
+        Ok(counts)
+    }
+}
+
+fn claimed<R: Row>(row: &R) -> Result<Claimed, sqlx::Error>
+where
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    Ok(Claimed {
+        id: row.try_get(0)?,
+        channel: row.try_get(1)?,
+        recipient: row.try_get(2)?,
+        payload: row.try_get(3)?,
+        attempt: row.try_get(4)?,
+    })
+}
