@@ -18,7 +18,7 @@
 //! | [`clock`] | the only reader of the wall clock; a fixed clock for tests | — |
 //! | [`telemetry`] | tracing setup (text or JSON lines) | `config` |
 //! | [`store`] | cases, people, job runs, outbox and audit tables on SQLite or PostgreSQL; the register read for screening | `domain`, `config`, `rules` |
-//! | [`channels`] | delivery endpoints; so far the webhook request signatures (Standard Webhooks, DingTalk, Feishu) | `config` |
+//! | [`channels`] | delivery endpoints with transient/permanent failures; so far the `file` channel and the webhook signatures | `store` (claimed notices) |
 //! | [`import`] | reading CSV/XLSX registers into cases, row by row with reasons | `domain`, `config`, `store` |
 //! | [`cli`] | the `petition-watch` command line: parses arguments and wires the rest | everything |
 
