@@ -110,6 +110,27 @@ pub fn reminder(
     }
 }
 
+/// When to try a failed notice again (DESIGN §4.1), or `None` when the schedule is used up and
+/// the notice is dead. `attempt` is the attempt that just failed (from 1); the wait is the
+/// schedule's entry for it, spread by `jitter` (a fraction, 0.2 = ±20%) using `unit` (a random
+/// number in [0, 1) drawn by the caller, so this stays a pure function), and never shorter than
+/// the receiver's `Retry-After`.
+pub fn retry_at(
+    attempt: i64,
+    schedule: &[std::time::Duration],
+    jitter: f64,
+    unit: f64,
+    retry_after: Option<std::time::Duration>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    let index = usize::try_from(attempt.checked_sub(1)?).ok()?;
+    let base = schedule.get(index)?.as_secs_f64();
+    let spread = jitter.clamp(0.0, 1.0) * (2.0 * unit.clamp(0.0, 1.0) - 1.0);
+    let wait = (base * (1.0 + spread)).max(retry_after.map_or(0.0, |r| r.as_secs_f64()));
+    let millis = i64::try_from(std::time::Duration::from_secs_f64(wait.max(0.0)).as_millis()).ok()?;
+    now.checked_add_signed(chrono::Duration::milliseconds(millis))
+}
+
 /// A notice's id (DESIGN §4.1): deterministic from the job, the period, the recipient, the
 /// channel and a fingerprint of the content, so planning the same notice twice yields the same
 /// row (the outbox key) and every retry carries the same id (`webhook-id`, `Message-ID`).

@@ -73,3 +73,20 @@ fn notice_ids_are_stable_and_tell_every_part_apart() {
         assert_ne!(id, other);
     }
 }
+
+#[test]
+fn retries_follow_the_schedule_with_jitter_and_retry_after_then_stop() {
+    use std::time::Duration;
+    let schedule = [Duration::from_secs(30), Duration::from_secs(120), Duration::from_secs(600)];
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-27T01:00:00Z").expect("instant").to_utc();
+    let wait = |attempt, unit, retry_after| {
+        retry_at(attempt, &schedule, 0.2, unit, retry_after, now).map(|t| (t - now).num_milliseconds())
+    };
+    assert_eq!(wait(1, 0.5, None), Some(30_000), "the middle of the spread is the schedule");
+    assert_eq!(wait(1, 0.0, None), Some(24_000), "-20%");
+    assert_eq!(wait(2, 0.999_999, None), Some(143_999));
+    assert_eq!(wait(3, 0.5, Some(Duration::from_secs(3_600))), Some(3_600_000), "Retry-After wins when longer");
+    assert_eq!(wait(3, 0.5, Some(Duration::from_secs(1))), Some(600_000));
+    assert_eq!(wait(4, 0.5, None), None, "schedule used up: dead");
+    assert_eq!(wait(0, 0.5, None), None);
+}
