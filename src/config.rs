@@ -487,13 +487,4 @@ impl Config {
     pub fn time_zone(&self) -> chrono_tz::Tz {
         self.township.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
     }
-
-    /// Finds a person by id, or by name after normalisation.
-    pub fn person(&self, id_or_name: &str) -> Option<&Person> {
-        let wanted = crate::domain::normalize_name(id_or_name);
-        self.people
-            .iter()
-            .find(|p| p.id.as_str() == id_or_name.trim())
-            .or_else(|| self.people.iter().find(|p| crate::domain::normalize_name(&p.name) == wanted))
-    }
 }

@@ -174,7 +174,9 @@ pub async fn import_file(
         }
     };
     report.note = grid.note.clone();
-    let parsed = match parse_grid(&grid, options.rules, |name| config.person(name).is_some()) {
+    // The directory resolves ids and normalised names once, not per row.
+    let directory = config.rule_book().directory;
+    let parsed = match parse_grid(&grid, options.rules, |name| directory.find(name).is_some()) {
         Ok(parsed) => parsed,
         Err(why) => {
             report.fatal = Some(why);
@@ -202,15 +204,14 @@ pub async fn import_file(
     });
     let mut written = 0;
     for batch in parsed.cases.chunks(options.batch_rows) {
-        let cases: Vec<Case> = batch.iter().map(|(_, c)| c.clone()).collect();
-        match store.upsert_cases(&cases, now).await {
+        match store.upsert_cases(batch.iter().map(|(_, c)| c), now).await {
             Ok(counts) => {
                 report.counts.inserted += counts.inserted;
                 report.counts.updated += counts.updated;
                 report.counts.unchanged += counts.unchanged;
-                written += cases.len();
+                written += batch.len();
                 match &bar {
-                    Some(bar) => bar.inc(cases.len() as u64),
+                    Some(bar) => bar.inc(batch.len() as u64),
                     None => tracing::info!(written, total = parsed.cases.len(), "rows written"),
                 }
             }

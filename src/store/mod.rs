@@ -202,9 +202,14 @@ impl Store {
 
     /// Writes `cases` in one transaction: new case numbers are inserted, changed ones replaced
     /// whole, unchanged ones left alone. Either every case of the batch is written or none is.
-    #[tracing::instrument(skip_all, fields(cases = cases.len()))]
-    pub async fn upsert_cases(&self, cases: &[Case], now: DateTime<Utc>) -> Result<UpsertCounts, StoreError> {
-        let rows: Vec<CaseRow> = cases.iter().map(CaseRow::from).collect();
+    #[tracing::instrument(skip_all)]
+    pub async fn upsert_cases<'c>(
+        &self,
+        cases: impl IntoIterator<Item = &'c Case>,
+        now: DateTime<Utc>,
+    ) -> Result<UpsertCounts, StoreError> {
+        let rows: Vec<CaseRow> = cases.into_iter().map(CaseRow::from).collect();
+        tracing::debug!(cases = rows.len(), "writing cases");
         let mut counts = UpsertCounts::default();
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
