@@ -66,8 +66,8 @@ pub struct LoadedConfig {
     pub calendar: Calendar,
     /// The holiday files read.
     pub holiday_files: Vec<PathBuf>,
-    /// The templates that were parsed.
-    pub templates: Vec<PathBuf>,
+    /// The template files that were read, with their text.
+    pub templates: Vec<(PathBuf, String)>,
     /// Things that work but an administrator should know.
     pub warnings: Vec<Problem>,
 }
@@ -76,6 +76,11 @@ impl LoadedConfig {
     /// Resolves a path from the config against the config file's directory.
     pub fn resolve(&self, path: &Path) -> PathBuf {
         resolve_against(&self.path, path)
+    }
+
+    /// The notice templates: the built-in ones with the config's files in their place.
+    pub fn notice_templates(&self) -> Result<crate::render::message::Templates, crate::render::message::TemplateError> {
+        crate::render::message::Templates::new(template_overrides(&self.templates))
     }
 }
 
@@ -304,8 +309,10 @@ fn load_holidays(dir: &Path, problems: &mut Vec<Problem>) -> (Calendar, Vec<Path
     (Calendar::new(files), paths)
 }
 
-/// Parses every template so a typo is caught by `check`, not at send time.
-fn check_templates(dir: &Path, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
+/// Reads the templates directory and checks the notice templates by rendering each with sample
+/// notices, so a typo is caught by `check`, not at send time. Files absent from the directory
+/// fall back to the built-in text. Returns the files read with their sources.
+fn check_templates(dir: &Path, problems: &mut Vec<Problem>) -> Vec<(PathBuf, String)> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         // No templates directory: the built-in templates are used.
         return Vec::new();
@@ -316,30 +323,55 @@ fn check_templates(dir: &Path, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
         .filter(|p| p.extension().is_some_and(|x| x == "j2" || x == "jinja"))
         .collect();
     paths.sort();
-    let mut env = minijinja::Environment::new();
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    for path in &paths {
-        let name = path.display().to_string();
-        match std::fs::read_to_string(path) {
+    let mut read = Vec::new();
+    for path in paths {
+        match std::fs::read_to_string(&path) {
             Ok(source) => {
-                if let Err(e) = env.template_from_named_str(&name, &source) {
-                    let place = match e.line() {
-                        Some(line) => format!("{name}:{line}"),
-                        None => name.clone(),
-                    };
-                    problems.push(Problem {
-                        place,
-                        key: String::new(),
-                        message: format!("template does not parse: {}", e.detail().unwrap_or("syntax error")),
-                    });
+                // Each file parses on its own (reports' templates are checked here too).
+                let mut env = minijinja::Environment::new();
+                if let Err(e) = env.add_template(&path.display().to_string(), &source) {
+                    problems.push(template_problem(&path, e.line(), e.detail().unwrap_or("syntax error")));
+                    continue;
                 }
+                read.push((path, source));
             }
-            Err(e) => {
-                problems.push(Problem { place: name, key: String::new(), message: format!("cannot be read: {e}") })
-            }
+            Err(e) => problems.push(Problem {
+                place: path.display().to_string(),
+                key: String::new(),
+                message: format!("cannot be read: {e}"),
+            }),
         }
     }
-    paths
+    match crate::render::message::Templates::new(template_overrides(&read)) {
+        Ok(templates) => {
+            for error in templates.check() {
+                problems.push(Problem {
+                    place: dir.join(&error.template).display().to_string(),
+                    key: String::new(),
+                    message: format!("template does not render with a sample notice: {}", error.message),
+                });
+            }
+        }
+        Err(error) => problems.push(Problem {
+            place: dir.join(&error.template).display().to_string(),
+            key: String::new(),
+            message: format!("template does not parse: {}", error.message),
+        }),
+    }
+    read
+}
+
+fn template_problem(path: &Path, line: Option<usize>, detail: &str) -> Problem {
+    let place = match line {
+        Some(line) => format!("{}:{line}", path.display()),
+        None => path.display().to_string(),
+    };
+    Problem { place, key: String::new(), message: format!("template does not parse: {detail}") }
+}
+
+/// (file name, source) pairs for [`crate::render::message::Templates::new`].
+pub fn template_overrides(read: &[(PathBuf, String)]) -> Vec<(String, String)> {
+    read.iter().filter_map(|(path, source)| Some((path.file_name()?.to_str()?.to_owned(), source.clone()))).collect()
 }
 
 #[cfg(test)]

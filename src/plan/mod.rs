@@ -11,6 +11,8 @@ use crate::calendar::Calendar;
 use crate::routing::Escalation;
 use crate::rules::FlagSet;
 
+pub mod notices;
+
 /// `[escalation]` (DESIGN §2.3).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -68,6 +70,38 @@ pub enum NoticeReason {
     Escalated,
     /// The repeat interval has passed.
     RepeatDue,
+}
+
+impl NoticeReason {
+    /// The stored name.
+    pub fn name(self) -> &'static str {
+        match self {
+            NoticeReason::First => "first",
+            NoticeReason::NewFindings => "new_findings",
+            NoticeReason::Escalated => "escalated",
+            NoticeReason::RepeatDue => "repeat_due",
+        }
+    }
+
+    /// As a notice says it.
+    pub fn zh(self) -> &'static str {
+        match self {
+            NoticeReason::First => "首次提醒",
+            NoticeReason::NewFindings => "新增情形",
+            NoticeReason::Escalated => "升级督办",
+            NoticeReason::RepeatDue => "再次提醒",
+        }
+    }
+
+    /// How much it matters, for the reason of a notice about several cases.
+    pub fn weight(self) -> u8 {
+        match self {
+            NoticeReason::RepeatDue => 0,
+            NoticeReason::First => 1,
+            NoticeReason::NewFindings => 2,
+            NoticeReason::Escalated => 3,
+        }
+    }
 }
 
 /// Why a notice does not go out.

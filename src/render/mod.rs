@@ -1,5 +1,7 @@
-//! Turning results into what people read: the `screen` listing (table, JSON, CSV) and what a
-//! notice may say about a case to each audience; templates follow. Pure: data in, text out.
+//! Turning results into what people read: the `screen` listing (table, JSON, CSV), what a notice
+//! may say about a case to each audience, and notices rendered through the templates. Pure: data
+//! in, text out.
 
+pub mod message;
 pub mod notice;
 pub mod screen;

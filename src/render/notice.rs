@@ -5,12 +5,14 @@
 //! a notice at all.
 
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::{Case, mask_name};
 use crate::rules::{CaseResult, DeadlineKind};
 
 /// Who reads the notice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Audience {
     /// A group channel (WeCom/DingTalk/Feishu group, a webhook marked `group`).
     Group,
@@ -18,15 +20,26 @@ pub enum Audience {
     Leader,
 }
 
+/// The deadline a notice shows for a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadlineLine {
+    /// Its Chinese name (办理期限, …).
+    pub name: String,
+    /// The working day to act by.
+    pub act_by: NaiveDate,
+    /// The statutory date.
+    pub due: NaiveDate,
+}
+
 /// One case as a notice shows it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseLine {
     /// 信访件编号.
     pub case_no: String,
     /// The flags' Chinese names, in rule order.
-    pub flags: Vec<&'static str>,
-    /// The most urgent running deadline: (name, act-by date, due date).
-    pub deadline: Option<(&'static str, NaiveDate, NaiveDate)>,
+    pub flags: Vec<String>,
+    /// The most urgent running deadline.
+    pub deadline: Option<DeadlineLine>,
     /// 包案领导 as written.
     pub owner: Option<String>,
     /// The petitioner: masked for groups, in full for leaders, never for confidential or
@@ -54,16 +67,90 @@ pub fn case_line(case: &Case, result: &CaseResult<'_>, audience: Audience) -> Ca
         .deadlines
         .iter()
         .min_by_key(|d| (d.act_by, d.kind == DeadlineKind::Owner))
-        .map(|d| (d.kind.zh(), d.act_by, d.due));
+        .map(|d| DeadlineLine { name: d.kind.zh().to_owned(), act_by: d.act_by, due: d.due });
     CaseLine {
         case_no: case.case_no.to_string(),
-        flags: result.findings.iter().map(|f| f.flag.zh()).collect(),
+        flags: result.findings.iter().map(|f| f.flag.zh().to_owned()).collect(),
         deadline,
         owner: case.owner_leader.clone(),
         petitioner,
         village: leader_only(&case.village),
         summary: leader_only(&case.summary),
     }
+}
+
+/// What a notice is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    /// Cases for a leader to act on.
+    Cases,
+    /// A test message (`notify test`).
+    Test,
+    /// A message for the administrators (a dead notice, a disabled endpoint).
+    Admin,
+}
+
+/// Who a notice is addressed to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Addressee {
+    /// Person id (or `group` for a group channel's summary).
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Job title.
+    pub title: Option<String>,
+    /// Email address, for mail channels.
+    pub email: Option<String>,
+    /// WeCom user id, to @-mention in a group.
+    pub wecom_userid: Option<String>,
+    /// DingTalk user id, to @-mention in a group.
+    pub dingtalk_userid: Option<String>,
+    /// Feishu open id, to @-mention in a group.
+    pub feishu_open_id: Option<String>,
+}
+
+/// One case in a notice, with why this person hears about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeCase {
+    /// What the case shows to this audience.
+    #[serde(flatten)]
+    pub line: CaseLine,
+    /// The role the recipient receives it in (包案领导, 分管领导, 第一责任人, 信访办).
+    pub role: String,
+    /// Whom the recipient stands in for (recusal), by name.
+    pub stands_in_for: Option<String>,
+    /// Working days past the statutory date, for overdue cases.
+    pub overdue_working_days: Option<u32>,
+    /// Why it is sent now (首次提醒, 新增情形, 升级督办, 再次提醒).
+    pub reason: String,
+}
+
+/// Everything a notice says: the templates' input, stored as the outbox row's payload and
+/// rendered at send time. It holds nothing the audience may not see: masking is done when the
+/// body is built, so the stored row itself is safe.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NoticeBody {
+    /// What the notice is.
+    pub kind: NoticeKind,
+    /// The job that planned it (`deadline_watch`, …).
+    pub job: String,
+    /// The job's Chinese name.
+    pub job_zh: String,
+    /// The township.
+    pub township: String,
+    /// The period or firing it belongs to.
+    pub period: String,
+    /// The screening date D.
+    pub as_of: NaiveDate,
+    /// Who it is for.
+    pub to: Addressee,
+    /// Whether it goes to a group channel (thin, masked).
+    pub group: bool,
+    /// The cases, most urgent first.
+    pub cases: Vec<NoticeCase>,
+    /// Free text, for test and admin messages.
+    pub text: Option<String>,
 }
 
 #[cfg(test)]

@@ -97,6 +97,20 @@ pub struct CaseParties<'a> {
     pub conflicts: &'a [String],
 }
 
+/// Whether `person` (an id or a name) must not receive the case: named as accused, or listed
+/// in its conflicts.
+pub fn excluded(case: &CaseParties<'_>, directory: &Directory, person: &str) -> Option<SkipReason> {
+    let wanted = directory.resolve(person);
+    let named = |list: &[String]| list.iter().any(|n| directory.resolve(n) == wanted);
+    if named(case.accused) {
+        Some(SkipReason::Accused)
+    } else if named(case.conflicts) {
+        Some(SkipReason::Conflict)
+    } else {
+        None
+    }
+}
+
 /// One place in a case's line of recipients.
 struct InLine<'d> {
     reason: Reason,
@@ -113,10 +127,6 @@ struct InLine<'d> {
 /// Choice: when everyone in line is skipped the case has no recipient here; the caller sends it
 /// to the administrators so it is never silently dropped.
 pub fn route(case: CaseParties<'_>, directory: &Directory, escalation: Escalation) -> Routing {
-    let named = |list: &[String], name: &str| {
-        let wanted = directory.resolve(name);
-        list.iter().any(|n| directory.resolve(n) == wanted)
-    };
     let portfolio = case.category.and_then(|c| directory.portfolio_leader(c));
     let owner = case.owner_leader.filter(|o| !o.trim().is_empty());
     let line: Vec<InLine<'_>> = [
@@ -148,15 +158,7 @@ pub fn route(case: CaseParties<'_>, directory: &Directory, escalation: Escalatio
     let mut routing = Routing::default();
     let mut stand_in_needed: Vec<String> = Vec::new();
     for InLine { reason, person, name } in &line {
-        let why = if named(case.accused, name) {
-            Some(SkipReason::Accused)
-        } else if named(case.conflicts, name) {
-            Some(SkipReason::Conflict)
-        } else if person.is_none() {
-            Some(SkipReason::NotInConfig)
-        } else {
-            None
-        };
+        let why = excluded(&case, directory, name).or(person.is_none().then_some(SkipReason::NotInConfig));
         if let Some(why) = why {
             if due(*reason) {
                 stand_in_needed.push(name.clone());

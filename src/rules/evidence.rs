@@ -181,6 +181,16 @@ impl FlagSet {
         FlagSet(self.0 & !other.0)
     }
 
+    /// The set as a bit mask (bit n = the n-th flag of [`Flag::ALL`]), for storage.
+    pub fn bits(self) -> u32 {
+        self.0
+    }
+
+    /// A set from [`FlagSet::bits`]; bits that name no flag are dropped.
+    pub fn from_bits(bits: u32) -> Self {
+        FlagSet(bits & ((1 << Flag::ALL.len()) - 1))
+    }
+
     /// The flags, in [`Flag::ALL`] order.
     pub fn iter(self) -> impl Iterator<Item = Flag> {
         Flag::ALL.into_iter().filter(move |f| self.0 & (1 << (*f as u32)) != 0)
