@@ -4,6 +4,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -65,6 +66,101 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
+    /// Run the jobs by hand.
+    Jobs {
+        /// What to do.
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
+    /// Look at and act on the outbox.
+    Notices {
+        /// What to do.
+        #[command(subcommand)]
+        command: NoticesCommand,
+    },
+    /// Try a channel.
+    Notify {
+        /// What to do.
+        #[command(subcommand)]
+        command: NotifyCommand,
+    },
+}
+
+/// `jobs …`.
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Run one job now: screen, plan its notices and write them to the outbox (`notices
+    /// deliver` or the daemon sends them).
+    Run {
+        /// deadline_watch or monthly_screening.
+        name: String,
+        /// The screening date (default: today in the configured time zone).
+        #[arg(long, value_parser = parse_as_of)]
+        as_of: Option<chrono::NaiveDate>,
+        /// Show the notices that would be written; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+/// `notices …`.
+#[derive(Debug, Subcommand)]
+pub enum NoticesCommand {
+    /// List notices, newest first.
+    List {
+        /// Only notices in this state.
+        #[arg(long, value_enum)]
+        status: Option<NoticeStatus>,
+        /// Only notices planned on or after this date.
+        #[arg(long, value_parser = parse_as_of)]
+        since: Option<chrono::NaiveDate>,
+        /// At most this many.
+        #[arg(long, default_value_t = 200)]
+        limit: i64,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
+    /// Show one notice: what it says and every delivery attempt.
+    Show {
+        /// Notice id (ntc_…).
+        id: String,
+    },
+    /// Make a dead or waiting notice due now, with a fresh retry schedule.
+    Retry {
+        /// Notice id (ntc_…).
+        id: String,
+    },
+    /// Deliver every notice that is due, then exit (for administrators without the daemon).
+    Deliver,
+}
+
+/// `notify …`.
+#[derive(Debug, Subcommand)]
+pub enum NotifyCommand {
+    /// Send a test message through a channel now and say whether it arrived.
+    Test {
+        /// Channel name from the config.
+        channel: String,
+        /// Person (id) to address it to (default: the first administrator, else the first person).
+        #[arg(long)]
+        to: Option<String>,
+    },
+}
+
+/// A notice state for `notices list --status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NoticeStatus {
+    /// Waiting for delivery.
+    Pending,
+    /// Waiting after a failed attempt.
+    Failed,
+    /// Being delivered.
+    Sending,
+    /// Delivered.
+    Sent,
+    /// Given up.
+    Dead,
 }
 
 /// Output format of `screen`.
@@ -94,7 +190,7 @@ pub enum ListFormat {
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let clock = SystemClock;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let env: Vec<(String, String)> = std::env::vars().collect();
     let today = clock.today(chrono_tz::Asia::Shanghai);
     let loaded = match config::load(&cli.config, &env, today) {
@@ -112,7 +208,7 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli.command, &loaded, &clock)) {
+    match runtime.block_on(run(cli.command, &loaded, clock)) {
         Ok(code) => code,
         // `petition-watch cases | head`: the reader left; that is not a failure.
         Err(e) if e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) => {
@@ -126,21 +222,31 @@ pub fn main() -> ExitCode {
 }
 
 /// Runs one command with a loaded config.
-pub async fn run(command: Command, loaded: &LoadedConfig, clock: &dyn Clock) -> anyhow::Result<ExitCode> {
+pub async fn run(command: Command, loaded: &LoadedConfig, clock: Arc<dyn Clock>) -> anyhow::Result<ExitCode> {
+    let clock_ref: &dyn Clock = clock.as_ref();
     match command {
+        Command::Jobs { command: JobsCommand::Run { name, as_of, dry_run } } => {
+            jobs_run(loaded, clock_ref, &name, as_of, dry_run).await
+        }
+        Command::Notices { command } => notices(loaded, clock, command).await,
+        Command::Notify { command: NotifyCommand::Test { channel, to } } => {
+            notify_test(loaded, clock_ref, &channel, to.as_deref()).await
+        }
         Command::Check => {
             check(loaded);
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {
-            let store = open_store_for_writing(loaded, clock).await?;
+            let store = open_store_for_writing(loaded, clock_ref).await?;
             println!("database ({}) is up to date", store.backend());
             store.close().await;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Import { files, dry_run, errors } => import(loaded, clock, &files, dry_run, errors.as_deref()).await,
+        Command::Import { files, dry_run, errors } => {
+            import(loaded, clock_ref, &files, dry_run, errors.as_deref()).await
+        }
         Command::Screen { as_of, format } => {
-            let as_of = as_of.unwrap_or_else(|| clock.today(loaded.config.time_zone()));
+            let as_of = as_of.unwrap_or_else(|| clock_ref.today(loaded.config.time_zone()));
             let store = open_store(loaded).await?;
             let register = store.load_register().await.context("reading cases")?;
             store.close().await;
@@ -164,6 +270,233 @@ pub async fn run(command: Command, loaded: &LoadedConfig, clock: &dyn Clock) -> 
             store.close().await;
             print_cases(&cases, format)?;
             Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn jobs_run(
+    loaded: &LoadedConfig,
+    clock: &dyn Clock,
+    name: &str,
+    as_of: Option<chrono::NaiveDate>,
+    dry_run: bool,
+) -> anyhow::Result<ExitCode> {
+    let Some(job) = crate::jobs::Job::parse(name) else {
+        let known: Vec<&str> = crate::jobs::Job::ALL.iter().map(|j| j.name()).collect();
+        anyhow::bail!("no job `{name}` can be run by hand yet; these can: {}", known.join(", "));
+    };
+    let now = clock.now();
+    let as_of = as_of.unwrap_or_else(|| clock.today(loaded.config.time_zone()));
+    let store = open_store_for_writing(loaded, clock).await?;
+    let report = crate::jobs::run(&store, loaded, job, as_of, now, now, dry_run).await;
+    store.close().await;
+    let report = report?;
+    let plan = &report.plan;
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    if dry_run {
+        for n in &plan.notices {
+            writeln!(
+                stdout,
+                "{}\t{}\t{}\t{}\t{}",
+                n.id,
+                n.recipient,
+                n.channel,
+                n.reason.name(),
+                n.case_nos.join(",")
+            )?;
+        }
+    }
+    let unreachable =
+        plan.held.iter().filter(|(_, _, why)| matches!(why, crate::plan::notices::Held::Unreachable)).count();
+    let not_due = plan.held.iter().filter(|(_, _, why)| matches!(why, crate::plan::notices::Held::NotDue(_))).count();
+    let recused = plan.held.iter().filter(|(_, _, why)| matches!(why, crate::plan::notices::Held::Recused(_))).count();
+    writeln!(
+        stdout,
+        "{} at {as_of}: {} flagged cases, {} in scope; {} notices {} ({} reminders not yet due, {} recusals, {} unreachable)",
+        job.name(),
+        report.flagged,
+        plan.cases_in_scope,
+        if dry_run { plan.notices.len() } else { report.enqueued },
+        if dry_run { "would be written" } else { "written to the outbox" },
+        not_due,
+        recused,
+        unreachable,
+    )?;
+    stdout.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn notices(loaded: &LoadedConfig, clock: Arc<dyn Clock>, command: NoticesCommand) -> anyhow::Result<ExitCode> {
+    use crate::store::{NoticeFilter, Status, StatusFilter};
+    let store = open_store(loaded).await?;
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let code = match command {
+        NoticesCommand::List { status, since, limit, format } => {
+            let tz = loaded.config.time_zone();
+            let since = since.and_then(|d| d.and_hms_opt(0, 0, 0)).and_then(|t| {
+                use chrono::TimeZone;
+                tz.from_local_datetime(&t).earliest().map(|t| t.with_timezone(&chrono::Utc))
+            });
+            let status = status.map(|s| match s {
+                NoticeStatus::Pending => StatusFilter::Is(Status::Pending),
+                NoticeStatus::Failed => StatusFilter::Failed,
+                NoticeStatus::Sending => StatusFilter::Is(Status::Sending),
+                NoticeStatus::Sent => StatusFilter::Is(Status::Sent),
+                NoticeStatus::Dead => StatusFilter::Is(Status::Dead),
+            });
+            let rows = store.list_notices(&NoticeFilter { status, since }, limit).await?;
+            let local = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
+            match format {
+                ListFormat::Json => {
+                    let list: Vec<serde_json::Value> = rows
+                        .iter()
+                        .map(|n| {
+                            serde_json::json!({
+                                "id": n.id, "status": n.status, "attempts": n.attempts, "job": n.job,
+                                "period": n.period, "recipient": n.recipient, "channel": n.channel,
+                                "reason": n.reason, "case_nos": n.case_nos, "created_at": n.created_at,
+                                "next_attempt_at": n.next_attempt_at, "sent_at": n.sent_at, "last_error": n.last_error,
+                            })
+                        })
+                        .collect();
+                    serde_json::to_writer_pretty(&mut stdout, &serde_json::json!({ "notices": list }))?;
+                    writeln!(stdout)?;
+                }
+                ListFormat::Table => {
+                    writeln!(
+                        stdout,
+                        "id\tstatus\tattempts\tjob\trecipient\tchannel\tcases\tplanned\tnext/sent\tlast error"
+                    )?;
+                    for n in &rows {
+                        let when = n.sent_at.map_or_else(|| local(n.next_attempt_at), local);
+                        writeln!(
+                            stdout,
+                            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                            n.id,
+                            n.status,
+                            n.attempts,
+                            n.job,
+                            n.recipient,
+                            n.channel,
+                            n.case_nos.len(),
+                            local(n.created_at),
+                            when,
+                            n.last_error.as_deref().unwrap_or("")
+                        )?;
+                    }
+                    writeln!(stdout, "{} notices", rows.len())?;
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        NoticesCommand::Show { id } => match store.get_notice(&id).await? {
+            None => {
+                eprintln!("error: no notice {id}");
+                ExitCode::FAILURE
+            }
+            Some((n, attempts)) => {
+                writeln!(stdout, "id:        {}", n.id)?;
+                writeln!(stdout, "status:    {} after {} attempts", n.status, n.attempts)?;
+                writeln!(stdout, "job:       {} ({})", n.job, n.period)?;
+                writeln!(stdout, "to:        {} via {}", n.recipient, n.channel)?;
+                writeln!(stdout, "reason:    {}", n.reason)?;
+                writeln!(stdout, "cases:     {}", n.case_nos.join(", "))?;
+                writeln!(stdout, "planned:   {}", n.created_at)?;
+                if let Some(error) = &n.last_error {
+                    writeln!(stdout, "last error: {error}")?;
+                }
+                for a in &attempts {
+                    writeln!(
+                        stdout,
+                        "attempt {}: {} at {} {}",
+                        a.attempt,
+                        a.outcome,
+                        a.at,
+                        a.detail.as_deref().unwrap_or("")
+                    )?;
+                }
+                let templates = loaded.notice_templates()?;
+                match serde_json::from_str::<crate::render::notice::NoticeBody>(&n.payload) {
+                    Ok(body) => {
+                        let email = templates.email(&body)?;
+                        writeln!(stdout, "\nSubject: {}\n\n{}", email.subject, email.text)?;
+                    }
+                    Err(e) => writeln!(stdout, "\n(stored notice does not parse: {e})")?,
+                }
+                ExitCode::SUCCESS
+            }
+        },
+        NoticesCommand::Retry { id } => match store.retry_notice(&id, clock.now()).await?.as_deref() {
+            None => {
+                eprintln!("error: no notice {id}");
+                ExitCode::FAILURE
+            }
+            Some(status @ ("pending" | "dead")) => {
+                writeln!(
+                    stdout,
+                    "{id}: was {status}; due now (run `petition-watch notices deliver` or let the daemon send it)"
+                )?;
+                ExitCode::SUCCESS
+            }
+            Some(status) => {
+                eprintln!(
+                    "error: {id} is {status}; only pending or dead notices are retried (a sent notice is not sent twice)"
+                );
+                ExitCode::FAILURE
+            }
+        },
+        NoticesCommand::Deliver => {
+            let deliverer =
+                Arc::new(crate::delivery::Deliverer::new(store.clone(), loaded).map_err(anyhow::Error::msg)?);
+            let summary = deliverer.drain(Arc::clone(&clock)).await?;
+            let [pending, _, _, dead] = store.outbox_counts().await?;
+            writeln!(
+                stdout,
+                "delivered {}, failed and rescheduled {}, held {}, dead {}; outbox now: {pending} waiting, {dead} dead in all",
+                summary.sent, summary.retried, summary.held, summary.dead
+            )?;
+            if summary.dead > 0 { ExitCode::from(3) } else { ExitCode::SUCCESS }
+        }
+    };
+    stdout.flush()?;
+    store.close().await;
+    Ok(code)
+}
+
+async fn notify_test(
+    loaded: &LoadedConfig,
+    clock: &dyn Clock,
+    channel: &str,
+    to: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let config = &loaded.config;
+    let contacts = config.contacts();
+    let person = match to {
+        Some(id) => id.to_owned(),
+        None => config
+            .administrators
+            .people
+            .first()
+            .map(|p| p.as_str().to_owned())
+            .or_else(|| config.people.first().map(|p| p.id.as_str().to_owned()))
+            .ok_or_else(|| anyhow::anyhow!("no [[people]] in the config to address the test to"))?,
+    };
+    let addressee = contacts
+        .get(&person)
+        .map(|c| c.addressee.clone())
+        .ok_or_else(|| anyhow::anyhow!("--to {person}: not defined in [[people]]"))?;
+    let store = open_store(loaded).await?;
+    let deliverer = crate::delivery::Deliverer::new(store.clone(), loaded).map_err(anyhow::Error::msg)?;
+    let result = deliverer.test(channel, addressee, clock.now()).await;
+    store.close().await;
+    match result {
+        Ok(()) => {
+            println!("{channel}: test message delivered to {person}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("{channel}: test message failed: {e}");
+            Ok(ExitCode::FAILURE)
         }
     }
 }

@@ -280,9 +280,45 @@ pub struct ChannelConfig {
     /// file: directory the notices are written to (relative to the working directory).
     #[serde(default)]
     pub dir: Option<PathBuf>,
+    /// file: `eml` (the email each person would get) or `json` (the generic webhook's body).
+    #[serde(default)]
+    pub format: FileFormat,
+    /// smtp/webhook/robots: a PEM file with the only CA to trust (an internal CA) instead of
+    /// the system's.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    /// smtp: connections kept open to the server at most.
+    #[serde(default = "default_connections")]
+    pub connections: u32,
+    /// Messages per minute at most (0: unlimited). Default: 20 for wecom and dingtalk, 100 for
+    /// feishu, unlimited for the rest.
+    #[serde(default)]
+    pub per_minute: Option<u32>,
+    /// Messages per second at most (0: unlimited). Default: 5 for feishu, unlimited for the rest.
+    #[serde(default)]
+    pub per_second: Option<u32>,
+    /// Robots: size limit of one message in bytes; longer ones are split, marked (1/3).
+    /// Default: 4096 for wecom, 20000 for dingtalk and feishu.
+    #[serde(default)]
+    pub max_message_bytes: Option<usize>,
     /// Time allowed for one delivery attempt.
     #[serde(default = "default_timeout", deserialize_with = "de_duration")]
     pub timeout: Duration,
+}
+
+fn default_connections() -> u32 {
+    4
+}
+
+/// What the `file` channel writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum FileFormat {
+    /// `<id>.eml`: the email, as a mail client opens it.
+    #[default]
+    Eml,
+    /// `<id>.json`: the generic webhook's body.
+    Json,
 }
 
 /// Reads a duration written as `30s`, `2m`, `1h 30m`.
@@ -416,6 +452,14 @@ pub struct Delivery {
     pub quiet_hours_start: String,
     /// … until this local time. Equal start and end disable quiet hours.
     pub quiet_hours_end: String,
+    /// Channels (names) that reach a person whose `channels` list is empty.
+    pub default_channels: Vec<String>,
+    /// Notices delivered at the same time (one SMTP connection or HTTP request each).
+    pub workers: usize,
+    /// How long a claimed notice is reserved for its worker; after a crash it is due again
+    /// once this has passed.
+    #[serde(deserialize_with = "de_duration")]
+    pub lease: Duration,
 }
 
 impl Default for Delivery {
@@ -435,6 +479,9 @@ impl Default for Delivery {
             jitter: 0.2,
             quiet_hours_start: "21:00".into(),
             quiet_hours_end: "08:00".into(),
+            default_channels: vec!["mail".into()],
+            workers: 4,
+            lease: Duration::from_secs(300),
         }
     }
 }
@@ -481,6 +528,43 @@ impl Config {
             )
             .with_secretary(self.people.iter().find(|p| p.role == Role::PartySecretary).map(|p| p.id.as_str())),
         }
+    }
+
+    /// How notices reach each person: name, title, addresses, and their channels (their own
+    /// list, else `delivery.default_channels`).
+    pub fn contacts(&self) -> BTreeMap<String, crate::plan::notices::Contact> {
+        self.people
+            .iter()
+            .map(|p| {
+                let channels = if p.channels.is_empty() { &self.delivery.default_channels } else { &p.channels };
+                let contact = crate::plan::notices::Contact {
+                    addressee: crate::render::notice::Addressee {
+                        id: p.id.as_str().to_owned(),
+                        name: p.name.clone(),
+                        title: p.title.clone(),
+                        email: p.email.clone(),
+                        wecom_userid: p.wecom_userid.clone(),
+                        dingtalk_userid: p.dingtalk_userid.clone(),
+                        feishu_open_id: p.feishu_open_id.clone(),
+                    },
+                    channels: channels.clone(),
+                };
+                (p.id.as_str().to_owned(), contact)
+            })
+            .collect()
+    }
+
+    /// The enabled channels, as planning sees them.
+    pub fn channel_infos(&self) -> BTreeMap<String, crate::plan::notices::ChannelInfo> {
+        self.channels
+            .iter()
+            .filter(|(_, c)| c.enabled)
+            .map(|(name, c)| {
+                let group =
+                    c.group || matches!(c.kind, ChannelKind::Wecom | ChannelKind::Dingtalk | ChannelKind::Feishu);
+                (name.clone(), crate::plan::notices::ChannelInfo { group, needs_email: c.kind == ChannelKind::Smtp })
+            })
+            .collect()
     }
 
     /// The configured time zone (validated by `check`; Asia/Shanghai if it somehow is not).

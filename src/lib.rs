@@ -12,13 +12,15 @@
 //! | [`calendar`] | working days from the official holiday schedules, Mon–Fri fallback | `domain` |
 //! | [`rules`] | deadlines and every screening flag at a date, over a compact interned register | `domain`, `calendar` |
 //! | [`routing`] | who hears about a case: owner, portfolio leader, party secretary; recusal with stand-ins | `rules` |
-//! | [`plan`] | whether a notice is due: escalation by working days overdue, reminder dedup and repeat | `calendar`, `rules`, `routing` |
-//! | [`render`] | what people read: the `screen` table, JSON and CSV; a case as each audience may see it | `domain`, `rules` |
+//! | [`render`] | what people read: the `screen` table, JSON and CSV; a case as each audience may see it; notices through the minijinja templates; chat messages split to size | `domain`, `rules` |
+//! | [`plan`] | a job run's notices: one per person and channel, escalation, reminder dedup and repeat, retry times, quiet hours, notice ids | `calendar`, `rules`, `routing`, `render` |
 //! | [`config`] | the settings file, environment overrides, validation with file:line:key errors | `domain`, `calendar`, `rules`, `plan` |
 //! | [`clock`] | the only reader of the wall clock; a fixed clock for tests | — |
 //! | [`telemetry`] | tracing setup (text or JSON lines) | `config` |
 //! | [`store`] | cases, people, job runs, outbox and audit tables on SQLite or PostgreSQL; the register read for screening | `domain`, `config`, `rules` |
-//! | [`channels`] | delivery endpoints with transient/permanent failures; so far the `file` channel and the webhook signatures | `store` (claimed notices) |
+//! | [`channels`] | delivery endpoints: SMTP (lettre), webhook/WeCom/DingTalk/Feishu (reqwest, signed, rate-limited), files; failures judged transient, permanent, gone or throttled | `config`, `render` |
+//! | [`jobs`] | a job run: load, screen, plan, and write the run, its notices and reminders in one transaction | `store`, `rules`, `plan`, `config` |
+//! | [`delivery`] | the outbox worker: claim, send, retry on the schedule, dead, tell the administrators | `store`, `channels`, `plan`, `config` |
 //! | [`import`] | reading CSV/XLSX registers into cases, row by row with reasons | `domain`, `config`, `store` |
 //! | [`cli`] | the `petition-watch` command line: parses arguments and wires the rest | everything |
 
@@ -29,8 +31,10 @@ pub mod channels;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod delivery;
 pub mod domain;
 pub mod import;
+pub mod jobs;
 pub mod plan;
 pub mod render;
 pub mod routing;

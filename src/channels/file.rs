@@ -5,22 +5,21 @@
 use std::path::{Path, PathBuf};
 
 use super::DeliveryError;
-use crate::store::Claimed;
 
-/// Writes a claimed notice to `dir` as `<id>.<extension>`; returns the file's path.
-pub fn deliver(dir: &Path, notice: &Claimed, extension: &str) -> Result<PathBuf, DeliveryError> {
+/// Writes notice `id` to `dir` as `<id>.<extension>`; returns the file's path.
+pub fn deliver(dir: &Path, id: &str, extension: &str, content: &[u8]) -> Result<PathBuf, DeliveryError> {
     std::fs::create_dir_all(dir)
-        .map_err(|e| DeliveryError::Transient(format!("cannot create {}: {e}", dir.display())))?;
+        .map_err(|e| DeliveryError::transient(format!("cannot create {}: {e}", dir.display())))?;
     // Ids come from `plan::notice_id` (ntc_ + hex); anything else is refused rather than
     // allowed to name a path outside the directory.
-    if notice.id.is_empty() || !notice.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
-        return Err(DeliveryError::Permanent(format!("notice id {:?} is not a file name", notice.id)));
+    if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        return Err(DeliveryError::Permanent(format!("notice id {id:?} is not a file name")));
     }
-    let path = dir.join(format!("{}.{extension}", notice.id));
-    let temporary = dir.join(format!(".{}.{extension}.tmp", notice.id));
-    std::fs::write(&temporary, notice.payload.as_bytes())
+    let path = dir.join(format!("{id}.{extension}"));
+    let temporary = dir.join(format!(".{id}.{extension}.tmp"));
+    std::fs::write(&temporary, content)
         .and_then(|()| std::fs::rename(&temporary, &path))
-        .map_err(|e| DeliveryError::Transient(format!("cannot write {}: {e}", path.display())))?;
+        .map_err(|e| DeliveryError::transient(format!("cannot write {}: {e}", path.display())))?;
     Ok(path)
 }
 
@@ -28,24 +27,16 @@ pub fn deliver(dir: &Path, notice: &Claimed, extension: &str) -> Result<PathBuf,
 mod tests {
     use super::*;
 
-    fn claimed(id: &str) -> Claimed {
-        Claimed {
-            id: id.into(),
-            channel: "outbox".into(),
-            recipient: "li-hua".into(),
-            payload: "{\"case_nos\": [\"XF-1\"]}".into(),
-            attempt: 1,
-        }
-    }
+    const CONTENT: &[u8] = b"{\"case_nos\": [\"XF-1\"]}";
 
     #[test]
     fn a_notice_becomes_one_file_named_by_its_id_and_rewriting_it_is_harmless() {
         let dir = tempfile::tempdir().expect("temp dir");
         let outbox = dir.path().join("var/outbox");
-        let path = deliver(&outbox, &claimed("ntc_0123abcd"), "json").expect("written");
+        let path = deliver(&outbox, "ntc_0123abcd", "json", CONTENT).expect("written");
         assert_eq!(path, outbox.join("ntc_0123abcd.json"));
         assert_eq!(std::fs::read_to_string(&path).expect("read"), "{\"case_nos\": [\"XF-1\"]}");
-        deliver(&outbox, &claimed("ntc_0123abcd"), "json").expect("rewritten");
+        deliver(&outbox, "ntc_0123abcd", "json", CONTENT).expect("rewritten");
         assert_eq!(std::fs::read_dir(&outbox).expect("dir").count(), 1, "no temporary file left behind");
     }
 
@@ -53,7 +44,7 @@ mod tests {
     fn an_id_that_is_not_a_file_name_is_refused_for_good() {
         let dir = tempfile::tempdir().expect("temp dir");
         for id in ["../escape", "", "a/b"] {
-            assert!(matches!(deliver(dir.path(), &claimed(id), "json"), Err(DeliveryError::Permanent(_))), "{id:?}");
+            assert!(matches!(deliver(dir.path(), id, "json", CONTENT), Err(DeliveryError::Permanent(_))), "{id:?}");
         }
     }
 }

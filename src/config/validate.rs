@@ -142,6 +142,15 @@ pub(super) fn validate(config: &Config, doc: &Doc<'_>, problems: &mut Vec<Proble
             err(&format!("delivery.{key}"), format!("{value:?} is not a time like \"21:00\""));
         }
     }
+    for (i, channel) in config.delivery.default_channels.iter().enumerate() {
+        check_channel_ref(config, channel, &format!("delivery.default_channels[{i}]"), &mut err);
+    }
+    if config.delivery.workers == 0 || config.delivery.workers > 64 {
+        err("delivery.workers", format!("{} is not between 1 and 64", config.delivery.workers));
+    }
+    if config.delivery.lease < std::time::Duration::from_secs(10) {
+        err("delivery.lease", "must be at least 10s (longer than one delivery attempt)".into());
+    }
     if !(1..=28).contains(&config.reports.month_starts_on_day) {
         err("reports.month_starts_on_day", format!("{} is not a day from 1 to 28", config.reports.month_starts_on_day));
     }
@@ -207,6 +216,18 @@ fn check_channel(name: &str, c: &ChannelConfig, err: &mut impl FnMut(&str, Strin
         && !(url.starts_with("https://") || url.starts_with("http://"))
     {
         err(&key("url"), format!("{url:?} is not an http(s) URL"));
+    }
+    if let Some(ca) = &c.ca_file
+        && c.enabled
+        && let Err(e) = std::fs::read(ca)
+    {
+        err(&key("ca_file"), format!("cannot read {}: {e}", ca.display()));
+    }
+    if c.max_message_bytes.is_some_and(|n| n < 256) {
+        err(&key("max_message_bytes"), "must be at least 256 bytes".into());
+    }
+    if c.timeout >= std::time::Duration::from_secs(300) || c.timeout.is_zero() {
+        err(&key("timeout"), "must be more than 0s and less than 5m".into());
     }
     if c.password.is_some() && c.username.is_none() {
         err(&key("username"), "is required when a password is given".into());

@@ -165,6 +165,26 @@ pub fn retry_at(
     now.checked_add_signed(chrono::Duration::milliseconds(millis))
 }
 
+/// The end of the quiet hours (local `start`–`end`, which may span midnight) that the local
+/// time `at` falls in, or `None` when `at` is outside them. Chat notices are held until then.
+pub fn quiet_until(
+    at: chrono::NaiveDateTime,
+    start: chrono::NaiveTime,
+    end: chrono::NaiveTime,
+) -> Option<chrono::NaiveDateTime> {
+    let time = at.time();
+    let today = at.date();
+    if start <= end {
+        (start <= time && time < end).then(|| today.and_time(end))
+    } else if time >= start {
+        today.succ_opt().map(|tomorrow| tomorrow.and_time(end))
+    } else if time < end {
+        Some(today.and_time(end))
+    } else {
+        None
+    }
+}
+
 /// A notice's id (DESIGN §4.1): deterministic from the job, the period, the recipient, the
 /// channel and a fingerprint of the content, so planning the same notice twice yields the same
 /// row (the outbox key) and every retry carries the same id (`webhook-id`, `Message-ID`).

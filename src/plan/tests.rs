@@ -90,3 +90,17 @@ fn retries_follow_the_schedule_with_jitter_and_retry_after_then_stop() {
     assert_eq!(wait(4, 0.5, None), None, "schedule used up: dead");
     assert_eq!(wait(0, 0.5, None), None);
 }
+
+#[test]
+fn quiet_hours_span_midnight_and_end_in_the_morning() {
+    let t = |h, m| chrono::NaiveTime::from_hms_opt(h, m, 0).expect("time");
+    let at = |d, h, m| day(2026, 11, d).and_time(t(h, m));
+    let (start, end) = (t(21, 0), t(8, 0));
+    assert_eq!(quiet_until(at(27, 20, 59), start, end), None);
+    assert_eq!(quiet_until(at(27, 21, 0), start, end), Some(at(28, 8, 0)));
+    assert_eq!(quiet_until(at(28, 7, 59), start, end), Some(at(28, 8, 0)));
+    assert_eq!(quiet_until(at(28, 8, 0), start, end), None);
+    // A daytime span (lunch break).
+    assert_eq!(quiet_until(at(27, 12, 30), t(12, 0), t(14, 0)), Some(at(27, 14, 0)));
+    assert_eq!(quiet_until(at(27, 14, 0), t(12, 0), t(14, 0)), None);
+}

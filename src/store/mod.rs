@@ -100,7 +100,11 @@ macro_rules! on_pool {
 }
 
 mod outbox;
-pub use outbox::{AttemptOutcome, ClaimOutcome, Claimed, NewNotice, Status};
+pub use outbox::{
+    AttemptOutcome, AttemptRow, ClaimOutcome, Claimed, NewNotice, NoticeFilter, NoticeRow, Status, StatusFilter,
+};
+mod runs;
+pub use runs::RunRecord;
 
 /// Starting a write transaction: SQLite takes the write lock up front (`BEGIN IMMEDIATE`)
 /// so two writers queue on the busy timeout instead of failing on upgrade.
@@ -327,6 +331,27 @@ impl Store {
             q.build_query_as().fetch_optional(pool).await?
         });
         row.map(Case::try_from).transpose()
+    }
+
+    /// The cases with these numbers (those that exist), ordered by case number.
+    pub async fn get_cases(&self, case_nos: &[&str]) -> Result<Vec<Case>, StoreError> {
+        let mut cases = Vec::with_capacity(case_nos.len());
+        for chunk in case_nos.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!("SELECT {} FROM cases WHERE case_no IN (", CASE_COLUMNS.join(", "));
+            let rows: Vec<CaseRow> = on_pool!(self, pool => {
+                let mut q = QueryBuilder::new(sql);
+                let mut list = q.separated(", ");
+                for no in chunk {
+                    list.push_bind((*no).to_owned());
+                }
+                q.push(") ORDER BY case_no");
+                q.build_query_as().fetch_all(pool).await?
+            });
+            for row in rows {
+                cases.push(Case::try_from(row)?);
+            }
+        }
+        Ok(cases)
     }
 
     /// How many cases are stored.

@@ -32,6 +32,17 @@ pub struct NewNotice {
     pub payload: String,
 }
 
+impl NewNotice {
+    pub(super) fn case_nos_json(&self) -> String {
+        serde_json::to_string(&self.case_nos).unwrap_or_else(|_| "[]".into())
+    }
+}
+
+/// Inserts a notice unless its id is already there: $1 id … $9 now.
+pub(super) const INSERT_NOTICE: &str = "INSERT INTO outbox (id, job, period, recipient, channel, reason, case_nos, \
+     payload, status, attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, $9) \
+     ON CONFLICT (id) DO NOTHING";
+
 /// A notice claimed for one delivery attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claimed {
@@ -45,6 +56,8 @@ pub struct Claimed {
     pub payload: String,
     /// This attempt's number, from 1.
     pub attempt: i64,
+    /// Parts of a split chat message already delivered by earlier attempts.
+    pub parts_done: i64,
 }
 
 /// What a claim found.
@@ -108,23 +121,18 @@ impl Store {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             for n in notices {
-                let case_nos = serde_json::to_string(&n.case_nos).unwrap_or_else(|_| "[]".into());
-                let done = sqlx::query(
-                    "INSERT INTO outbox (id, job, period, recipient, channel, reason, case_nos, payload, status, \
-                     attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, $9) \
-                     ON CONFLICT (id) DO NOTHING",
-                )
-                .bind(&n.id)
-                .bind(&n.job)
-                .bind(&n.period)
-                .bind(&n.recipient)
-                .bind(&n.channel)
-                .bind(&n.reason)
-                .bind(case_nos)
-                .bind(&n.payload)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+                let done = sqlx::query(INSERT_NOTICE)
+                    .bind(&n.id)
+                    .bind(&n.job)
+                    .bind(&n.period)
+                    .bind(&n.recipient)
+                    .bind(&n.channel)
+                    .bind(&n.reason)
+                    .bind(n.case_nos_json())
+                    .bind(&n.payload)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
                 inserted += usize::try_from(done.rows_affected()).unwrap_or(0);
             }
             tx.commit().await?;
@@ -135,7 +143,7 @@ impl Store {
     /// Claims the notice that has been due longest, leasing it until `lease_until`. A notice
     /// whose lease ran out (its worker died mid-send) is due again.
     pub async fn claim_next(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<ClaimOutcome, StoreError> {
-        let returning = "RETURNING id, channel, recipient, payload, attempts";
+        let returning = "RETURNING id, channel, recipient, payload, attempts, parts_done";
         let row = match self {
             Store::Sqlite(pool) => {
                 let mut tx = pool.begin_write().await?;
@@ -209,6 +217,114 @@ impl Store {
         Ok(())
     }
 
+    /// Puts a claimed notice back without counting the attempt (quiet hours, a rate limit, a
+    /// disabled channel's turn): it is due again at `until`.
+    pub async fn hold(&self, claimed: &Claimed, until: DateTime<Utc>) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE outbox SET status = 'pending', attempts = attempts - 1, next_attempt_at = $2 \
+                 WHERE id = $1 AND status = 'sending'",
+            )
+            .bind(&claimed.id)
+            .bind(until)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Remembers that the first `parts` parts of a split chat message were delivered, so a retry
+    /// resumes after them.
+    pub async fn record_parts(&self, id: &str, parts: i64) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE outbox SET parts_done = $2 WHERE id = $1").bind(id).bind(parts).execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// Makes a pending or dead notice due now, with a fresh retry schedule. Returns the status
+    /// it had, or `None` when there is no such notice; a sent notice is left alone (sending it
+    /// again would be a duplicate).
+    pub async fn retry_notice(&self, id: &str, now: DateTime<Utc>) -> Result<Option<String>, StoreError> {
+        let status: Option<String> = on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let status: Option<String> =
+                sqlx::query_scalar("SELECT status FROM outbox WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
+            if matches!(status.as_deref(), Some("pending" | "dead")) {
+                sqlx::query(
+                    "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $2, last_error = NULL \
+                     WHERE id = $1",
+                )
+                .bind(id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            status
+        });
+        Ok(status)
+    }
+
+    /// Notices, newest first, filtered by state and creation time; at most `limit`.
+    pub async fn list_notices(&self, filter: &NoticeFilter, limit: i64) -> Result<Vec<NoticeRow>, StoreError> {
+        let (status, failed_only) = match filter.status {
+            Some(StatusFilter::Failed) => (Some("pending"), 1i64),
+            Some(StatusFilter::Is(status)) => (Some(status.as_str()), 0),
+            None => (None, 0),
+        };
+        let rows = on_pool!(self, pool => {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {NOTICE_COLUMNS} FROM outbox WHERE status = COALESCE($1, status) \
+                 AND created_at >= COALESCE($2, created_at) AND ($3 = 0 OR last_error IS NOT NULL) \
+                 ORDER BY created_at DESC, id LIMIT $4"
+            )))
+            .bind(status)
+            .bind(filter.since)
+            .bind(failed_only)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(notice_row)
+            .collect::<Result<Vec<_>, _>>()?
+        });
+        Ok(rows)
+    }
+
+    /// One notice with its delivery attempts, oldest first.
+    pub async fn get_notice(&self, id: &str) -> Result<Option<(NoticeRow, Vec<AttemptRow>)>, StoreError> {
+        let found = on_pool!(self, pool => {
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {NOTICE_COLUMNS} FROM outbox WHERE id = $1")))
+                .bind(id)
+                .fetch_optional(pool)
+                .await?;
+            match row {
+                None => None,
+                Some(row) => {
+                    let attempts = sqlx::query(
+                        "SELECT attempt, attempted_at, outcome, detail FROM deliveries WHERE notice_id = $1 ORDER BY id",
+                    )
+                    .bind(id)
+                    .fetch_all(pool)
+                    .await?
+                    .iter()
+                    .map(|r| {
+                        Ok::<_, sqlx::Error>(AttemptRow {
+                            attempt: r.try_get(0)?,
+                            at: r.try_get(1)?,
+                            outcome: r.try_get(2)?,
+                            detail: r.try_get(3)?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                    Some((notice_row(&row)?, attempts))
+                }
+            }
+        });
+        Ok(found)
+    }
+
     /// How many notices are in each state: (pending, sending, sent, dead).
     pub async fn outbox_counts(&self) -> Result<[i64; 4], StoreError> {
         let mut counts = [0i64; 4];
@@ -232,6 +348,101 @@ impl Store {
     }
 }
 
+/// Which notices `notices list` shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    /// In this state.
+    Is(Status),
+    /// Pending after a failed attempt.
+    Failed,
+}
+
+/// A filter over the outbox.
+#[derive(Debug, Clone, Default)]
+pub struct NoticeFilter {
+    /// State, or all.
+    pub status: Option<StatusFilter>,
+    /// Created at or after.
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// A notice as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeRow {
+    /// Id.
+    pub id: String,
+    /// Job that planned it.
+    pub job: String,
+    /// Period or firing.
+    pub period: String,
+    /// Person id.
+    pub recipient: String,
+    /// Channel name.
+    pub channel: String,
+    /// Why it was sent.
+    pub reason: String,
+    /// Its cases.
+    pub case_nos: Vec<String>,
+    /// What it says (the template input, JSON).
+    pub payload: String,
+    /// pending, sending, sent or dead.
+    pub status: String,
+    /// Attempts made.
+    pub attempts: i64,
+    /// When it is due next (or when it was finished).
+    pub next_attempt_at: DateTime<Utc>,
+    /// The last failure.
+    pub last_error: Option<String>,
+    /// When it was planned.
+    pub created_at: DateTime<Utc>,
+    /// When it was delivered.
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// One delivery attempt from the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptRow {
+    /// Attempt number.
+    pub attempt: i64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// sent, retry or dead.
+    pub outcome: String,
+    /// The failure, if any.
+    pub detail: Option<String>,
+}
+
+const NOTICE_COLUMNS: &str = "id, job, period, recipient, channel, reason, case_nos, payload, status, attempts, \
+     next_attempt_at, last_error, created_at, sent_at";
+
+fn notice_row<R: Row>(row: &R) -> Result<NoticeRow, sqlx::Error>
+where
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> DateTime<Utc>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<DateTime<Utc>>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    let case_nos: String = row.try_get(6)?;
+    Ok(NoticeRow {
+        id: row.try_get(0)?,
+        job: row.try_get(1)?,
+        period: row.try_get(2)?,
+        recipient: row.try_get(3)?,
+        channel: row.try_get(4)?,
+        reason: row.try_get(5)?,
+        case_nos: serde_json::from_str(&case_nos).unwrap_or_default(),
+        payload: row.try_get(7)?,
+        status: row.try_get(8)?,
+        attempts: row.try_get(9)?,
+        next_attempt_at: row.try_get(10)?,
+        last_error: row.try_get(11)?,
+        created_at: row.try_get(12)?,
+        sent_at: row.try_get(13)?,
+    })
+}
+
 fn claimed<R: Row>(row: &R) -> Result<Claimed, sqlx::Error>
 where
     for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
@@ -244,5 +455,6 @@ where
         recipient: row.try_get(2)?,
         payload: row.try_get(3)?,
         attempt: row.try_get(4)?,
+        parts_done: row.try_get(5)?,
     })
 }

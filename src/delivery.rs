@@ -1,0 +1,340 @@
+//! The delivery worker (DESIGN §4.1): claim a due notice, render it, send it through its
+//! channel, record the outcome — sent, due again on the retry schedule, or dead — with an audit
+//! row. Several workers run at once; on PostgreSQL several replicas share the outbox.
+//!
+//! Quiet hours hold chat notices (not email) until the morning; our own rate limits hold a
+//! notice until a token is free; neither counts as an attempt. A dead notice, and an endpoint
+//! that answered 410 (disabled until restart), are reported to the administrators' channels.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveTime, TimeZone, Utc};
+
+use crate::channels::{Channel, DeliveryError};
+use crate::clock::Clock;
+use crate::config::LoadedConfig;
+use crate::plan::{notice_id, retry_at};
+use crate::render::message::Templates;
+use crate::render::notice::{Addressee, NoticeBody, NoticeKind};
+use crate::store::{AttemptOutcome, ClaimOutcome, Claimed, NewNotice, Store, StoreError};
+
+/// How a claimed notice ended this time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Delivered.
+    Sent,
+    /// Failed; due again at this instant.
+    Retry(DateTime<Utc>),
+    /// Given up.
+    Dead(String),
+    /// Put back without an attempt (quiet hours, rate limit, channel not configured) until then.
+    Held(DateTime<Utc>),
+}
+
+/// Counts from draining the outbox.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DrainSummary {
+    /// Delivered.
+    pub sent: usize,
+    /// Failed and scheduled again.
+    pub retried: usize,
+    /// Given up.
+    pub dead: usize,
+    /// Held for later.
+    pub held: usize,
+}
+
+/// The delivery settings the worker needs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Waits between attempts.
+    pub retry_schedule: Vec<Duration>,
+    /// Random spread of each wait.
+    pub jitter: f64,
+    /// Quiet hours for chat channels (local start, end); `None` when off.
+    pub quiet_hours: Option<(NaiveTime, NaiveTime)>,
+    /// The township's time zone.
+    pub time_zone: chrono_tz::Tz,
+    /// How long a claim is reserved.
+    pub lease: Duration,
+    /// Concurrent deliveries.
+    pub workers: usize,
+}
+
+/// The worker: channels, templates, settings, and the endpoints disabled by a 410.
+pub struct Deliverer {
+    store: Store,
+    channels: BTreeMap<String, Arc<Channel>>,
+    templates: Arc<Templates>,
+    settings: Settings,
+    /// Administrators to tell about dead notices: (addressee, channel) pairs.
+    administrators: Vec<(Addressee, String)>,
+    township: String,
+    disabled: Mutex<HashMap<String, String>>,
+}
+
+impl Deliverer {
+    /// Builds the worker from a loaded config: every enabled channel (secrets read now).
+    pub fn new(store: Store, loaded: &LoadedConfig) -> Result<Self, String> {
+        let config = &loaded.config;
+        let mut channels = BTreeMap::new();
+        for (name, c) in config.channels.iter().filter(|(_, c)| c.enabled) {
+            channels.insert(name.clone(), Arc::new(Channel::build(name, c)?));
+        }
+        let templates = loaded.notice_templates().map_err(|e| format!("template {e}"))?;
+        let time = |t: &str| NaiveTime::parse_from_str(t, "%H:%M").ok();
+        let quiet_hours = match (time(&config.delivery.quiet_hours_start), time(&config.delivery.quiet_hours_end)) {
+            (Some(start), Some(end)) if start != end => Some((start, end)),
+            _ => None,
+        };
+        let contacts = config.contacts();
+        let administrators = config
+            .administrators
+            .people
+            .iter()
+            .filter_map(|id| contacts.get(id.as_str()))
+            .flat_map(|contact| {
+                config.administrators.channels.iter().map(|channel| (contact.addressee.clone(), channel.clone()))
+            })
+            .collect();
+        Ok(Self {
+            store,
+            channels,
+            templates: Arc::new(templates),
+            settings: Settings {
+                retry_schedule: config.delivery.retry_schedule.clone(),
+                jitter: config.delivery.jitter,
+                quiet_hours,
+                time_zone: config.time_zone(),
+                lease: config.delivery.lease,
+                workers: config.delivery.workers.max(1),
+            },
+            administrators,
+            township: config.township.name.clone(),
+            disabled: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Claims and delivers one due notice; `None` when nothing is due.
+    pub async fn deliver_one(&self, now: DateTime<Utc>) -> Result<Option<(String, Outcome)>, StoreError> {
+        let lease_until = now + chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::minutes(5));
+        let claimed = match self.store.claim_next(now, lease_until).await? {
+            ClaimOutcome::Empty => return Ok(None),
+            ClaimOutcome::Claimed(claimed) => claimed,
+        };
+        let outcome = self.attempt(&claimed, now).await?;
+        Ok(Some((claimed.id, outcome)))
+    }
+
+    async fn attempt(&self, claimed: &Claimed, now: DateTime<Utc>) -> Result<Outcome, StoreError> {
+        let Some(channel) = self.channels.get(&claimed.channel) else {
+            // Planned for a channel since disabled or removed: kept until it is back.
+            let until = now + chrono::Duration::hours(1);
+            tracing::warn!(notice = %claimed.id, channel = %claimed.channel, "channel not enabled; notice held");
+            self.store.hold(claimed, until).await?;
+            return Ok(Outcome::Held(until));
+        };
+        if let Some(reason) = self.disabled.lock().map(|d| d.get(&claimed.channel).cloned()).unwrap_or_default() {
+            return self.give_up(claimed, format!("channel disabled: {reason}"), now).await;
+        }
+        let body: NoticeBody = match serde_json::from_str(&claimed.payload) {
+            Ok(body) => body,
+            Err(e) => return self.give_up(claimed, format!("stored notice does not parse: {e}"), now).await,
+        };
+        if channel.is_chat()
+            && let Some(until) = self.quiet_until(now)
+        {
+            self.store.hold(claimed, until).await?;
+            return Ok(Outcome::Held(until));
+        }
+        let mut parts = usize::try_from(claimed.parts_done).unwrap_or(0);
+        let result = channel.send(&claimed.id, &body, &self.templates, now, &mut parts).await;
+        if i64::try_from(parts).unwrap_or(0) != claimed.parts_done && result.is_err() {
+            self.store.record_parts(&claimed.id, i64::try_from(parts).unwrap_or(0)).await?;
+        }
+        match result {
+            Ok(()) => {
+                self.store.finish_attempt(claimed, &AttemptOutcome::Sent, now).await?;
+                tracing::info!(notice = %claimed.id, channel = %claimed.channel, attempt = claimed.attempt, "notice sent");
+                Ok(Outcome::Sent)
+            }
+            Err(DeliveryError::Throttled(wait)) => {
+                let until =
+                    now + chrono::Duration::from_std(wait).unwrap_or_default() + chrono::Duration::milliseconds(1);
+                self.store.hold(claimed, until).await?;
+                Ok(Outcome::Held(until))
+            }
+            Err(DeliveryError::Transient { reason, retry_after }) => {
+                let unit: f64 = rand::random();
+                match retry_at(
+                    claimed.attempt,
+                    &self.settings.retry_schedule,
+                    self.settings.jitter,
+                    unit,
+                    retry_after,
+                    now,
+                ) {
+                    Some(at) => {
+                        tracing::warn!(notice = %claimed.id, channel = %claimed.channel, attempt = claimed.attempt, %at, error = %reason, "delivery failed; will retry");
+                        let outcome = AttemptOutcome::Retry { at, error: reason };
+                        self.store.finish_attempt(claimed, &outcome, now).await?;
+                        Ok(Outcome::Retry(at))
+                    }
+                    None => {
+                        self.give_up(claimed, format!("gave up after {} attempts: {reason}", claimed.attempt), now)
+                            .await
+                    }
+                }
+            }
+            Err(DeliveryError::Permanent(reason)) => self.give_up(claimed, reason, now).await,
+            Err(DeliveryError::Gone(reason)) => {
+                if let Ok(mut disabled) = self.disabled.lock() {
+                    disabled.insert(claimed.channel.clone(), reason.clone());
+                }
+                tracing::error!(channel = %claimed.channel, error = %reason, "endpoint gone (HTTP 410): channel disabled until restart");
+                let text = format!(
+                    "渠道“{}”的接收地址已失效（{reason}），系统已停用该渠道，待修正配置并重启后恢复。停用期间发往该渠道的提醒将标记为未送达，可用 petition-watch notices retry 重新发送。",
+                    claimed.channel
+                );
+                self.tell_administrators(&format!("disabled:{}", claimed.channel), &text, &claimed.channel, now)
+                    .await?;
+                self.give_up(claimed, format!("{reason}: endpoint gone, channel disabled"), now).await
+            }
+        }
+    }
+
+    /// Marks a notice dead and tells the administrators (unless it was itself for them).
+    async fn give_up(&self, claimed: &Claimed, error: String, now: DateTime<Utc>) -> Result<Outcome, StoreError> {
+        tracing::error!(notice = %claimed.id, channel = %claimed.channel, attempt = claimed.attempt, error = %error, "notice dead");
+        self.store.finish_attempt(claimed, &AttemptOutcome::Dead { error: error.clone() }, now).await?;
+        let for_administrators =
+            serde_json::from_str::<NoticeBody>(&claimed.payload).map(|b| b.kind == NoticeKind::Admin).unwrap_or(false);
+        if !for_administrators {
+            let text = format!(
+                "提醒 {} 未能送达（渠道 {}，收件人 {}）：{error}。请检查渠道配置后执行 petition-watch notices retry {} 重新发送。",
+                claimed.id, claimed.channel, claimed.recipient, claimed.id
+            );
+            self.tell_administrators(&claimed.id, &text, &claimed.channel, now).await?;
+        }
+        Ok(Outcome::Dead(error))
+    }
+
+    /// Enqueues an admin message about `subject` on every administrators' channel except
+    /// `failing` (which just failed).
+    async fn tell_administrators(
+        &self,
+        subject: &str,
+        text: &str,
+        failing: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let local = now.with_timezone(&self.settings.time_zone).date_naive();
+        let notices: Vec<NewNotice> = self
+            .administrators
+            .iter()
+            .filter(|(_, channel)| channel != failing)
+            .map(|(to, channel)| {
+                let body = NoticeBody {
+                    kind: NoticeKind::Admin,
+                    job: "delivery".into(),
+                    job_zh: "提醒送达".into(),
+                    township: self.township.clone(),
+                    period: subject.to_owned(),
+                    as_of: local,
+                    to: to.clone(),
+                    group: false,
+                    cases: vec![],
+                    text: Some(text.to_owned()),
+                };
+                let payload = serde_json::to_string(&body).unwrap_or_default();
+                NewNotice {
+                    id: notice_id("delivery", subject, &to.id, channel, payload.as_bytes()),
+                    job: "delivery".into(),
+                    period: subject.to_owned(),
+                    recipient: to.id.clone(),
+                    channel: channel.clone(),
+                    reason: "admin".into(),
+                    case_nos: vec![],
+                    payload,
+                }
+            })
+            .collect();
+        if notices.is_empty() {
+            tracing::error!(subject, "no administrators' channel to report to");
+            return Ok(());
+        }
+        self.store.enqueue(&notices, now).await.map(|_| ())
+    }
+
+    /// The end of the quiet hours `now` falls in, if it does.
+    fn quiet_until(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let (start, end) = self.settings.quiet_hours?;
+        let local = now.with_timezone(&self.settings.time_zone);
+        let until = crate::plan::quiet_until(local.naive_local(), start, end)?;
+        self.settings
+            .time_zone
+            .from_local_datetime(&until)
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+            .or(Some(now + chrono::Duration::hours(1)))
+    }
+
+    /// Delivers until nothing is due, with the configured number of concurrent workers.
+    pub async fn drain(self: &Arc<Self>, clock: Arc<dyn Clock>) -> Result<DrainSummary, StoreError> {
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..self.settings.workers {
+            let worker = Arc::clone(self);
+            let clock = Arc::clone(&clock);
+            tasks.spawn(async move {
+                let mut summary = DrainSummary::default();
+                while let Some((_, outcome)) = worker.deliver_one(clock.now()).await? {
+                    match outcome {
+                        Outcome::Sent => summary.sent += 1,
+                        Outcome::Retry(_) => summary.retried += 1,
+                        Outcome::Dead(_) => summary.dead += 1,
+                        Outcome::Held(_) => summary.held += 1,
+                    }
+                }
+                Ok::<_, StoreError>(summary)
+            });
+        }
+        let mut total = DrainSummary::default();
+        while let Some(joined) = tasks.join_next().await {
+            let summary =
+                joined.map_err(|e| StoreError::Query(sqlx::Error::Protocol(format!("worker stopped: {e}"))))??;
+            total.sent += summary.sent;
+            total.retried += summary.retried;
+            total.dead += summary.dead;
+            total.held += summary.held;
+        }
+        Ok(total)
+    }
+
+    /// Sends a test message through `channel` to `to` right away (not through the outbox).
+    pub async fn test(&self, channel: &str, to: Addressee, now: DateTime<Utc>) -> Result<(), String> {
+        let sender =
+            self.channels.get(channel).ok_or_else(|| format!("channel `{channel}` is not defined or not enabled"))?;
+        let body = NoticeBody {
+            kind: NoticeKind::Test,
+            job: "notify_test".into(),
+            job_zh: "通道测试".into(),
+            township: self.township.clone(),
+            period: now.to_rfc3339(),
+            as_of: now.with_timezone(&self.settings.time_zone).date_naive(),
+            to,
+            group: false,
+            cases: vec![],
+            text: Some(format!("这是一条测试消息：渠道“{channel}”配置正确，可以正常接收信访工作提醒。")),
+        };
+        let id = notice_id("notify_test", &body.period, &body.to.id, channel, b"");
+        let mut parts = 0;
+        sender.send(&id, &body, &self.templates, now, &mut parts).await.map_err(|e| e.to_string())
+    }
+}

@@ -1,0 +1,171 @@
+//! The jobs (DESIGN §2.3), each a thin edge: load the register, call the pure core (screen,
+//! route, plan), and write the run's record, notices and reminders in one transaction.
+//! So far the two jobs that tell leaders about cases: `deadline_watch` and `monthly_screening`.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+
+use crate::config::LoadedConfig;
+use crate::domain::Case;
+use crate::plan::notices::{Held, JobRun, People, Plan, Scope, plan};
+use crate::store::{NewNotice, RunRecord, Store};
+
+/// A job that sends case notices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    /// 期限督办: the deadline flags, with escalation, every working day.
+    DeadlineWatch,
+    /// 预测排查: every flag, to each case's owner, monthly.
+    MonthlyScreening,
+}
+
+impl Job {
+    /// Every job of this kind.
+    pub const ALL: [Job; 2] = [Job::DeadlineWatch, Job::MonthlyScreening];
+
+    /// The config name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Job::DeadlineWatch => "deadline_watch",
+            Job::MonthlyScreening => "monthly_screening",
+        }
+    }
+
+    /// The Chinese name notices use.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Job::DeadlineWatch => "期限督办",
+            Job::MonthlyScreening => "矛盾纠纷预测排查",
+        }
+    }
+
+    /// The job named `name`.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|j| j.name() == name)
+    }
+
+    /// The period a run at `as_of` belongs to (part of its notices' ids): the day for the
+    /// deadline watch, the month for the monthly screening.
+    pub fn period(self, as_of: NaiveDate) -> String {
+        match self {
+            Job::DeadlineWatch => as_of.to_string(),
+            Job::MonthlyScreening => format!("{}-{:02}", as_of.year(), as_of.month()),
+        }
+    }
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default)]
+pub struct RunReport {
+    /// Whether this process owned the firing (false: it ran elsewhere already; nothing done).
+    pub claimed: bool,
+    /// Flagged cases in the screening.
+    pub flagged: usize,
+    /// The plan: notices, reminders, and who was held back and why.
+    pub plan: Plan,
+    /// Notices that were new in the outbox.
+    pub enqueued: usize,
+}
+
+/// Runs `job` screening at `as_of` for the firing `scheduled_for`. With `dry_run` the plan is
+/// made and returned but nothing is written.
+pub async fn run(
+    store: &Store,
+    loaded: &LoadedConfig,
+    job: Job,
+    as_of: NaiveDate,
+    scheduled_for: DateTime<Utc>,
+    now: DateTime<Utc>,
+    dry_run: bool,
+) -> anyhow::Result<RunReport> {
+    let config = &loaded.config;
+    let rules = config.rule_book();
+    let register = store.load_register().await?;
+    let screening = crate::rules::screen(&register, as_of, &rules, &loaded.calendar);
+    let flagged: Vec<&str> = screening.cases.iter().map(|c| c.case_no).collect();
+    let cases: HashMap<String, Case> =
+        store.get_cases(&flagged).await?.into_iter().map(|c| (c.case_no.to_string(), c)).collect();
+    let previous = store.load_reminders().await?;
+    let contacts = config.contacts();
+    let channels = config.channel_infos();
+    let administrators: Vec<String> = config.administrators.people.iter().map(|p| p.as_str().to_owned()).collect();
+    let people = People {
+        directory: &rules.directory,
+        contacts: &contacts,
+        channels: &channels,
+        administrators: &administrators,
+    };
+    let period = job.period(as_of);
+    let run = JobRun {
+        job: job.name(),
+        job_zh: job.zh(),
+        period: &period,
+        township: &config.township.name,
+        as_of,
+        scope: match job {
+            Job::DeadlineWatch => Scope::Deadlines,
+            Job::MonthlyScreening => Scope::All,
+        },
+    };
+    let plan =
+        plan(&run, &screening.cases, |no| cases.get(no), &people, &previous, &loaded.calendar, &config.escalation);
+    for (case_no, person, why) in &plan.held {
+        match why {
+            Held::Unreachable => {
+                tracing::warn!(job = job.name(), case_no, person, "no enabled channel reaches this person")
+            }
+            Held::Recused(skipped) => {
+                tracing::info!(job = job.name(), case_no, reason = ?skipped.why, "recused from the case: next in line notified")
+            }
+            Held::NotDue(_) => {}
+        }
+    }
+    let mut report = RunReport { claimed: false, flagged: screening.cases.len(), plan, enqueued: 0 };
+    if dry_run {
+        return Ok(report);
+    }
+    let record = RunRecord { job: job.name().to_owned(), scheduled_for, claimed_by: claimant() };
+    if !store.claim_run(&record, now).await? {
+        return Ok(report);
+    }
+    report.claimed = true;
+    let notices: Vec<NewNotice> = report
+        .plan
+        .notices
+        .iter()
+        .map(|n| NewNotice {
+            id: n.id.clone(),
+            job: job.name().to_owned(),
+            period: period.clone(),
+            recipient: n.recipient.clone(),
+            channel: n.channel.clone(),
+            reason: n.reason.name().to_owned(),
+            case_nos: n.case_nos.clone(),
+            payload: serde_json::to_string(&n.body).unwrap_or_default(),
+        })
+        .collect();
+    let reminders: Vec<_> = report.plan.reminders.iter().map(|r| (r.clone(), job.name().to_owned())).collect();
+    match store.complete_run(&record, report.flagged, &notices, &reminders, now).await {
+        Ok(n) => report.enqueued = n,
+        Err(e) => {
+            // The notices were not written; the run is marked failed so it shows.
+            let _ = store.fail_run(&record, &e.to_string(), now).await;
+            return Err(e.into());
+        }
+    }
+    tracing::info!(
+        job = job.name(),
+        %as_of,
+        flagged = report.flagged,
+        notices = report.enqueued,
+        "job run complete"
+    );
+    Ok(report)
+}
+
+/// Who claims a firing: host name and process id.
+pub fn claimant() -> String {
+    let host = std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()).unwrap_or_else(|| "localhost".into());
+    format!("{host}:{}", std::process::id())
+}

@@ -1,0 +1,161 @@
+//! Job runs (DESIGN §4.2) and what each person was last told about each case (§2.3).
+//!
+//! A run is claimed by inserting its (job, scheduled_for) key: the one insert that succeeds owns
+//! the firing, on either backend. Completing a run writes its record, its notices and the
+//! reminders they carry in one transaction (§4.1): either all of them are there or none.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::Row;
+
+use super::outbox::INSERT_NOTICE;
+use super::{BeginWrite, NewNotice, Store, StoreError};
+use crate::plan::Previous;
+use crate::plan::notices::Reminder;
+use crate::routing::Escalation;
+use crate::rules::FlagSet;
+
+/// One firing of a job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunRecord {
+    /// Job name.
+    pub job: String,
+    /// The firing's instant (the key, with the job).
+    pub scheduled_for: DateTime<Utc>,
+    /// Who runs it (host and process).
+    pub claimed_by: String,
+}
+
+fn escalation_code(e: Escalation) -> i64 {
+    match e {
+        Escalation::Owner => 0,
+        Escalation::Portfolio => 1,
+        Escalation::Secretary => 2,
+    }
+}
+
+fn escalation_from(code: i64) -> Escalation {
+    match code {
+        0 => Escalation::Owner,
+        1 => Escalation::Portfolio,
+        _ => Escalation::Secretary,
+    }
+}
+
+impl Store {
+    /// Claims a firing; `true` when this caller owns it, `false` when it was claimed before
+    /// (by another replica, or an earlier run of this one).
+    pub async fn claim_run(&self, run: &RunRecord, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let done = on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO job_runs (job, scheduled_for, claimed_by, claimed_at, status) \
+                 VALUES ($1, $2, $3, $4, 'running') ON CONFLICT (job, scheduled_for) DO NOTHING",
+            )
+            .bind(&run.job)
+            .bind(run.scheduled_for)
+            .bind(&run.claimed_by)
+            .bind(now)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(done == 1)
+    }
+
+    /// Completes a claimed run: its record, its notices (new ones only) and their reminders, in
+    /// one transaction. Returns how many notices were new.
+    pub async fn complete_run(
+        &self,
+        run: &RunRecord,
+        findings: usize,
+        notices: &[NewNotice],
+        reminders: &[(Reminder, String)],
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        let mut inserted = 0usize;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            for n in notices {
+                let done = sqlx::query(INSERT_NOTICE)
+                    .bind(&n.id)
+                    .bind(&n.job)
+                    .bind(&n.period)
+                    .bind(&n.recipient)
+                    .bind(&n.channel)
+                    .bind(&n.reason)
+                    .bind(n.case_nos_json())
+                    .bind(&n.payload)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                inserted += usize::try_from(done.rows_affected()).unwrap_or(0);
+            }
+            for (r, job) in reminders {
+                sqlx::query(
+                    "INSERT INTO reminders (recipient, case_no, sent_on, flags, escalation, job) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (recipient, case_no) DO UPDATE SET \
+                     sent_on = excluded.sent_on, flags = excluded.flags, escalation = excluded.escalation, job = excluded.job",
+                )
+                .bind(&r.recipient)
+                .bind(&r.case_no)
+                .bind(r.previous.sent_on)
+                .bind(i64::from(r.previous.flags.bits()))
+                .bind(escalation_code(r.previous.escalation))
+                .bind(job)
+                .execute(&mut *tx)
+                .await?;
+            }
+            sqlx::query(
+                "UPDATE job_runs SET status = 'done', finished_at = $3, findings = $4, notices = $5 \
+                 WHERE job = $1 AND scheduled_for = $2",
+            )
+            .bind(&run.job)
+            .bind(run.scheduled_for)
+            .bind(now)
+            .bind(i64::try_from(findings).unwrap_or(i64::MAX))
+            .bind(i64::try_from(inserted).unwrap_or(i64::MAX))
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        });
+        Ok(inserted)
+    }
+
+    /// Marks a claimed run failed, with why (its notices were not written).
+    pub async fn fail_run(&self, run: &RunRecord, error: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE job_runs SET status = 'failed', finished_at = $3, error = $4 WHERE job = $1 AND scheduled_for = $2",
+            )
+            .bind(&run.job)
+            .bind(run.scheduled_for)
+            .bind(now)
+            .bind(error)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// What each (person id, case no) was last told.
+    pub async fn load_reminders(&self) -> Result<HashMap<(String, String), Previous>, StoreError> {
+        let rows = on_pool!(self, pool => {
+            sqlx::query("SELECT recipient, case_no, sent_on, flags, escalation FROM reminders")
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| {
+                    let flags: i64 = r.try_get(3)?;
+                    let previous = Previous {
+                        sent_on: r.try_get::<NaiveDate, _>(2)?,
+                        flags: FlagSet::from_bits(u32::try_from(flags).unwrap_or(0)),
+                        escalation: escalation_from(r.try_get(4)?),
+                    };
+                    Ok(((r.try_get(0)?, r.try_get(1)?), previous))
+                })
+                .collect::<Result<HashMap<_, _>, sqlx::Error>>()?
+        });
+        Ok(rows)
+    }
+}
