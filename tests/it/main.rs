@@ -2,9 +2,12 @@
 
 mod cli;
 mod config;
+mod delivery;
 mod fuzz;
 mod helpers;
 mod import;
+mod receiver;
 mod samples;
 mod screen;
+mod smtp_server;
 mod store;
