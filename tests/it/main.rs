@@ -2,10 +2,12 @@
 
 mod cli;
 mod config;
+mod crash;
 mod delivery;
 mod fuzz;
 mod helpers;
 mod import;
+mod privacy;
 mod receiver;
 mod samples;
 mod screen;

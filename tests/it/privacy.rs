@@ -1,0 +1,115 @@
+//! Recusal and masking end to end (DESIGN §3): the sample register through the real binary —
+//! import, both case jobs, delivery by email to a real SMTP server and to group robots — then
+//! every outgoing message and every log line is searched for ID numbers, phone numbers and the
+//! names of accused people, and no one named in a case's accused or conflicts received it.
+
+use std::collections::HashMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+use crate::delivery::{http_channels, smtp_channel, workspace};
+use crate::helpers::{Output, repo, run_binary};
+use crate::receiver::Receiver;
+use crate::smtp_server::SmtpServer;
+
+/// The text of a raw email: headers with encoded words decoded, base64 parts decoded.
+fn readable(raw: &str) -> String {
+    let mut text = String::new();
+    for word in raw.split(|c: char| c.is_whitespace()) {
+        if let Some(encoded) = word.strip_prefix("=?utf-8?b?").and_then(|w| w.strip_suffix("?=")) {
+            text.push_str(&String::from_utf8_lossy(&STANDARD.decode(encoded).unwrap_or_default()));
+        }
+    }
+    for part in raw.split("Content-Transfer-Encoding: base64\r\n\r\n").skip(1) {
+        let block: String =
+            part.split("\r\n\r\n").next().unwrap_or("").split("\r\n").take_while(|l| !l.starts_with("--")).collect();
+        text.push_str(&String::from_utf8_lossy(&STANDARD.decode(block.trim()).unwrap_or_default()));
+    }
+    text + raw
+}
+
+async fn binary(cwd: std::path::PathBuf, config: std::path::PathBuf, args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run_binary(&cwd, &config, &args, &[("RUST_LOG", "info"), ("PETITION_WATCH_LOG__FORMAT", "json")])
+    })
+    .await
+    .expect("binary ran")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_message_or_log_line_carries_an_id_number_a_phone_or_an_accused_name() {
+    let server = SmtpServer::start().await;
+    let receiver = Receiver::start().await;
+    let ws = workspace("", &["mail", "wecom", "hook"]);
+    let config = std::fs::read_to_string(ws.config_path()).expect("config")
+        + &smtp_channel(&ws, &server, "")
+        + &http_channels(&ws, &receiver, "");
+    std::fs::write(ws.config_path(), config).expect("config");
+    let (cwd, config) = (ws.dir.path().to_owned(), ws.config_path());
+    let register = repo().join("config/examples/register.csv");
+    let mut logs = String::new();
+    let words = |text: &str| text.split(' ').map(str::to_owned).collect::<Vec<_>>();
+    let steps = [
+        vec!["import".to_owned(), register.display().to_string()],
+        words("jobs run deadline_watch --as-of 2026-11-27"),
+        words("jobs run monthly_screening --as-of 2026-12-01"),
+        words("notices deliver"),
+    ];
+    for args in steps {
+        let out = binary(cwd.clone(), config.clone(), args.clone()).await;
+        assert_eq!(out.code, 0, "{args:?}: {}{}", out.stdout, out.stderr);
+        logs.push_str(&out.stderr);
+        logs.push_str(&out.stdout);
+    }
+    assert!(logs.lines().filter(|l| l.starts_with('{')).count() > 10, "JSON log lines were written");
+
+    // What the register says must never leave in a message or a log line.
+    let rows: Vec<HashMap<String, String>> =
+        csv::Reader::from_path(&register).expect("register").deserialize().map(|r| r.expect("row")).collect();
+    let field = |row: &HashMap<String, String>, key: &str| row.get(key).cloned().unwrap_or_default();
+    let mut forbidden: Vec<String> = Vec::new();
+    for row in &rows {
+        forbidden.extend([field(row, "证件号码"), field(row, "联系电话")].into_iter().filter(|v| v.len() >= 6));
+        forbidden.extend(field(row, "被反映人").split('、').filter(|n| !n.is_empty()).map(str::to_owned));
+    }
+    let emails = server.received();
+    let hits = receiver.hits();
+    assert!(!emails.is_empty() && !hits.is_empty());
+    let mut outgoing: Vec<String> = emails.iter().map(|m| readable(&m.data)).collect();
+    assert!(outgoing.iter().all(|m| m.contains("请督促责任单位")), "the emails' text was decoded for the search");
+    outgoing.extend(hits.iter().map(|h| h.body.to_string()));
+    for secret in &forbidden {
+        for (i, message) in outgoing.iter().enumerate() {
+            assert!(!message.contains(secret.as_str()), "{secret} in outgoing message {i}");
+        }
+        assert!(!logs.contains(secret.as_str()), "{secret} in the logs");
+    }
+
+    // Nobody received a case they are accused in or must recuse from.
+    let address_of = |name: &str| match name {
+        "王建国" => "wangjianguo@example.gov.cn",
+        "李华" => "lihua@example.gov.cn",
+        "赵敏" => "zhaomin@example.gov.cn",
+        "陈刚" => "chengang@example.gov.cn",
+        "孙丽" => "sunli@example.gov.cn",
+        "周晓芳" => "xinfang@example.gov.cn",
+        _ => "",
+    };
+    let mut recusals = 0;
+    for row in &rows {
+        let case_no = field(row, "信访件编号");
+        for name in field(row, "被反映人").split('、').chain(field(row, "回避人员").split('、')) {
+            let address = address_of(name);
+            if address.is_empty() {
+                continue;
+            }
+            recusals += 1;
+            for message in emails.iter().filter(|m| m.to.iter().any(|t| t == address)) {
+                assert!(!readable(&message.data).contains(&case_no), "{name} received {case_no}");
+            }
+        }
+    }
+    assert!(recusals > 0, "the sample register has recusals to check");
+}
