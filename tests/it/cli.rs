@@ -61,3 +61,59 @@ fn logs_can_be_json_lines_on_stderr() {
         "no ID or phone in logs"
     );
 }
+
+#[test]
+fn notices_can_be_planned_delivered_listed_shown_and_retried_from_the_command_line() {
+    let ws = crate::helpers::Workspace::new();
+    // The shipped config writes every notice to its `outbox` file channel (mail is disabled).
+    let text = std::fs::read_to_string(ws.config_path()).expect("config");
+    let outbox = ws.path("outbox");
+    std::fs::write(
+        ws.config_path(),
+        text.replace("dir = \"var/outbox\"", &format!("dir = {:?}", outbox.display().to_string())),
+    )
+    .expect("config");
+    let register = repo().join("config/examples/register.csv").display().to_string();
+    assert_eq!(ws.run(&["import", &register]).code, 0);
+
+    let dry = ws.run(&["jobs", "run", "deadline_watch", "--as-of", "2026-11-27", "--dry-run"]);
+    assert_eq!(dry.code, 0, "{dry:?}");
+    assert!(dry.stdout.contains("notices would be written"), "{}", dry.stdout);
+    let planned = dry.stdout.lines().filter(|l| l.starts_with("ntc_")).count();
+    assert!(planned > 0);
+
+    let run = ws.run(&["jobs", "run", "deadline_watch", "--as-of", "2026-11-27"]);
+    assert!(run.stdout.contains(&format!("{planned} notices written to the outbox")), "{}", run.stdout);
+    let again = ws.run(&["jobs", "run", "deadline_watch", "--as-of", "2026-11-27"]);
+    assert!(again.stdout.contains("0 notices written"), "never twice a day: {}", again.stdout);
+
+    let pending = ws.run(&["notices", "list", "--status", "pending"]);
+    assert!(pending.stdout.trim_end().ends_with(&format!("{planned} notices")), "{}", pending.stdout);
+    let deliver = ws.run(&["notices", "deliver"]);
+    assert_eq!(deliver.code, 0, "{deliver:?}");
+    assert!(deliver.stdout.starts_with(&format!("delivered {planned},")), "{}", deliver.stdout);
+    let files: Vec<_> = std::fs::read_dir(&outbox).expect("outbox").filter_map(Result::ok).collect();
+    assert_eq!(files.len(), planned);
+    assert!(files.iter().all(|f| f.path().extension().is_some_and(|e| e == "eml")));
+
+    let sent = ws.run(&["notices", "list", "--status", "sent", "--format", "json"]);
+    let list: serde_json::Value = serde_json::from_str(&sent.stdout).expect("json");
+    let notices = list["notices"].as_array().expect("array");
+    assert_eq!(notices.len(), planned);
+    let id = notices[0]["id"].as_str().expect("id");
+    let show = ws.run(&["notices", "show", id]);
+    assert_eq!(show.code, 0, "{show:?}");
+    assert!(show.stdout.contains("attempt 1: sent"), "{}", show.stdout);
+    assert!(show.stdout.contains("Subject: 【示例镇信访办】期限督办"), "{}", show.stdout);
+    let retry = ws.run(&["notices", "retry", id]);
+    assert_eq!(retry.code, 1, "a sent notice is not sent again");
+    assert!(retry.stderr.contains("is sent"), "{}", retry.stderr);
+    assert_eq!(ws.run(&["notices", "show", "ntc_nosuch"]).code, 1);
+
+    let test = ws.run(&["notify", "test", "outbox"]);
+    assert_eq!(test.code, 0, "{test:?}");
+    assert_eq!(std::fs::read_dir(&outbox).expect("outbox").count(), planned + 1);
+    let unknown = ws.run(&["notify", "test", "mail"]);
+    assert_eq!(unknown.code, 1, "mail is disabled in the shipped config");
+    assert!(unknown.stderr.contains("not defined or not enabled"), "{}", unknown.stderr);
+}

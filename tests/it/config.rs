@@ -162,3 +162,15 @@ fn a_template_with_a_syntax_error_fails_check() {
     assert_eq!(out.code, 1, "{out:?}");
     assert!(out.stderr.contains("notice.j2:3: template does not parse"), "{}", out.stderr);
 }
+
+#[test]
+fn a_notice_template_that_names_an_unknown_variable_fails_check() {
+    let ws = Workspace::new();
+    let templates = ws.path("templates");
+    std::fs::create_dir(&templates).expect("dir");
+    std::fs::write(templates.join("notice.md.j2"), "**{{ township }}** {{ leeder.name }}\n").expect("write");
+    let out = ws.run(&["check"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("notice.md.j2: template does not render with a sample notice"), "{}", out.stderr);
+    assert!(out.stderr.contains("leeder"), "{}", out.stderr);
+}

@@ -327,3 +327,135 @@ async fn long_chat_messages_go_out_in_marked_parts_within_the_limit() {
     assert!(parts.iter().all(|p| p.len() <= 300));
     assert!(parts.iter().any(|p| p.starts_with("(2/")), "parts are marked");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_split_message_resumes_after_the_parts_already_delivered() {
+    let receiver = Receiver::start().await;
+    // The first part of the first notice goes through, the second fails.
+    receiver.script("wecom", [Reply::Status(200), Reply::Status(503)]);
+    let ws = workspace("", &["wecom"]);
+    let config = std::fs::read_to_string(ws.config_path()).expect("config")
+        + &http_channels(&ws, &receiver, "max_message_bytes = 300");
+    std::fs::write(ws.config_path(), config.replace("workers = 4", "workers = 1")).expect("config");
+    let loaded = ws.load();
+    let (store, _) = planned(&ws, &loaded).await;
+    let deliverer = Deliverer::new(store.clone(), &loaded).expect("deliverer");
+    let (id, outcome) = deliverer.deliver_one(Utc::now()).await.expect("deliver").expect("a notice");
+    assert!(matches!(outcome, Outcome::Retry(_)), "{outcome:?}");
+    let first_try: Vec<String> =
+        receiver.hits().iter().map(|h| h.body["markdown"]["content"].as_str().unwrap_or("").to_owned()).collect();
+    assert_eq!(first_try.len(), 2);
+    assert!(first_try[0].starts_with("(1/") && first_try[1].starts_with("(2/"));
+    // The retry of that notice starts at part 2: part 1 is not sent twice.
+    let later = Utc::now() + chrono::Duration::seconds(10);
+    loop {
+        let Some((next, outcome)) = deliverer.deliver_one(later).await.expect("deliver") else { break };
+        assert_eq!(outcome, Outcome::Sent);
+        if next == id {
+            break;
+        }
+    }
+    let contents: Vec<String> =
+        receiver.hits().iter().map(|h| h.body["markdown"]["content"].as_str().unwrap_or("").to_owned()).collect();
+    let part_one = contents.iter().filter(|c| **c == first_try[0]).count();
+    assert_eq!(part_one, 1, "part 1 went out once");
+    assert_eq!(contents.iter().filter(|c| **c == first_try[1]).count(), 2, "part 2 failed once, then arrived");
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn chat_notices_wait_out_quiet_hours_and_email_does_not() {
+    let server = SmtpServer::start().await;
+    let receiver = Receiver::start().await;
+    let ws = workspace("", &["mail", "wecom"]);
+    let config = std::fs::read_to_string(ws.config_path()).expect("config")
+        + &smtp_channel(&ws, &server, "")
+        + &http_channels(&ws, &receiver, "");
+    let config = config
+        .replace("quiet_hours_start = \"00:00\"", "quiet_hours_start = \"21:00\"")
+        .replace("quiet_hours_end = \"00:00\"", "quiet_hours_end = \"08:00\"");
+    std::fs::write(ws.config_path(), config).expect("config");
+    let loaded = ws.load();
+    let (store, planned) = planned(&ws, &loaded).await;
+    let deliverer = Deliverer::new(store.clone(), &loaded).expect("deliverer");
+    // 22:30 in Shanghai.
+    let night = chrono::DateTime::parse_from_rfc3339("2026-11-27T22:30:00+08:00").expect("instant").with_timezone(&Utc);
+    let morning =
+        chrono::DateTime::parse_from_rfc3339("2026-11-28T08:00:00+08:00").expect("instant").with_timezone(&Utc);
+    let mut held = 0;
+    while let Some((_, outcome)) = deliverer.deliver_one(night).await.expect("deliver") {
+        match outcome {
+            Outcome::Held(until) => {
+                assert_eq!(until, morning);
+                held += 1;
+            }
+            other => assert_eq!(other, Outcome::Sent),
+        }
+    }
+    assert_eq!((held, server.received().len(), receiver.hits().len()), (planned / 2, planned / 2, 0));
+    let mut sent = 0;
+    while let Some((_, outcome)) = deliverer.deliver_one(morning).await.expect("deliver") {
+        assert_eq!(outcome, Outcome::Sent);
+        sent += 1;
+    }
+    assert_eq!((sent, receiver.hits().len()), (planned / 2, planned / 2), "held, not dropped");
+    let rows = store.list_notices(&NoticeFilter::default(), 100).await.expect("list");
+    assert!(rows.iter().all(|r| r.attempts == 1), "holding is not an attempt");
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replicas_on_postgresql_share_the_outbox_and_deliver_each_notice_once() {
+    let Some(db) = crate::helpers::PgDatabase::create().await else { return };
+    let receiver = Receiver::start().await;
+    let ws = workspace("", &["hook"]);
+    let config = std::fs::read_to_string(ws.config_path()).expect("config") + &http_channels(&ws, &receiver, "");
+    let config = config.replace(&format!("sqlite://{}/pw.db", ws.dir.path().display()), &db.url);
+    std::fs::write(ws.config_path(), config).expect("config");
+    let loaded = ws.load();
+    assert!(loaded.config.database.url.starts_with("postgres://"));
+    let (store, planned) = planned(&ws, &loaded).await;
+    // More notices, so the replicas overlap: a second township's worth under other ids.
+    let mut extra = Vec::new();
+    for n in store.list_notices(&NoticeFilter::default(), 100).await.expect("list") {
+        for copy in 0..40 {
+            extra.push(petition_watch::store::NewNotice {
+                id: format!("{}_{copy}", n.id),
+                job: n.job.clone(),
+                period: n.period.clone(),
+                recipient: n.recipient.clone(),
+                channel: n.channel.clone(),
+                reason: n.reason.clone(),
+                case_nos: n.case_nos.clone(),
+                payload: n.payload.clone(),
+            });
+        }
+    }
+    let total = planned + store.enqueue(&extra, Utc::now()).await.expect("enqueue");
+    let replicas: Vec<_> = (0..3)
+        .map(|_| {
+            let loaded = ws.load();
+            let url = loaded.config.database.url.clone();
+            tokio::spawn(async move {
+                let store = open(&url).await;
+                let deliverer = Arc::new(Deliverer::new(store.clone(), &loaded).expect("deliverer"));
+                let summary = deliverer.drain(Arc::new(SystemClock)).await.expect("drain");
+                store.close().await;
+                summary.sent
+            })
+        })
+        .collect();
+    let mut per_replica = Vec::new();
+    for r in replicas {
+        per_replica.push(r.await.expect("replica"));
+    }
+    assert_eq!(per_replica.iter().sum::<usize>(), total, "{per_replica:?}");
+    assert!(per_replica.iter().filter(|n| **n > 0).count() >= 2, "the work was shared: {per_replica:?}");
+    let mut ids: Vec<String> = receiver.hits().into_iter().filter_map(|h| h.webhook_id).collect();
+    let received = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!((received, ids.len()), (total, total), "each notice exactly once");
+    store.close().await;
+    db.drop_db().await;
+}

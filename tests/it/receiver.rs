@@ -123,7 +123,7 @@ async fn answer(inner: &Shared, route: &str, webhook_id: Option<String>, body: V
         }
     } else {
         match next {
-            None | Some(Reply::Hang(_)) => (200, robot_ok.to_string()),
+            None | Some(Reply::Hang(_)) | Some(Reply::Status(200)) => (200, robot_ok.to_string()),
             Some(Reply::Status(code)) | Some(Reply::RetryAfter(code, _)) => (code, String::new()),
             Some(Reply::RobotCode(code)) => {
                 let body = if route == "feishu" {
