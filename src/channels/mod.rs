@@ -54,7 +54,7 @@ impl DeliveryError {
 #[derive(Debug)]
 pub enum Channel {
     /// Email.
-    Smtp(SmtpChannel),
+    Smtp(Box<SmtpChannel>),
     /// A webhook or a chat robot.
     Http(HttpChannel),
     /// Files in a directory.
@@ -106,7 +106,7 @@ impl Channel {
                     connections: c.connections,
                     timeout: c.timeout,
                 };
-                SmtpChannel::new(&settings).map(Channel::Smtp).map_err(context)
+                SmtpChannel::new(&settings).map(|c| Channel::Smtp(Box::new(c))).map_err(context)
             }
             kind => {
                 let (default_url, per_minute, per_second, max_bytes) = http::defaults(kind);

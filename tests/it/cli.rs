@@ -3,7 +3,7 @@
 use crate::helpers::{repo, run_binary};
 
 #[test]
-fn the_readme_first_command_imports_the_sample_register_and_screens_it() {
+fn the_readme_first_command_imports_the_sample_register_and_writes_its_notices_to_var_outbox() {
     let dir = tempfile::tempdir().expect("temp dir");
     // A copy of the repository's config, so `var/` is created in the scratch directory.
     let config_dir = dir.path().join("config");
@@ -23,6 +23,15 @@ fn the_readme_first_command_imports_the_sample_register_and_screens_it() {
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("52 rows read — imported 52 (new 52"), "{}", out.stdout);
     assert!(dir.path().join("var/petition-watch.db").exists(), "the default SQLite file is created under var/");
+
+    let out = run_binary(dir.path(), &config, &["jobs", "run", "deadline_watch", "--as-of", "2026-11-27"], &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let out = run_binary(dir.path(), &config, &["notices", "deliver"], &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let emails: Vec<_> =
+        std::fs::read_dir(dir.path().join("var/outbox")).expect("var/outbox").filter_map(Result::ok).collect();
+    assert!(!emails.is_empty() && emails.iter().all(|e| e.path().extension().is_some_and(|x| x == "eml")));
+    assert!(out.stdout.starts_with(&format!("delivered {},", emails.len())), "{}", out.stdout);
 
     let out = run_binary(dir.path(), &config, &["screen", "--as-of", "2026-11-27"], &[]);
     assert_eq!(out.code, 0, "{out:?}");

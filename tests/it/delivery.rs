@@ -175,6 +175,22 @@ async fn email_goes_over_starttls_with_auth_in_chinese_on_pooled_connections() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_pooled_connection_the_server_closed_is_replaced_without_a_failed_attempt() {
+    let server = SmtpServer::start().await;
+    server.script.lock().expect("script").hang_up_after_each_message = true;
+    let ws = workspace("", &["mail"]);
+    let config =
+        std::fs::read_to_string(ws.config_path()).expect("config") + &smtp_channel(&ws, &server, "connections = 1");
+    std::fs::write(ws.config_path(), config.replace("workers = 4", "workers = 1")).expect("config");
+    let loaded = ws.load();
+    let (store, planned) = planned(&ws, &loaded).await;
+    let summary = drain(&store, &loaded).await;
+    assert_eq!((summary.sent, summary.retried, summary.dead), (planned, 0, 0));
+    assert_eq!(server.connections(), planned, "a fresh connection for each message after the server hung up");
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn smtp_4xx_is_retried_5xx_is_dead_and_a_421_greeting_is_transient() {
     let server = SmtpServer::start().await;
     {

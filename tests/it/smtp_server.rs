@@ -40,6 +40,9 @@ pub struct Script {
     pub rcpt_reply_times: HashMap<String, usize>,
     pub received: Vec<Received>,
     pub connections: usize,
+    /// Drop each connection right after accepting a message, without a word (as a server
+    /// restarting or timing out idle clients does).
+    pub hang_up_after_each_message: bool,
 }
 
 pub struct SmtpServer {
@@ -223,6 +226,10 @@ async fn session(stream: Box<dyn Io>, acceptor: TlsAcceptor, script: Arc<Mutex<S
                     tls,
                     user: user.clone(),
                 });
+                if script.lock().expect("script").hang_up_after_each_message {
+                    reader.get_mut().write_all(b"250 2.0.0 queued\r\n").await?;
+                    return reader.get_mut().shutdown().await;
+                }
                 "250 2.0.0 queued".into()
             }
         } else if upper == "RSET" {
