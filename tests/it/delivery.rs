@@ -175,6 +175,89 @@ async fn email_goes_over_starttls_with_auth_in_chinese_on_pooled_connections() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn email_also_goes_over_implicit_tls_and_to_a_plain_local_relay() {
+    for (mode, security) in [(smtp_server::Mode::Implicit, "tls"), (smtp_server::Mode::Relay, "none")] {
+        let server = SmtpServer::start_with(mode).await;
+        let ws = workspace("", &["mail"]);
+        let mut channel =
+            smtp_channel(&ws, &server, "").replace("security = \"starttls\"", &format!("security = {security:?}"));
+        if mode == smtp_server::Mode::Relay {
+            // A relay on the same machine: no AUTH.
+            let start = channel.find("username").expect("username");
+            let end = channel.find("from =").expect("from");
+            channel.replace_range(start..end, "");
+        }
+        let config = std::fs::read_to_string(ws.config_path()).expect("config") + &channel;
+        std::fs::write(ws.config_path(), config).expect("config");
+        let loaded = ws.load();
+        let (store, planned) = planned(&ws, &loaded).await;
+        let summary = drain(&store, &loaded).await;
+        assert_eq!((summary.sent, summary.dead), (planned, 0), "{security}");
+        let received = server.received();
+        assert_eq!(received.len(), planned);
+        let expect_tls = mode == smtp_server::Mode::Implicit;
+        assert!(received.iter().all(|m| m.tls == expect_tls && m.user.is_some() == expect_tls), "{security}");
+        store.close().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn webhooks_are_signed_with_every_key_while_one_is_rotated() {
+    let receiver = Receiver::start().await;
+    let ws = workspace("", &["hook"]);
+    // The new key first, the old (which the receiver knows) second.
+    ws.write("webhook.key", format!("whsec_QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0NTY3 {}", receiver::WEBHOOK_SECRET));
+    let config = std::fs::read_to_string(ws.config_path()).expect("config") + &http_channels(&ws, &receiver, "");
+    std::fs::write(ws.config_path(), config).expect("config");
+    let loaded = ws.load();
+    let (store, planned) = planned(&ws, &loaded).await;
+    assert_eq!(drain(&store, &loaded).await.sent, planned);
+    assert!(receiver.hits().iter().all(|h| h.verified));
+    // With only a key the receiver does not know, the signature fails and the notice is dead
+    // (401 is permanent) rather than taken as delivered.
+    receiver.inner.lock().expect("receiver").hits.clear();
+    ws.write("webhook.key", "whsec_QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0NTY3");
+    let loaded = ws.load();
+    let n = store.list_notices(&NoticeFilter::default(), 1).await.expect("list").remove(0);
+    let again = petition_watch::store::NewNotice {
+        id: format!("{}_again", n.id),
+        job: n.job,
+        period: n.period,
+        recipient: n.recipient,
+        channel: n.channel,
+        reason: n.reason,
+        case_nos: n.case_nos,
+        payload: n.payload,
+    };
+    store.enqueue(&[again], Utc::now()).await.expect("enqueue");
+    let deliverer = Deliverer::new(store.clone(), &loaded).expect("deliverer");
+    let (_, outcome) = deliverer.deliver_one(Utc::now()).await.expect("deliver").expect("due");
+    assert!(matches!(outcome, Outcome::Dead(ref e) if e.contains("401")), "{outcome:?}");
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_robots_rate_limit_holds_the_rest_without_counting_an_attempt() {
+    let receiver = Receiver::start().await;
+    let ws = workspace("", &["wecom"]);
+    let config = std::fs::read_to_string(ws.config_path()).expect("config") + &http_channels(&ws, &receiver, "");
+    // Three a minute for this robot.
+    let config = config.replacen("per_minute = 0", "per_minute = 3", 1);
+    std::fs::write(ws.config_path(), config).expect("config");
+    let loaded = ws.load();
+    let (store, planned) = planned(&ws, &loaded).await;
+    assert!(planned > 3);
+    let summary = drain(&store, &loaded).await;
+    assert_eq!((summary.sent, summary.retried, summary.dead), (3, 0, 0), "{summary:?}");
+    assert_eq!(receiver.hits().len(), 3);
+    let waiting = store.list_notices(&NoticeFilter::default(), 100).await.expect("list");
+    let held: Vec<_> = waiting.iter().filter(|n| n.status == "pending").collect();
+    assert_eq!(held.len(), planned - 3);
+    assert!(held.iter().all(|n| n.attempts == 0 && n.next_attempt_at > Utc::now()), "held for a token, not failed");
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_pooled_connection_the_server_closed_is_replaced_without_a_failed_attempt() {
     let server = SmtpServer::start().await;
     server.script.lock().expect("script").hang_up_after_each_message = true;

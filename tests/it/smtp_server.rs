@@ -61,8 +61,23 @@ impl Drop for SmtpServer {
 pub const USER: &str = "xinfang@example.gov.cn";
 pub const PASSWORD: &str = "s3cret-smtp-password";
 
+/// How the server speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Plain, offering STARTTLS; AUTH only after it, and required.
+    Starttls,
+    /// TLS from the first byte (port 465 style); AUTH required.
+    Implicit,
+    /// Plain, no TLS, no AUTH: a relay on the same machine.
+    Relay,
+}
+
 impl SmtpServer {
     pub async fn start() -> Self {
+        Self::start_with(Mode::Starttls).await
+    }
+
+    pub async fn start_with(mode: Mode) -> Self {
         let key = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
             .expect("test certificate");
         let cert_pem = key.cert.pem();
@@ -86,7 +101,13 @@ impl SmtpServer {
                 let script = Arc::clone(&shared);
                 let acceptor = acceptor.clone();
                 tokio::spawn(async move {
-                    let _ = session(Box::new(stream), acceptor, script).await;
+                    let _ = match mode {
+                        Mode::Implicit => match acceptor.accept(stream).await {
+                            Ok(tls) => session(Box::new(tls), acceptor, script, mode).await,
+                            Err(_) => Ok(()),
+                        },
+                        _ => session(Box::new(stream), acceptor, script, mode).await,
+                    };
                 });
             }
         });
@@ -102,7 +123,12 @@ impl SmtpServer {
     }
 }
 
-async fn session(stream: Box<dyn Io>, acceptor: TlsAcceptor, script: Arc<Mutex<Script>>) -> std::io::Result<()> {
+async fn session(
+    stream: Box<dyn Io>,
+    acceptor: TlsAcceptor,
+    script: Arc<Mutex<Script>>,
+    mode: Mode,
+) -> std::io::Result<()> {
     let (connection, refuse) = {
         let mut s = script.lock().expect("script");
         s.connections += 1;
@@ -120,7 +146,7 @@ async fn session(stream: Box<dyn Io>, acceptor: TlsAcceptor, script: Arc<Mutex<S
     let mut reader = BufReader::new(stream);
     reader.get_mut().write_all(b"220 test.local ESMTP ready\r\n").await?;
     let (mut tls, mut user, mut from, mut to): (bool, Option<String>, String, Vec<String>) =
-        (false, None, String::new(), Vec::new());
+        (mode == Mode::Implicit, None, String::new(), Vec::new());
     let mut line = String::new();
     loop {
         line.clear();
@@ -131,7 +157,8 @@ async fn session(stream: Box<dyn Io>, acceptor: TlsAcceptor, script: Arc<Mutex<S
         let upper = command.to_ascii_uppercase();
         let reply: String = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
             let mut r = String::from("250-test.local\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n");
-            if !tls {
+            if mode == Mode::Relay {
+            } else if !tls {
                 r.push_str("250-STARTTLS\r\n");
             } else {
                 r.push_str("250-AUTH PLAIN LOGIN\r\n");
@@ -178,7 +205,7 @@ async fn session(stream: Box<dyn Io>, acceptor: TlsAcceptor, script: Arc<Mutex<S
                 "535 5.7.8 bad credentials".into()
             }
         } else if upper.starts_with("MAIL FROM:") {
-            if user.is_none() {
+            if user.is_none() && mode != Mode::Relay {
                 "530 5.7.0 authentication required".into()
             } else {
                 from = address(&command);
