@@ -66,6 +66,23 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
+    /// Run the daemon: the jobs on schedule and the delivery of their notices.
+    Run,
+    /// Try it out: the sample register in a fresh database under var/, each job once, the
+    /// notices written to the file outbox (var/outbox/), and a summary.
+    Demo,
+    /// Every firing in a span and how many notices each would send; nothing is sent.
+    Simulate {
+        /// First day.
+        #[arg(long, value_parser = parse_as_of)]
+        from: chrono::NaiveDate,
+        /// Last day.
+        #[arg(long, value_parser = parse_as_of)]
+        to: chrono::NaiveDate,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
     /// Run the jobs by hand.
     Jobs {
         /// What to do.
@@ -89,6 +106,8 @@ pub enum Command {
 /// `jobs …`.
 #[derive(Debug, Subcommand)]
 pub enum JobsCommand {
+    /// The next firing of each job, in local time, with the holiday shift explained.
+    List,
     /// Run one job now: screen, plan its notices and write them to the outbox (`notices
     /// deliver` or the daemon sends them).
     Run {
@@ -225,6 +244,19 @@ pub fn main() -> ExitCode {
 pub async fn run(command: Command, loaded: &LoadedConfig, clock: Arc<dyn Clock>) -> anyhow::Result<ExitCode> {
     let clock_ref: &dyn Clock = clock.as_ref();
     match command {
+        Command::Run => {
+            let store = open_store_for_writing(loaded, clock_ref).await?;
+            let env: Vec<(String, String)> = std::env::vars().collect();
+            let control = crate::app::signals()?;
+            crate::app::run(loaded.path.clone(), env, loaded.clone(), store, Arc::clone(&clock), control).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo => demo(loaded, clock).await,
+        Command::Simulate { from, to, format } => simulate(loaded, from, to, format).await,
+        Command::Jobs { command: JobsCommand::List } => {
+            jobs_list(loaded, clock_ref)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Jobs { command: JobsCommand::Run { name, as_of, dry_run } } => {
             jobs_run(loaded, clock_ref, &name, as_of, dry_run).await
         }
@@ -499,6 +531,165 @@ async fn notify_test(
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+fn jobs_list(loaded: &LoadedConfig, clock: &dyn Clock) -> anyhow::Result<()> {
+    let tz = loaded.config.time_zone();
+    let now = clock.now().with_timezone(&tz);
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    for (name, job) in loaded.config.jobs.all() {
+        let implemented = crate::jobs::Job::parse(name).is_some();
+        if !job.enabled {
+            writeln!(stdout, "{name:<22} disabled")?;
+            continue;
+        }
+        let schedule = crate::schedule::Schedule::parse(&job.schedule, job.on_non_working_day, tz)
+            .map_err(|e| anyhow::anyhow!("jobs.{name}.schedule: {e}"))?;
+        let note = if implemented { "" } else { "  (not run yet: this job comes in a later version)" };
+        match schedule.next_after(now, &loaded.calendar) {
+            Some(f) if f.moved() => writeln!(
+                stdout,
+                "{name:<22} {}  (cron slot {} is not a working day; moved by on_non_working_day = {:?}){note}",
+                f.at.format("%Y-%m-%d %a %H:%M"),
+                f.slot.format("%Y-%m-%d %a %H:%M"),
+                job.on_non_working_day
+            )?,
+            Some(f) => writeln!(stdout, "{name:<22} {}{note}", f.at.format("%Y-%m-%d %a %H:%M"))?,
+            None => writeln!(stdout, "{name:<22} no firing in the next two years{note}")?,
+        }
+    }
+    stdout.flush()?;
+    Ok(())
+}
+
+async fn simulate(
+    loaded: &LoadedConfig,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    format: ListFormat,
+) -> anyhow::Result<ExitCode> {
+    use chrono::TimeZone;
+    use std::collections::HashMap;
+    anyhow::ensure!(from <= to, "--from {from} is after --to {to}");
+    let tz = loaded.config.time_zone();
+    let local = |d: chrono::NaiveDate| d.and_hms_opt(0, 0, 0).and_then(|t| tz.from_local_datetime(&t).earliest());
+    let (Some(start), Some(end)) = (local(from), to.succ_opt().and_then(local)) else {
+        anyhow::bail!("--from/--to out of range");
+    };
+    let store = open_store(loaded).await?;
+    let register = store.load_register().await.context("reading cases")?;
+    let cases: HashMap<String, crate::domain::Case> =
+        store.load_cases().await?.into_iter().map(|c| (c.case_no.to_string(), c)).collect();
+    // What people were told before the span; later reminders belong to another timeline.
+    let mut previous = store.load_reminders().await?;
+    previous.retain(|_, p| p.sent_on < from);
+    store.close().await;
+    let mut firings: Vec<(chrono::DateTime<chrono_tz::Tz>, crate::jobs::Job)> = crate::app::schedules(loaded)
+        .into_iter()
+        .flat_map(|(job, schedule, _)| {
+            schedule
+                .firings(start - chrono::Duration::seconds(1), end - chrono::Duration::seconds(1), &loaded.calendar)
+                .into_iter()
+                .map(move |f| (f.at, job))
+        })
+        .collect();
+    firings.sort_by_key(|(at, job)| (*at, job.name()));
+    let rules = loaded.config.rule_book();
+    let mut rows = Vec::new();
+    for (at, job) in firings {
+        let as_of = at.date_naive();
+        let screening = crate::rules::screen(&register, as_of, &rules, &loaded.calendar);
+        let plan = crate::jobs::plan_job(loaded, job, as_of, &screening, &cases, &previous);
+        for r in &plan.reminders {
+            previous.insert((r.recipient.clone(), r.case_no.clone()), r.previous);
+        }
+        let mut by_recipient: std::collections::BTreeMap<(String, String), usize> = Default::default();
+        for n in &plan.notices {
+            *by_recipient.entry((n.recipient.clone(), n.channel.clone())).or_default() += n.case_nos.len();
+        }
+        rows.push((at, job, plan.notices.len(), by_recipient));
+    }
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    match format {
+        ListFormat::Json => {
+            let firings: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|(at, job, n, _)| serde_json::json!({"job": job.name(), "at": at.to_rfc3339(), "notices": n}))
+                .collect();
+            // Keys in the documented order: from, to, firings.
+            writeln!(
+                stdout,
+                "{{\"from\":{},\"to\":{},\"firings\":{}}}",
+                serde_json::to_string(&from)?,
+                serde_json::to_string(&to)?,
+                serde_json::to_string(&firings)?
+            )?;
+        }
+        ListFormat::Table => {
+            for (at, job, n, by_recipient) in &rows {
+                writeln!(stdout, "{}  {:<18} {n} notices", at.format("%Y-%m-%d %a %H:%M"), job.name())?;
+                for ((recipient, channel), cases) in by_recipient {
+                    writeln!(stdout, "    {recipient} via {channel}: {cases} cases")?;
+                }
+            }
+            let total: usize = rows.iter().map(|(_, _, n, _)| n).sum();
+            writeln!(stdout, "{} firings from {from} to {to}, {total} notices; nothing was sent", rows.len())?;
+        }
+    }
+    stdout.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn demo(loaded: &LoadedConfig, clock: Arc<dyn Clock>) -> anyhow::Result<ExitCode> {
+    let mut demo = loaded.clone();
+    let database = PathBuf::from("var/demo.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
+    }
+    demo.config.database.url = format!("sqlite://{}", database.display());
+    let store = open_store_for_writing(&demo, clock.as_ref()).await?;
+    let register = demo.resolve(Path::new("examples/register.csv"));
+    let options = ImportOptions::from_config(&demo.config, false, false);
+    let report = import_file(&register, Some(&store), &demo.config, options, clock.now()).await;
+    if let Some(fatal) = &report.fatal {
+        anyhow::bail!("{}: {fatal}", register.display());
+    }
+    println!("imported {} cases from {} into {}", report.imported(), register.display(), database.display());
+    let tz = demo.config.time_zone();
+    let now = clock.now().with_timezone(&tz);
+    for (job, schedule, _) in crate::app::schedules(&demo) {
+        // The job's latest firing up to now: what the daemon would have run last.
+        let Some(firing) = schedule.last_in(now - chrono::Duration::days(400), now, &demo.calendar) else { continue };
+        let at = firing.at;
+        let report =
+            crate::jobs::run(&store, &demo, job, at.date_naive(), at.with_timezone(&chrono::Utc), clock.now(), false)
+                .await?;
+        println!(
+            "{:<18} fired {}: {} flagged cases, {} notices",
+            job.name(),
+            at.format("%Y-%m-%d %a %H:%M"),
+            report.flagged,
+            report.enqueued
+        );
+    }
+    let deliverer = Arc::new(crate::delivery::Deliverer::new(store.clone(), &demo).map_err(anyhow::Error::msg)?);
+    let summary = deliverer.drain(Arc::clone(&clock)).await?;
+    store.close().await;
+    let outboxes: Vec<String> = demo
+        .config
+        .channels
+        .iter()
+        .filter(|(_, c)| c.enabled && c.kind == crate::config::ChannelKind::File)
+        .filter_map(|(_, c)| c.dir.as_ref().map(|d| d.display().to_string()))
+        .collect();
+    println!(
+        "delivered {} notices ({} failed for now, {} dead) to {}; open the .eml files with a mail client",
+        summary.sent,
+        summary.retried,
+        summary.dead,
+        if outboxes.is_empty() { "the enabled channels".to_owned() } else { outboxes.join(", ") }
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Opens (creating and migrating) the configured database.

@@ -288,13 +288,26 @@ impl Deliverer {
 
     /// Delivers until nothing is due, with the configured number of concurrent workers.
     pub async fn drain(self: &Arc<Self>, clock: Arc<dyn Clock>) -> Result<DrainSummary, StoreError> {
+        self.drain_until(clock, None).await
+    }
+
+    /// Like [`Deliverer::drain`], but each worker stops after its current notice once `stop`
+    /// turns true (shutdown: finish the delivery in progress, start no other).
+    pub async fn drain_until(
+        self: &Arc<Self>,
+        clock: Arc<dyn Clock>,
+        stop: Option<tokio::sync::watch::Receiver<bool>>,
+    ) -> Result<DrainSummary, StoreError> {
         let mut tasks = tokio::task::JoinSet::new();
         for _ in 0..self.settings.workers {
             let worker = Arc::clone(self);
             let clock = Arc::clone(&clock);
+            let stop = stop.clone();
             tasks.spawn(async move {
                 let mut summary = DrainSummary::default();
-                while let Some((_, outcome)) = worker.deliver_one(clock.now()).await? {
+                while !stop.as_ref().is_some_and(|s| *s.borrow())
+                    && let Some((_, outcome)) = worker.deliver_one(clock.now()).await?
+                {
                     match outcome {
                         Outcome::Sent => summary.sent += 1,
                         Outcome::Retry(_) => summary.retried += 1,

@@ -9,6 +9,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use crate::config::LoadedConfig;
 use crate::domain::Case;
 use crate::plan::notices::{Held, JobRun, People, Plan, Scope, plan};
+
 use crate::store::{NewNotice, RunRecord, Store};
 
 /// A job that sends case notices.
@@ -68,25 +69,18 @@ pub struct RunReport {
     pub enqueued: usize,
 }
 
-/// Runs `job` screening at `as_of` for the firing `scheduled_for`. With `dry_run` the plan is
-/// made and returned but nothing is written.
-pub async fn run(
-    store: &Store,
+/// Plans `job` at `as_of` over a loaded register: the pure part of a run, shared by the run
+/// itself and by `simulate` (which carries `previous` forward in memory between firings).
+pub fn plan_job<'c>(
     loaded: &LoadedConfig,
     job: Job,
     as_of: NaiveDate,
-    scheduled_for: DateTime<Utc>,
-    now: DateTime<Utc>,
-    dry_run: bool,
-) -> anyhow::Result<RunReport> {
+    screening: &'c crate::rules::Screening<'c>,
+    cases: &'c HashMap<String, Case>,
+    previous: &HashMap<(String, String), crate::plan::Previous>,
+) -> Plan {
     let config = &loaded.config;
     let rules = config.rule_book();
-    let register = store.load_register().await?;
-    let screening = crate::rules::screen(&register, as_of, &rules, &loaded.calendar);
-    let flagged: Vec<&str> = screening.cases.iter().map(|c| c.case_no).collect();
-    let cases: HashMap<String, Case> =
-        store.get_cases(&flagged).await?.into_iter().map(|c| (c.case_no.to_string(), c)).collect();
-    let previous = store.load_reminders().await?;
     let contacts = config.contacts();
     let channels = config.channel_infos();
     let administrators: Vec<String> = config.administrators.people.iter().map(|p| p.as_str().to_owned()).collect();
@@ -108,8 +102,28 @@ pub async fn run(
             Job::MonthlyScreening => Scope::All,
         },
     };
-    let plan =
-        plan(&run, &screening.cases, |no| cases.get(no), &people, &previous, &loaded.calendar, &config.escalation);
+    plan(&run, &screening.cases, |no| cases.get(no), &people, previous, &loaded.calendar, &config.escalation)
+}
+
+/// Runs `job` screening at `as_of` for the firing `scheduled_for`. With `dry_run` the plan is
+/// made and returned but nothing is written.
+pub async fn run(
+    store: &Store,
+    loaded: &LoadedConfig,
+    job: Job,
+    as_of: NaiveDate,
+    scheduled_for: DateTime<Utc>,
+    now: DateTime<Utc>,
+    dry_run: bool,
+) -> anyhow::Result<RunReport> {
+    let rules = loaded.config.rule_book();
+    let register = store.load_register().await?;
+    let screening = crate::rules::screen(&register, as_of, &rules, &loaded.calendar);
+    let flagged: Vec<&str> = screening.cases.iter().map(|c| c.case_no).collect();
+    let cases: HashMap<String, Case> =
+        store.get_cases(&flagged).await?.into_iter().map(|c| (c.case_no.to_string(), c)).collect();
+    let previous = store.load_reminders().await?;
+    let plan = plan_job(loaded, job, as_of, &screening, &cases, &previous);
     for (case_no, person, why) in &plan.held {
         match why {
             Held::Unreachable => {
@@ -127,9 +141,11 @@ pub async fn run(
     }
     let record = RunRecord { job: job.name().to_owned(), scheduled_for, claimed_by: claimant() };
     if !store.claim_run(&record, now).await? {
+        tracing::info!(job = job.name(), %scheduled_for, "firing already claimed elsewhere; not run here");
         return Ok(report);
     }
     report.claimed = true;
+    let period = job.period(as_of);
     let notices: Vec<NewNotice> = report
         .plan
         .notices
@@ -154,13 +170,7 @@ pub async fn run(
             return Err(e.into());
         }
     }
-    tracing::info!(
-        job = job.name(),
-        %as_of,
-        flagged = report.flagged,
-        notices = report.enqueued,
-        "job run complete"
-    );
+    tracing::info!(job = job.name(), %as_of, %scheduled_for, flagged = report.flagged, notices = report.enqueued, "job run complete");
     Ok(report)
 }
 

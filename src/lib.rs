@@ -14,6 +14,7 @@
 //! | [`routing`] | who hears about a case: owner, portfolio leader, party secretary; recusal with stand-ins | `rules` |
 //! | [`render`] | what people read: the `screen` table, JSON and CSV; a case as each audience may see it; notices through the minijinja templates; chat messages split to size | `domain`, `rules` |
 //! | [`plan`] | a job run's notices: one per person and channel, escalation, reminder dedup and repeat, retry times, quiet hours, notice ids | `calendar`, `rules`, `routing`, `render` |
+//! | [`schedule`] | when jobs fire: cron in the township's time zone, moved by the non-working-day policy | `calendar`, `config` |
 //! | [`config`] | the settings file, environment overrides, validation with file:line:key errors | `domain`, `calendar`, `rules`, `plan` |
 //! | [`clock`] | the only reader of the wall clock; a fixed clock for tests | — |
 //! | [`telemetry`] | tracing setup (text or JSON lines) | `config` |
@@ -22,10 +23,12 @@
 //! | [`jobs`] | a job run: load, screen, plan, and write the run, its notices and reminders in one transaction | `store`, `rules`, `plan`, `config` |
 //! | [`delivery`] | the outbox worker: claim, send, retry on the schedule, dead, tell the administrators | `store`, `channels`, `plan`, `config` |
 //! | [`import`] | reading CSV/XLSX registers into cases, row by row with reasons | `domain`, `config`, `store` |
+//! | [`app`] | the daemon: scheduler loop with claims and catch-up, delivery worker, SIGHUP reload, SIGTERM stop | `store`, `jobs`, `delivery`, `schedule` |
 //! | [`cli`] | the `petition-watch` command line: parses arguments and wires the rest | everything |
 
 #![warn(missing_docs)]
 
+pub mod app;
 pub mod calendar;
 pub mod channels;
 pub mod cli;
@@ -39,5 +42,6 @@ pub mod plan;
 pub mod render;
 pub mod routing;
 pub mod rules;
+pub mod schedule;
 pub mod store;
 pub mod telemetry;

@@ -138,6 +138,14 @@ impl Store {
         Ok(())
     }
 
+    /// The latest firing of `job` recorded (claimed by anyone), for catch-up.
+    pub async fn last_run(&self, job: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let last: Option<DateTime<Utc>> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT MAX(scheduled_for) FROM job_runs WHERE job = $1").bind(job).fetch_one(pool).await?
+        });
+        Ok(last)
+    }
+
     /// What each (person id, case no) was last told.
     pub async fn load_reminders(&self) -> Result<HashMap<(String, String), Previous>, StoreError> {
         let rows = on_pool!(self, pool => {

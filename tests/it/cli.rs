@@ -3,7 +3,7 @@
 use crate::helpers::{repo, run_binary};
 
 #[test]
-fn the_readme_first_command_imports_the_sample_register_and_writes_its_notices_to_var_outbox() {
+fn the_readme_first_command_runs_the_demo_and_writes_its_notices_to_var_outbox() {
     let dir = tempfile::tempdir().expect("temp dir");
     // A copy of the repository's config, so `var/` is created in the scratch directory.
     let config_dir = dir.path().join("config");
@@ -19,19 +19,24 @@ fn the_readme_first_command_imports_the_sample_register_and_writes_its_notices_t
     std::fs::copy(repo().join("config/examples/register.csv"), config_dir.join("examples/register.csv")).expect("copy");
     let config = config_dir.join("petition-watch.toml");
 
+    let out = run_binary(dir.path(), &config, &["demo"], &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.starts_with("imported 52 cases from"), "{}", out.stdout);
+    assert!(out.stdout.contains("deadline_watch") && out.stdout.contains("monthly_screening"), "{}", out.stdout);
+    assert!(dir.path().join("var/demo.db").exists(), "the demo's SQLite file is created under var/");
+    let emails: Vec<_> =
+        std::fs::read_dir(dir.path().join("var/outbox")).expect("var/outbox").filter_map(Result::ok).collect();
+    assert!(!emails.is_empty() && emails.iter().all(|e| e.path().extension().is_some_and(|x| x == "eml")));
+    assert!(out.stdout.contains(&format!("delivered {} notices", emails.len())), "{}", out.stdout);
+    // Run again: a fresh database, the same notices (the same ids), nothing lost.
+    let again = run_binary(dir.path(), &config, &["demo"], &[]);
+    assert_eq!(again.code, 0, "{again:?}");
+
+    // The import/screen path on the configured database.
     let out = run_binary(dir.path(), &config, &["import", "config/examples/register.csv"], &[]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("52 rows read — imported 52 (new 52"), "{}", out.stdout);
     assert!(dir.path().join("var/petition-watch.db").exists(), "the default SQLite file is created under var/");
-
-    let out = run_binary(dir.path(), &config, &["jobs", "run", "deadline_watch", "--as-of", "2026-11-27"], &[]);
-    assert_eq!(out.code, 0, "{out:?}");
-    let out = run_binary(dir.path(), &config, &["notices", "deliver"], &[]);
-    assert_eq!(out.code, 0, "{out:?}");
-    let emails: Vec<_> =
-        std::fs::read_dir(dir.path().join("var/outbox")).expect("var/outbox").filter_map(Result::ok).collect();
-    assert!(!emails.is_empty() && emails.iter().all(|e| e.path().extension().is_some_and(|x| x == "eml")));
-    assert!(out.stdout.starts_with(&format!("delivered {},", emails.len())), "{}", out.stdout);
 
     let out = run_binary(dir.path(), &config, &["screen", "--as-of", "2026-11-27"], &[]);
     assert_eq!(out.code, 0, "{out:?}");
@@ -46,6 +51,24 @@ fn the_readme_first_command_imports_the_sample_register_and_writes_its_notices_t
     let register = std::fs::read_to_string(repo().join("config/examples/register.csv")).expect("register");
     let first_id = register.lines().nth(1).and_then(|l| l.split(',').nth(5)).expect("an ID number");
     assert!(!out.stdout.contains(first_id));
+
+    let out = run_binary(dir.path(), &config, &["jobs", "list"], &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.lines().any(|l| l.starts_with("deadline_watch")), "{}", out.stdout);
+    let out = run_binary(
+        dir.path(),
+        &config,
+        &["simulate", "--from", "2026-11-02", "--to", "2026-11-10", "--format", "json"],
+        &[],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.starts_with("{\"from\":\"2026-11-02\",\"to\":\"2026-11-10\",\"firings\":["), "{}", out.stdout);
+    let simulated: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    let firings = simulated["firings"].as_array().expect("firings");
+    // Working days 11-02..11-10: seven deadline watches, and the monthly screening on 11-02.
+    assert_eq!(firings.len(), 8, "{}", out.stdout);
+    assert_eq!(firings[0]["at"], "2026-11-02T08:30:00+08:00");
+    assert!(firings.iter().map(|f| f["notices"].as_u64().unwrap_or(0)).sum::<u64>() > 0);
 }
 
 #[test]

@@ -3,6 +3,7 @@
 mod cli;
 mod config;
 mod crash;
+mod daemon;
 mod delivery;
 mod fuzz;
 mod helpers;

@@ -1,0 +1,296 @@
+//! The daemon (DESIGN §4, §4.2): the one composition root. It runs the scheduler and the
+//! delivery worker under one shutdown signal, reloads the config on SIGHUP, and stops on
+//! SIGTERM/SIGINT after the delivery in progress.
+//!
+//! The scheduler is a loop over the pure [`crate::schedule`]: it sleeps until the next firing
+//! of any job (waking at least every 30 s, so a clock that jumps is noticed), then runs, for
+//! each job, the latest firing in (last look, now] — one run even if the clock jumped over
+//! several. Each firing is claimed in `job_runs` before it runs, so with several replicas it
+//! runs once; jobs run one after another, so a job never overlaps itself. At start, a job with
+//! `catch_up = "once"` runs its latest firing missed since the last one recorded, once.
+//!
+//! Choice: tokio-cron-scheduler is not used. It has no catch-up, no overlap guard and no
+//! exclusivity across replicas, and cannot apply the working-day policy; what is left of it — a
+//! timer — is `tokio::time::sleep`. Cron parsing is croner's.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use tokio::sync::{Notify, watch};
+
+use crate::clock::Clock;
+use crate::config::{CatchUp, LoadedConfig};
+use crate::delivery::Deliverer;
+use crate::jobs::Job;
+use crate::schedule::Schedule;
+use crate::store::Store;
+
+/// How far back a catch-up looks at most: a firing missed longer ago is stale.
+pub const CATCH_UP_WINDOW_DAYS: i64 = 35;
+
+/// The longest the scheduler sleeps before looking at the clock again.
+const TICK: Duration = Duration::from_secs(30);
+
+/// The jobs the daemon runs, with their schedules, from a config.
+pub fn schedules(loaded: &LoadedConfig) -> Vec<(Job, Schedule, CatchUp)> {
+    let tz = loaded.config.time_zone();
+    loaded
+        .config
+        .jobs
+        .all()
+        .into_iter()
+        .filter(|(_, c)| c.enabled)
+        .filter_map(|(name, c)| {
+            let job = Job::parse(name)?;
+            let schedule = Schedule::parse(&c.schedule, c.on_non_working_day, tz).ok()?;
+            Some((job, schedule, c.catch_up))
+        })
+        .collect()
+}
+
+/// Runs the firings due in (`after`, `now`]: for each job the latest one (catch-up runs
+/// collapse to one). Returns how many runs this process claimed.
+pub async fn run_due(
+    store: &Store,
+    loaded: &LoadedConfig,
+    after: DateTime<Tz>,
+    now: DateTime<Utc>,
+    only_catch_up: bool,
+) -> usize {
+    let tz = loaded.config.time_zone();
+    let mut claimed = 0;
+    for (job, schedule, catch_up) in schedules(loaded) {
+        if only_catch_up && catch_up == CatchUp::Skip {
+            continue;
+        }
+        let Some(firing) = schedule.last_in(after, now.with_timezone(&tz), &loaded.calendar) else { continue };
+        let as_of = firing.at.date_naive();
+        let scheduled_for = firing.at.with_timezone(&Utc);
+        tracing::info!(job = job.name(), at = %firing.at, catch_up = only_catch_up, "firing");
+        match crate::jobs::run(store, loaded, job, as_of, scheduled_for, now, false).await {
+            Ok(report) if report.claimed => claimed += 1,
+            Ok(_) => {}
+            Err(e) => tracing::error!(job = job.name(), at = %firing.at, error = %e, "job run failed"),
+        }
+    }
+    claimed
+}
+
+/// The daemon's state that a reload replaces.
+struct Running {
+    loaded: Arc<LoadedConfig>,
+    deliverer: Arc<Deliverer>,
+}
+
+/// What the daemon is told from outside (signals, or a test).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    /// Re-read the config (SIGHUP).
+    Reload,
+    /// Stop (SIGTERM, SIGINT).
+    Stop,
+}
+
+/// Turns SIGHUP into [`Control::Reload`] and SIGTERM/SIGINT into [`Control::Stop`].
+pub fn signals() -> anyhow::Result<tokio::sync::mpsc::Receiver<Control>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut hangup = signal(SignalKind::hangup())?;
+    tokio::spawn(async move {
+        loop {
+            let control = tokio::select! {
+                _ = terminate.recv() => Control::Stop,
+                _ = interrupt.recv() => Control::Stop,
+                _ = hangup.recv() => Control::Reload,
+            };
+            if tx.send(control).await.is_err() || control == Control::Stop {
+                return;
+            }
+        }
+    });
+    Ok(rx)
+}
+
+/// Runs the daemon until told to stop.
+pub async fn run(
+    config_path: PathBuf,
+    env: Vec<(String, String)>,
+    loaded: LoadedConfig,
+    store: Store,
+    clock: Arc<dyn Clock>,
+    mut control: tokio::sync::mpsc::Receiver<Control>,
+) -> anyhow::Result<()> {
+    let deliverer = Arc::new(Deliverer::new(store.clone(), &loaded).map_err(anyhow::Error::msg)?);
+    let (config_tx, config_rx) = watch::channel(Arc::new(Running { loaded: Arc::new(loaded), deliverer }));
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let wake_delivery = Arc::new(Notify::new());
+
+    let scheduler = tokio::spawn(scheduler(
+        store.clone(),
+        Arc::clone(&clock),
+        config_rx.clone(),
+        stop_rx.clone(),
+        Arc::clone(&wake_delivery),
+    ));
+    let delivery = tokio::spawn(delivery(Arc::clone(&clock), config_rx, stop_rx, wake_delivery));
+
+    tracing::info!(jobs = schedules(&config_tx.borrow().loaded).len(), "daemon started");
+    loop {
+        match control.recv().await {
+            None | Some(Control::Stop) => break,
+            Some(Control::Reload) => {
+                let today = clock.today(config_tx.borrow().loaded.config.time_zone());
+                match crate::config::load(&config_path, &env, today) {
+                    Ok(new) => match Deliverer::new(store.clone(), &new) {
+                        Ok(deliverer) => {
+                            config_tx.send_replace(Arc::new(Running {
+                                loaded: Arc::new(new),
+                                deliverer: Arc::new(deliverer),
+                            }));
+                            tracing::info!(config = %config_path.display(), "config reloaded");
+                        }
+                        Err(e) => tracing::error!(error = %e, "reload refused; still running on the previous config"),
+                    },
+                    Err(e) => tracing::error!(error = %e, "reload refused; still running on the previous config"),
+                }
+            }
+        }
+    }
+    tracing::info!("stopping: no new firings; finishing the delivery in progress");
+    let _ = stop_tx.send(true);
+    let _ = tokio::time::timeout(Duration::from_secs(60), async {
+        let _ = scheduler.await;
+        let _ = delivery.await;
+    })
+    .await;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn scheduler(
+    store: Store,
+    clock: Arc<dyn Clock>,
+    mut config: watch::Receiver<Arc<Running>>,
+    mut stop: watch::Receiver<bool>,
+    wake_delivery: Arc<Notify>,
+) {
+    let running = Arc::clone(&config.borrow());
+    let tz = running.loaded.config.time_zone();
+    // Catch-up: each job's latest firing since the last one recorded (within the window).
+    let now = clock.now();
+    let mut caught_up = 0;
+    for (job, _, catch_up) in schedules(&running.loaded) {
+        if catch_up == CatchUp::Skip {
+            continue;
+        }
+        let last = match store.last_run(job.name()).await {
+            Ok(Some(last)) => last,
+            Ok(None) => continue,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the job runs; no catch-up");
+                continue;
+            }
+        };
+        let floor = now - chrono::Duration::days(CATCH_UP_WINDOW_DAYS);
+        let after = last.max(floor).with_timezone(&tz);
+        let mut one = (*running.loaded).clone();
+        one.config.jobs = only(&one.config.jobs, job.name());
+        caught_up += run_due(&store, &one, after, now, true).await;
+    }
+    if caught_up > 0 {
+        tracing::info!(runs = caught_up, "caught up missed firings");
+        wake_delivery.notify_one();
+    }
+    let mut cursor = now.with_timezone(&tz);
+    loop {
+        let running = Arc::clone(&config.borrow_and_update());
+        let tz = running.loaded.config.time_zone();
+        let next = schedules(&running.loaded)
+            .iter()
+            .filter_map(|(_, schedule, _)| schedule.next_after(cursor, &running.loaded.calendar))
+            .map(|f| f.at.with_timezone(&Utc))
+            .min();
+        let now = clock.now();
+        let wait = next.map_or(TICK, |at| (at - now).to_std().unwrap_or_default().min(TICK));
+        if let Some(at) = next {
+            tracing::debug!(next = %at.with_timezone(&tz), "sleeping until the next firing");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = config.changed() => continue,
+            _ = stop.changed() => return,
+        }
+        let now = clock.now();
+        if next.is_some_and(|at| at <= now) {
+            if run_due(&store, &running.loaded, cursor, now, false).await > 0 {
+                wake_delivery.notify_one();
+            }
+            cursor = now.with_timezone(&tz);
+        } else if now.with_timezone(&tz) < cursor {
+            // The clock went back: look from the new now, never run a firing twice (claims guard it).
+            cursor = now.with_timezone(&tz);
+        }
+        if *stop.borrow() {
+            return;
+        }
+    }
+}
+
+/// A copy of `jobs` with every job but `name` disabled.
+fn only(jobs: &crate::config::Jobs, name: &str) -> crate::config::Jobs {
+    let mut copy = jobs.clone();
+    for (job, config) in [
+        ("monthly_screening", &mut copy.monthly_screening),
+        ("quarterly_supervision", &mut copy.quarterly_supervision),
+        ("pre_event_sweep", &mut copy.pre_event_sweep),
+        ("deadline_watch", &mut copy.deadline_watch),
+        ("duty_roster", &mut copy.duty_roster),
+    ] {
+        config.enabled = config.enabled && job == name;
+    }
+    copy
+}
+
+async fn delivery(
+    clock: Arc<dyn Clock>,
+    config: watch::Receiver<Arc<Running>>,
+    mut stop: watch::Receiver<bool>,
+    wake: Arc<Notify>,
+) {
+    let mut failures: HashMap<String, usize> = HashMap::new();
+    loop {
+        let deliverer = Arc::clone(&config.borrow().deliverer);
+        match deliverer.drain_until(Arc::clone(&clock), Some(stop.clone())).await {
+            Ok(summary) if summary != Default::default() => {
+                tracing::info!(
+                    sent = summary.sent,
+                    retried = summary.retried,
+                    dead = summary.dead,
+                    held = summary.held,
+                    "delivered"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let n = failures.entry(e.to_string()).or_default();
+                *n += 1;
+                tracing::error!(error = %e, times = *n, "delivery stopped on a database error; trying again");
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+            _ = wake.notified() => {}
+            _ = stop.changed() => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
+    }
+}

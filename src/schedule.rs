@@ -1,0 +1,237 @@
+//! When jobs fire (DESIGN §4.2): a job's six-field cron spec read in the township's time zone,
+//! then moved by its `on_non_working_day` policy on the working-day calendar — fire anyway,
+//! skip the day, or fire at the same time on the next or the previous working day. Two slots
+//! moved onto the same instant fire once.
+//!
+//! Pure: the calendar and the instants come in; firings come out. The daemon sleeps until the
+//! next one; `jobs list` and `simulate` show them; catch-up asks for the latest one missed.
+
+use chrono::{DateTime, Days, NaiveDate, TimeZone};
+use chrono_tz::Tz;
+
+use crate::calendar::Calendar;
+use crate::config::NonWorkingDayPolicy;
+
+/// One firing of a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Firing {
+    /// When it fires (local time): the firing's key in `job_runs`.
+    pub at: DateTime<Tz>,
+    /// The cron slot it comes from; differs from `at` when the policy moved it.
+    pub slot: DateTime<Tz>,
+}
+
+impl Firing {
+    /// Whether the non-working-day policy moved it.
+    pub fn moved(&self) -> bool {
+        self.at != self.slot
+    }
+}
+
+/// A job's schedule.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    cron: croner::Cron,
+    policy: NonWorkingDayPolicy,
+    tz: Tz,
+}
+
+impl Schedule {
+    /// Parses a six-field cron spec (seconds first; optional year).
+    pub fn parse(spec: &str, policy: NonWorkingDayPolicy, tz: Tz) -> Result<Self, String> {
+        let parser = croner::parser::CronParser::builder()
+            .seconds(croner::parser::Seconds::Required)
+            .year(croner::parser::Year::Optional)
+            .build();
+        let cron = parser.parse(spec).map_err(|e| format!("{spec:?} is not a valid cron spec: {e}"))?;
+        Ok(Self { cron, policy, tz })
+    }
+
+    /// The firings in (`after`, `until`], in time order.
+    pub fn firings(&self, after: DateTime<Tz>, until: DateTime<Tz>, calendar: &Calendar) -> Vec<Firing> {
+        // Slots outside the window can be moved into it: scan back over the non-working days
+        // before it (next_working_day) or on over those after it (previous_working_day).
+        let (mut from, mut to) = (after, until);
+        match self.policy {
+            NonWorkingDayPolicy::NextWorkingDay => {
+                let mut day = after.date_naive();
+                while let Some(before) = day.pred_opt().filter(|d| !calendar.is_working_day(*d)) {
+                    day = before;
+                }
+                from = self.midnight(day).unwrap_or(after).min(after);
+            }
+            NonWorkingDayPolicy::PreviousWorkingDay => {
+                let mut day = until.date_naive();
+                while let Some(next) = day.succ_opt().filter(|d| !calendar.is_working_day(*d)) {
+                    day = next;
+                }
+                to = day.succ_opt().and_then(|d| self.midnight(d)).unwrap_or(until).max(until);
+            }
+            NonWorkingDayPolicy::Run | NonWorkingDayPolicy::Skip => {}
+        }
+        let mut firings: Vec<Firing> = Vec::new();
+        // Exclusive start: `iter_after` yields slots strictly after `from`; include `from` itself
+        // when it was moved back to a midnight.
+        let start = if from < after { from - chrono::Duration::seconds(1) } else { from };
+        for slot in self.cron.iter_after(start) {
+            if slot > to {
+                break;
+            }
+            if let Some(at) = self.apply(slot, calendar)
+                && at > after
+                && at <= until
+            {
+                firings.push(Firing { at, slot });
+            }
+        }
+        firings.sort_by_key(|f| (f.at, f.slot));
+        firings.dedup_by_key(|f| f.at);
+        firings
+    }
+
+    /// The first firing after `after`, looking up to two years ahead.
+    pub fn next_after(&self, after: DateTime<Tz>, calendar: &Calendar) -> Option<Firing> {
+        for days in [1u64, 8, 40, 400, 800] {
+            let until = after.checked_add_days(Days::new(days))?;
+            if let Some(first) = self.firings(after, until, calendar).into_iter().next() {
+                return Some(first);
+            }
+        }
+        None
+    }
+
+    /// The last firing in (`after`, `until`]: what a catch-up runs.
+    pub fn last_in(&self, after: DateTime<Tz>, until: DateTime<Tz>, calendar: &Calendar) -> Option<Firing> {
+        self.firings(after, until, calendar).pop()
+    }
+
+    /// Where the policy puts a slot, or `None` when it is skipped.
+    fn apply(&self, slot: DateTime<Tz>, calendar: &Calendar) -> Option<DateTime<Tz>> {
+        let day = slot.date_naive();
+        if calendar.is_working_day(day) {
+            return Some(slot);
+        }
+        let moved = match self.policy {
+            NonWorkingDayPolicy::Run => return Some(slot),
+            NonWorkingDayPolicy::Skip => return None,
+            NonWorkingDayPolicy::NextWorkingDay => next_working_day(day, calendar)?,
+            NonWorkingDayPolicy::PreviousWorkingDay => previous_working_day(day, calendar)?,
+        };
+        self.tz.from_local_datetime(&moved.and_time(slot.time())).earliest()
+    }
+
+    fn midnight(&self, day: NaiveDate) -> Option<DateTime<Tz>> {
+        self.tz.from_local_datetime(&day.and_hms_opt(0, 0, 0)?).earliest()
+    }
+}
+
+/// The first working day after `day`.
+pub fn next_working_day(day: NaiveDate, calendar: &Calendar) -> Option<NaiveDate> {
+    let mut d = day.succ_opt()?;
+    while !calendar.is_working_day(d) {
+        d = d.succ_opt()?;
+    }
+    Some(d)
+}
+
+/// The last working day before `day`.
+pub fn previous_working_day(day: NaiveDate, calendar: &Calendar) -> Option<NaiveDate> {
+    let mut d = day.pred_opt()?;
+    while !calendar.is_working_day(d) {
+        d = d.pred_opt()?;
+    }
+    Some(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::tests::shipped;
+
+    const SHANGHAI: Tz = chrono_tz::Asia::Shanghai;
+
+    fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Tz> {
+        SHANGHAI.with_ymd_and_hms(y, m, d, h, min, 0).single().expect("instant")
+    }
+
+    fn year(spec: &str, policy: NonWorkingDayPolicy) -> Vec<DateTime<Tz>> {
+        let schedule = Schedule::parse(spec, policy, SHANGHAI).expect("spec");
+        schedule
+            .firings(at(2025, 12, 31, 23, 59), at(2026, 12, 31, 23, 59), shipped())
+            .into_iter()
+            .map(|f| f.at)
+            .collect()
+    }
+
+    #[test]
+    fn the_monthly_screening_moves_off_holidays_to_the_next_working_day() {
+        let firings = year("0 0 9 1 * *", NonWorkingDayPolicy::NextWorkingDay);
+        let days: Vec<String> = firings.iter().map(|f| f.format("%m-%d %H:%M").to_string()).collect();
+        // 2026: Jan 1 holiday (New Year, Jan 1–3) → Jan 4 (make-up Sunday); Feb 1 Sunday → Feb 2;
+        // Mar 1 Sunday → Mar 2; May 1 (Labour Day, May 1–5) → May 6; Aug 1 Saturday → Aug 3;
+        // Oct 1 (National Day, Oct 1–7) → Oct 8; Nov 1 Sunday → Nov 2.
+        assert_eq!(
+            days,
+            [
+                "01-04 09:00",
+                "02-02 09:00",
+                "03-02 09:00",
+                "04-01 09:00",
+                "05-06 09:00",
+                "06-01 09:00",
+                "07-01 09:00",
+                "08-03 09:00",
+                "09-01 09:00",
+                "10-08 09:00",
+                "11-02 09:00",
+                "12-01 09:00"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_deadline_watch_runs_on_working_days_only_make_up_saturdays_included() {
+        let firings = year("0 30 8 * * *", NonWorkingDayPolicy::Skip);
+        let calendar = shipped();
+        assert!(firings.iter().all(|f| calendar.is_working_day(f.date_naive())));
+        let working = (0..365)
+            .filter_map(|i| NaiveDate::from_ymd_opt(2026, 1, 1)?.checked_add_days(Days::new(i)))
+            .filter(|d| calendar.is_working_day(*d))
+            .count();
+        assert_eq!(firings.len(), working);
+        // The Spring Festival make-up Saturday (2026-02-28) is a working day; the festival is not.
+        let days: Vec<NaiveDate> = firings.iter().map(|f| f.date_naive()).collect();
+        assert!(days.contains(&NaiveDate::from_ymd_opt(2026, 2, 28).expect("date")));
+        assert!(!days.contains(&NaiveDate::from_ymd_opt(2026, 2, 17).expect("date")));
+    }
+
+    #[test]
+    fn previous_working_day_moves_back_and_two_slots_on_one_instant_fire_once() {
+        // Every day at 09:00, moved back: the holiday slots collapse onto the working day before.
+        let firings = year("0 0 9 * * *", NonWorkingDayPolicy::PreviousWorkingDay);
+        let mut days: Vec<NaiveDate> = firings.iter().map(|f| f.date_naive()).collect();
+        let count = days.len();
+        days.dedup();
+        assert_eq!(days.len(), count, "one firing per day");
+        assert!(days.contains(&NaiveDate::from_ymd_opt(2026, 9, 30).expect("date")), "before National Day");
+        assert!(!days.contains(&NaiveDate::from_ymd_opt(2026, 10, 1).expect("date")));
+        // A firing moved into the window from a slot after it is found.
+        let schedule = Schedule::parse("0 0 9 1 * *", NonWorkingDayPolicy::PreviousWorkingDay, SHANGHAI).expect("spec");
+        let next = schedule.next_after(at(2026, 9, 1, 12, 0), shipped()).expect("next");
+        assert_eq!(next.at, at(2026, 9, 30, 9, 0));
+        assert_eq!(next.slot, at(2026, 10, 1, 9, 0));
+        assert!(next.moved());
+    }
+
+    #[test]
+    fn a_window_starting_mid_holiday_still_sees_the_moved_firing_and_catch_up_finds_the_last() {
+        let schedule = Schedule::parse("0 0 9 1 * *", NonWorkingDayPolicy::NextWorkingDay, SHANGHAI).expect("spec");
+        // From Oct 5 (inside National Day): the Oct 1 slot fires on Oct 8.
+        let next = schedule.next_after(at(2026, 10, 5, 0, 0), shipped()).expect("next");
+        assert_eq!(next.at, at(2026, 10, 8, 9, 0));
+        // Down from Sep 20 to Nov 3: the last missed firing is Nov 2 09:00, once.
+        let last = schedule.last_in(at(2026, 9, 20, 0, 0), at(2026, 11, 3, 12, 0), shipped()).expect("missed");
+        assert_eq!(last.at, at(2026, 11, 2, 9, 0));
+        assert_eq!(schedule.last_in(at(2026, 11, 2, 9, 0), at(2026, 11, 3, 12, 0), shipped()), None);
+    }
+}

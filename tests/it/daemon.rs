@@ -1,0 +1,164 @@
+//! The daemon: catch-up after downtime (once, not once per missed firing), exactly-once firings
+//! across replicas on PostgreSQL, and a clean stop on SIGTERM.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use petition_watch::app::{self, Control};
+use petition_watch::clock::FixedClock;
+use petition_watch::import::{ImportOptions, import_file};
+use petition_watch::store::RunRecord;
+
+use crate::delivery::{http_channels, workspace};
+use crate::helpers::{PgDatabase, open, repo};
+use crate::receiver::Receiver;
+
+fn shanghai(y: i32, m: u32, d: u32, h: u32, min: u32) -> chrono::DateTime<Utc> {
+    chrono_tz::Asia::Shanghai.with_ymd_and_hms(y, m, d, h, min, 0).single().expect("instant").with_timezone(&Utc)
+}
+
+async fn runs(url: &str, job: &str) -> Vec<(String, String)> {
+    use sqlx::Row;
+    let pool = sqlx::SqlitePool::connect(url).await.expect("sqlite");
+    let rows =
+        sqlx::query("SELECT CAST(scheduled_for AS TEXT), status FROM job_runs WHERE job = $1 ORDER BY scheduled_for")
+            .bind(job)
+            .fetch_all(&pool)
+            .await
+            .expect("job runs")
+            .iter()
+            .map(|r| (r.get::<String, _>(0), r.get::<String, _>(1)))
+            .collect();
+    pool.close().await;
+    rows
+}
+
+/// Starts the daemon in this process at a fixed instant, waits until `done` says so, stops it.
+async fn daemon_at(ws: &crate::helpers::Workspace, now: chrono::DateTime<Utc>, settle: Duration) {
+    let loaded = ws.load();
+    let store = open(&loaded.config.database.url).await;
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let daemon = tokio::spawn(app::run(ws.config_path(), vec![], loaded, store, Arc::new(FixedClock(now)), rx));
+    tokio::time::sleep(settle).await;
+    tx.send(Control::Stop).await.expect("daemon listening");
+    tokio::time::timeout(Duration::from_secs(30), daemon).await.expect("stops in time").expect("joined").expect("ran");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_firing_missed_while_down_is_caught_up_once_not_once_per_missed_firing() {
+    let ws = workspace("", &["outbox"]);
+    let loaded = ws.load();
+    let url = loaded.config.database.url.clone();
+    let store = open(&url).await;
+    let options = ImportOptions::from_config(&loaded.config, false, false);
+    import_file(&repo().join("config/examples/register.csv"), Some(&store), &loaded.config, options, Utc::now()).await;
+    // The daemon last ran the deadline watch on Tuesday 2026-11-24, then was down until Friday 10:00.
+    let last = RunRecord {
+        job: "deadline_watch".into(),
+        scheduled_for: shanghai(2026, 11, 24, 8, 30),
+        claimed_by: "earlier".into(),
+    };
+    assert!(store.claim_run(&last, last.scheduled_for).await.expect("claim"));
+    store.complete_run(&last, 0, &[], &[], last.scheduled_for).await.expect("complete");
+    store.close().await;
+
+    daemon_at(&ws, shanghai(2026, 11, 27, 10, 0), Duration::from_secs(3)).await;
+    let after_first = runs(&url, "deadline_watch").await;
+    assert_eq!(after_first.len(), 2, "one catch-up for Wed, Thu and Fri missed: {after_first:?}");
+    assert!(after_first[1].0.starts_with("2026-11-27T00:30:00"), "the latest missed firing: {after_first:?}");
+    assert_eq!(after_first[1].1, "done");
+    assert!(std::fs::read_dir(ws.path("outbox")).expect("outbox").count() > 0, "its notices were delivered");
+    // The monthly screening never ran here before: a fresh install does not catch up on it.
+    assert!(runs(&url, "monthly_screening").await.is_empty());
+
+    // Restarted the same morning: nothing more to catch up.
+    daemon_at(&ws, shanghai(2026, 11, 27, 10, 5), Duration::from_secs(2)).await;
+    assert_eq!(runs(&url, "deadline_watch").await, after_first);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn three_replicas_on_postgresql_run_each_firing_once_and_stop_on_sigterm() {
+    let Some(db) = PgDatabase::create().await else { return };
+    let receiver = Receiver::start().await;
+    let ws = workspace("", &["hook"]);
+    let config = std::fs::read_to_string(ws.config_path()).expect("config") + &http_channels(&ws, &receiver, "");
+    // Every second, every day; the other jobs off.
+    let mut config = config.replace(&format!("sqlite://{}/pw.db", ws.dir.path().display()), &db.url);
+    for job in ["monthly_screening", "quarterly_supervision", "pre_event_sweep", "duty_roster"] {
+        config = config.replacen(&format!("[jobs.{job}]\n"), &format!("[jobs.{job}]\nenabled = false\n"), 1);
+    }
+    let config = config.replace(
+        "schedule = \"0 30 8 * * *\"\non_non_working_day = \"skip\"",
+        "schedule = \"* * * * * *\"\non_non_working_day = \"run\"",
+    );
+    let config = config.replacen("enabled = true\n", "", 5);
+    std::fs::write(ws.config_path(), config).expect("config");
+    let loaded = ws.load();
+    assert!(
+        !loaded.config.jobs.monthly_screening.enabled && loaded.config.jobs.deadline_watch.schedule == "* * * * * *"
+    );
+    let store = open(&db.url).await;
+    let options = ImportOptions::from_config(&loaded.config, false, false);
+    import_file(&repo().join("config/examples/register.csv"), Some(&store), &loaded.config, options, Utc::now()).await;
+
+    let started = Utc::now();
+    let mut daemons: Vec<std::process::Child> = (0..3)
+        .map(|_| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_petition-watch"))
+                .current_dir(ws.dir.path())
+                .arg("--config")
+                .arg(ws.config_path())
+                .arg("run")
+                .env("RUST_LOG", "warn")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("daemon starts")
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    for daemon in &daemons {
+        let status =
+            std::process::Command::new("kill").arg("-TERM").arg(daemon.id().to_string()).status().expect("kill");
+        assert!(status.success());
+    }
+    let stop_started = std::time::Instant::now();
+    for daemon in &mut daemons {
+        let status = loop {
+            if let Some(status) = daemon.try_wait().expect("poll") {
+                break status;
+            }
+            assert!(stop_started.elapsed() < Duration::from_secs(30), "daemon did not stop within 30 s of SIGTERM");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert!(status.success(), "exit 0 on SIGTERM: {status}");
+    }
+    let stopped = Utc::now();
+
+    use sqlx::Row;
+    let pool = sqlx::PgPool::connect(&db.url).await.expect("pg");
+    let rows = sqlx::query("SELECT scheduled_for, status, claimed_by FROM job_runs WHERE job = 'deadline_watch'")
+        .fetch_all(&pool)
+        .await
+        .expect("runs");
+    let firings: Vec<chrono::DateTime<Utc>> = rows.iter().map(|r| r.get(0)).collect();
+    assert!(firings.len() >= 5, "a firing each second for 8 s: {}", firings.len());
+    assert!(rows.iter().all(|r| r.get::<String, _>(1) == "done"), "every claimed firing completed");
+    assert!(firings.iter().all(|f| *f >= started - chrono::Duration::seconds(1) && *f <= stopped));
+    let claimants: std::collections::BTreeSet<String> = rows.iter().map(|r| r.get(2)).collect();
+    assert!(claimants.len() >= 2, "the replicas shared the firings: {claimants:?}");
+    // Each notice went out once.
+    let notices: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox").fetch_one(&pool).await.expect("count");
+    let sent: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = 'sent'").fetch_one(&pool).await.expect("count");
+    pool.close().await;
+    let mut ids: Vec<String> = receiver.hits().into_iter().filter_map(|h| h.webhook_id).collect();
+    let arrived = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert!(notices > 0 && sent == notices, "{sent} of {notices} sent");
+    assert_eq!((arrived, ids.len()), (notices as usize, notices as usize), "each notice arrived once");
+    store.close().await;
+    db.drop_db().await;
+}
