@@ -190,6 +190,16 @@ mod tests {
     }
 
     #[test]
+    fn the_quarterly_digest_fires_on_the_first_working_day_of_each_quarter() {
+        let days: Vec<String> = year("0 0 9 1 1,4,7,10 *", NonWorkingDayPolicy::NextWorkingDay)
+            .iter()
+            .map(|f| f.format("%m-%d %a").to_string())
+            .collect();
+        // Jan 1–3 are New Year; Jan 4 is a make-up Sunday, a working day. Oct 1–7 National Day.
+        assert_eq!(days, ["01-04 Sun", "04-01 Wed", "07-01 Wed", "10-08 Thu"]);
+    }
+
+    #[test]
     fn the_deadline_watch_runs_on_working_days_only_make_up_saturdays_included() {
         let firings = year("0 30 8 * * *", NonWorkingDayPolicy::Skip);
         let calendar = shipped();

@@ -162,3 +162,58 @@ async fn three_replicas_on_postgresql_run_each_firing_once_and_stop_on_sigterm()
     store.close().await;
     db.drop_db().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broken_config_on_sighup_is_refused_and_a_good_one_is_taken() {
+    let ws = workspace("", &["outbox"]);
+    let good = std::fs::read_to_string(ws.config_path()).expect("config");
+    let log = ws.path("daemon.log");
+    let mut daemon = std::process::Command::new(env!("CARGO_BIN_EXE_petition-watch"))
+        .current_dir(ws.dir.path())
+        .arg("--config")
+        .arg(ws.config_path())
+        .args(["--log-format", "json", "run"])
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("log file"))
+        .spawn()
+        .expect("daemon starts");
+    let pid = daemon.id().to_string();
+    let signal = |name: &str| {
+        let status = std::process::Command::new("kill").arg(format!("-{name}")).arg(&pid).status();
+        assert!(status.expect("kill").success());
+    };
+    let wait_for = |needle: &str| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            if text.contains(needle) {
+                return text;
+            }
+            assert!(std::time::Instant::now() < deadline, "no {needle:?} in the log:\n{text}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    wait_for("daemon started");
+    std::fs::write(ws.config_path(), good.replace("schedule = \"0 30 8 * * *\"", "schedule = \"30 8 * * *\""))
+        .expect("broken");
+    signal("HUP");
+    let text = wait_for("reload refused");
+    assert!(text.contains("has 5 fields"), "the reason is logged: {text}");
+    assert!(daemon.try_wait().expect("poll").is_none(), "still running on the old config");
+    std::fs::write(ws.config_path(), good.replace("schedule = \"0 30 8 * * *\"", "schedule = \"0 45 8 * * *\""))
+        .expect("good");
+    signal("HUP");
+    wait_for("config reloaded");
+    signal("TERM");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = daemon.try_wait().expect("poll") {
+            break status;
+        }
+        assert!(std::time::Instant::now() < deadline, "did not stop");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(status.success());
+    assert!(wait_for("stopped").contains("finishing the delivery in progress"));
+}
