@@ -46,7 +46,16 @@ pub fn schedules(loaded: &LoadedConfig) -> Vec<(Job, Schedule, CatchUp)> {
         .filter(|(_, c)| c.enabled)
         .filter_map(|(name, c)| {
             let job = Job::parse(name)?;
-            let schedule = Schedule::parse(&c.schedule, c.on_non_working_day, tz).ok()?;
+            let mut schedule = Schedule::parse(&c.schedule, c.on_non_working_day, tz).ok()?;
+            if job == Job::PreEventSweep {
+                let days = loaded
+                    .config
+                    .sweep_targets(&loaded.calendar)
+                    .iter()
+                    .filter_map(|t| crate::schedule::sweep_day(t, &loaded.calendar))
+                    .collect();
+                schedule = schedule.only_on(days);
+            }
             Some((job, schedule, c.catch_up))
         })
         .collect()

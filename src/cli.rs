@@ -111,7 +111,7 @@ pub enum JobsCommand {
     /// Run one job now: screen, plan its notices and write them to the outbox (`notices
     /// deliver` or the daemon sends them).
     Run {
-        /// deadline_watch or monthly_screening.
+        /// deadline_watch, monthly_screening or pre_event_sweep.
         name: String,
         /// The screening date (default: today in the configured time zone).
         #[arg(long, value_parser = parse_as_of)]
@@ -543,8 +543,24 @@ fn jobs_list(loaded: &LoadedConfig, clock: &dyn Clock) -> anyhow::Result<()> {
             writeln!(stdout, "{name:<22} disabled")?;
             continue;
         }
-        let schedule = crate::schedule::Schedule::parse(&job.schedule, job.on_non_working_day, tz)
+        let mut schedule = crate::schedule::Schedule::parse(&job.schedule, job.on_non_working_day, tz)
             .map_err(|e| anyhow::anyhow!("jobs.{name}.schedule: {e}"))?;
+        let targets = loaded.config.sweep_targets(&loaded.calendar);
+        if name == "pre_event_sweep" {
+            schedule = schedule
+                .only_on(targets.iter().filter_map(|t| crate::schedule::sweep_day(t, &loaded.calendar)).collect());
+        }
+        let sweep_note = |day: chrono::NaiveDate| {
+            let names: Vec<String> = crate::schedule::sweeps_on(&targets, day, &loaded.calendar)
+                .iter()
+                .map(|t| format!("{} {} working days before {}", t.name, t.working_days_before, t.starts))
+                .collect();
+            if name == "pre_event_sweep" && !names.is_empty() {
+                format!("  ({})", names.join("; "))
+            } else {
+                String::new()
+            }
+        };
         let note = if implemented { "" } else { "  (not run yet: this job comes in a later version)" };
         match schedule.next_after(now, &loaded.calendar) {
             Some(f) if f.moved() => writeln!(
@@ -554,7 +570,16 @@ fn jobs_list(loaded: &LoadedConfig, clock: &dyn Clock) -> anyhow::Result<()> {
                 f.slot.format("%Y-%m-%d %a %H:%M"),
                 job.on_non_working_day
             )?,
-            Some(f) => writeln!(stdout, "{name:<22} {}{note}", f.at.format("%Y-%m-%d %a %H:%M"))?,
+            Some(f) => writeln!(
+                stdout,
+                "{name:<22} {}{}{note}",
+                f.at.format("%Y-%m-%d %a %H:%M"),
+                sweep_note(f.at.date_naive())
+            )?,
+            None if name == "pre_event_sweep" => writeln!(
+                stdout,
+                "{name:<22} no sweep day ahead: the holiday schedules in holidays/ and [[events]] set them{note}"
+            )?,
             None => writeln!(stdout, "{name:<22} no firing in the next two years{note}")?,
         }
     }

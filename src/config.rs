@@ -57,6 +57,72 @@ pub struct Config {
     pub reports: Reports,
     /// `[import]`: register import limits.
     pub import: Import,
+    /// `[sweeps]`: how long before each holiday the pre-event sweep runs.
+    pub sweeps: Sweeps,
+    /// `[[events]]`: meetings and local events that get a sweep (两会, 党代会, …).
+    pub events: Vec<Event>,
+}
+
+/// `[sweeps]`: working days between the pre-event sweep and the first day of each holiday.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Sweeps {
+    /// Before the Spring Festival (春节).
+    pub spring_festival_working_days: u32,
+    /// Before National Day (国庆节).
+    pub national_day_working_days: u32,
+    /// Before every other official holiday.
+    pub other_holidays_working_days: u32,
+}
+
+impl Default for Sweeps {
+    fn default() -> Self {
+        Self { spring_festival_working_days: 15, national_day_working_days: 15, other_holidays_working_days: 7 }
+    }
+}
+
+/// `[[events]]`: an event the township sweeps for, like a holiday.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    /// Its name as notices show it (全国两会).
+    pub name: String,
+    /// Its first day, YYYY-MM-DD.
+    pub starts: chrono::NaiveDate,
+    /// Working days before `starts` that the sweep runs.
+    #[serde(default = "default_event_working_days")]
+    pub working_days_before: u32,
+}
+
+fn default_event_working_days() -> u32 {
+    14
+}
+
+impl Config {
+    /// What the pre-event sweep sweeps for: each holiday of the calendar and each event, with
+    /// the working days before it that the sweep runs.
+    pub fn sweep_targets(&self, calendar: &crate::calendar::Calendar) -> Vec<crate::schedule::SweepTarget> {
+        use crate::calendar::HolidayKind;
+        let mut targets: Vec<crate::schedule::SweepTarget> = calendar
+            .holidays()
+            .map(|h| crate::schedule::SweepTarget {
+                name: h.name.clone(),
+                starts: h.days_off.first,
+                working_days_before: match h.kind {
+                    HolidayKind::SpringFestival => self.sweeps.spring_festival_working_days,
+                    HolidayKind::NationalDay => self.sweeps.national_day_working_days,
+                    _ => self.sweeps.other_holidays_working_days,
+                },
+            })
+            .collect();
+        targets.extend(self.events.iter().map(|e| crate::schedule::SweepTarget {
+            name: e.name.clone(),
+            starts: e.starts,
+            working_days_before: e.working_days_before,
+        }));
+        targets.sort_by_key(|t| t.starts);
+        targets
+    }
 }
 
 /// `[township]`.

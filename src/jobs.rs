@@ -19,17 +19,21 @@ pub enum Job {
     DeadlineWatch,
     /// 预测排查: every flag, to each case's owner, monthly.
     MonthlyScreening,
+    /// 节前/会前排查: every flag, to each case's owner, N working days before each holiday and
+    /// configured event.
+    PreEventSweep,
 }
 
 impl Job {
     /// Every job of this kind.
-    pub const ALL: [Job; 2] = [Job::DeadlineWatch, Job::MonthlyScreening];
+    pub const ALL: [Job; 3] = [Job::DeadlineWatch, Job::MonthlyScreening, Job::PreEventSweep];
 
     /// The config name.
     pub fn name(self) -> &'static str {
         match self {
             Job::DeadlineWatch => "deadline_watch",
             Job::MonthlyScreening => "monthly_screening",
+            Job::PreEventSweep => "pre_event_sweep",
         }
     }
 
@@ -38,6 +42,7 @@ impl Job {
         match self {
             Job::DeadlineWatch => "期限督办",
             Job::MonthlyScreening => "矛盾纠纷预测排查",
+            Job::PreEventSweep => "节前/会前排查",
         }
     }
 
@@ -52,6 +57,7 @@ impl Job {
         match self {
             Job::DeadlineWatch => as_of.to_string(),
             Job::MonthlyScreening => format!("{}-{:02}", as_of.year(), as_of.month()),
+            Job::PreEventSweep => format!("sweep-{as_of}"),
         }
     }
 }
@@ -91,15 +97,24 @@ pub fn plan_job<'c>(
         administrators: &administrators,
     };
     let period = job.period(as_of);
+    let job_zh = match job {
+        Job::PreEventSweep => {
+            let targets = config.sweep_targets(&loaded.calendar);
+            let names: Vec<&str> =
+                crate::schedule::sweeps_on(&targets, as_of, &loaded.calendar).iter().map(|t| t.name.as_str()).collect();
+            if names.is_empty() { job.zh().to_owned() } else { format!("{}（{}）", job.zh(), names.join("、")) }
+        }
+        _ => job.zh().to_owned(),
+    };
     let run = JobRun {
         job: job.name(),
-        job_zh: job.zh(),
+        job_zh: &job_zh,
         period: &period,
         township: &config.township.name,
         as_of,
         scope: match job {
             Job::DeadlineWatch => Scope::Deadlines,
-            Job::MonthlyScreening => Scope::All,
+            Job::MonthlyScreening | Job::PreEventSweep => Scope::All,
         },
     };
     plan(&run, &screening.cases, |no| cases.get(no), &people, previous, &loaded.calendar, &config.escalation)

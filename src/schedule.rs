@@ -12,6 +12,35 @@ use chrono_tz::Tz;
 use crate::calendar::Calendar;
 use crate::config::NonWorkingDayPolicy;
 
+/// A holiday or event the pre-event sweep runs before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SweepTarget {
+    /// Its name (春节, 全国两会).
+    pub name: String,
+    /// Its first day.
+    pub starts: NaiveDate,
+    /// How many working days before it the sweep runs.
+    pub working_days_before: u32,
+}
+
+/// The day of the sweep for `target`: `working_days_before` working days back from its first
+/// day (1 = the last working day before it).
+///
+/// Choice: "N working days before E" counts back N working days from E, so the days strictly
+/// between the sweep and E hold N − 1 working days.
+pub fn sweep_day(target: &SweepTarget, calendar: &Calendar) -> Option<NaiveDate> {
+    let mut day = target.starts;
+    for _ in 0..target.working_days_before.max(1) {
+        day = previous_working_day(day, calendar)?;
+    }
+    Some(day)
+}
+
+/// The targets whose sweep falls on `day`.
+pub fn sweeps_on<'t>(targets: &'t [SweepTarget], day: NaiveDate, calendar: &Calendar) -> Vec<&'t SweepTarget> {
+    targets.iter().filter(|t| sweep_day(t, calendar) == Some(day)).collect()
+}
+
 /// One firing of a job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Firing {
@@ -34,6 +63,8 @@ pub struct Schedule {
     cron: croner::Cron,
     policy: NonWorkingDayPolicy,
     tz: Tz,
+    /// When set, the job fires only on these days (the pre-event sweep's days).
+    days: Option<Vec<NaiveDate>>,
 }
 
 impl Schedule {
@@ -44,7 +75,15 @@ impl Schedule {
             .year(croner::parser::Year::Optional)
             .build();
         let cron = parser.parse(spec).map_err(|e| format!("{spec:?} is not a valid cron spec: {e}"))?;
-        Ok(Self { cron, policy, tz })
+        Ok(Self { cron, policy, tz, days: None })
+    }
+
+    /// The same schedule, firing only on `days` (sorted or not).
+    pub fn only_on(mut self, mut days: Vec<NaiveDate>) -> Self {
+        days.sort();
+        days.dedup();
+        self.days = Some(days);
+        self
     }
 
     /// The firings in (`after`, `until`], in time order.
@@ -80,6 +119,7 @@ impl Schedule {
             if let Some(at) = self.apply(slot, calendar)
                 && at > after
                 && at <= until
+                && self.days.as_ref().is_none_or(|days| days.binary_search(&at.date_naive()).is_ok())
             {
                 firings.push(Firing { at, slot });
             }
@@ -91,6 +131,17 @@ impl Schedule {
 
     /// The first firing after `after`, looking up to two years ahead.
     pub fn next_after(&self, after: DateTime<Tz>, calendar: &Calendar) -> Option<Firing> {
+        if let Some(days) = &self.days {
+            // Jump to the next allowed day instead of scanning every slot in between.
+            let next_day = days.iter().find(|d| **d >= after.date_naive())?;
+            let start = self.midnight(*next_day)?.max(after);
+            let until = next_day.succ_opt().and_then(|d| self.midnight(d))?;
+            return self
+                .firings(start, until, calendar)
+                .into_iter()
+                .next()
+                .or_else(|| self.next_after(until, calendar));
+        }
         for days in [1u64, 8, 40, 400, 800] {
             let until = after.checked_add_days(Days::new(days))?;
             if let Some(first) = self.firings(after, until, calendar).into_iter().next() {
@@ -187,6 +238,36 @@ mod tests {
                 "12-01 09:00"
             ]
         );
+    }
+
+    #[test]
+    fn sweeps_run_the_configured_working_days_before_each_holiday_and_event() {
+        let calendar = shipped();
+        let target =
+            |name: &str, starts: NaiveDate, n| SweepTarget { name: name.into(), starts, working_days_before: n };
+        let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).expect("date");
+        // National Day 2026-10-01, 15 working days back: Sep 30, 29, 28, (25–27 Mid-Autumn off)
+        // 24, 23, 22, 21, the make-up Sunday 20, 18, 17, 16, 15, 14, 11, 10.
+        let national = target("国庆节", day(10, 1), 15);
+        assert_eq!(sweep_day(&national, calendar), Some(day(9, 10)));
+        assert_eq!(sweep_day(&target("劳动节", day(5, 1), 1), calendar), Some(day(4, 30)));
+        assert_eq!(sweep_day(&target("清明节", day(4, 4), 7), calendar), Some(day(3, 26)));
+        let targets = vec![national, target("全国两会", day(3, 5), 14)];
+        assert_eq!(sweeps_on(&targets, day(9, 10), calendar).len(), 1);
+        // 两会 on Mar 5, 14 back: Mar 4, 3, 2, the make-up Saturday Feb 28, 27, 26, 25, 24,
+        // (15–23 Spring Festival off) the make-up Saturday Feb 14, 13, 12, 11, 10, 9.
+        assert_eq!(sweep_day(&targets[1], calendar), Some(day(2, 9)), "back over the Spring Festival");
+        // The job's daily 09:00 schedule, restricted to the sweep days.
+        let schedule = Schedule::parse("0 0 9 * * *", NonWorkingDayPolicy::Skip, SHANGHAI)
+            .expect("spec")
+            .only_on(targets.iter().filter_map(|t| sweep_day(t, calendar)).collect());
+        let firings: Vec<NaiveDate> = schedule
+            .firings(at(2026, 1, 1, 0, 0), at(2026, 12, 31, 0, 0), calendar)
+            .iter()
+            .map(|f| f.at.date_naive())
+            .collect();
+        assert_eq!(firings, [day(2, 9), day(9, 10)]);
+        assert_eq!(schedule.next_after(at(2026, 3, 1, 0, 0), calendar).map(|f| f.at), Some(at(2026, 9, 10, 9, 0)));
     }
 
     #[test]
