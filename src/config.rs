@@ -61,6 +61,45 @@ pub struct Config {
     pub sweeps: Sweeps,
     /// `[[events]]`: meetings and local events that get a sweep (两会, 党代会, …).
     pub events: Vec<Event>,
+    /// `[duty_roster]`: 领导接待日 rotation.
+    pub duty_roster: DutyRoster,
+}
+
+/// `[duty_roster]`: who receives petitioners on reception days (the days are the
+/// `duty_roster` job's firings).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct DutyRoster {
+    /// Leaders (ids) in turn.
+    pub rotation: Vec<PersonId>,
+    /// The first reception day of the rotation (its first person is on duty then).
+    pub starts: Option<chrono::NaiveDate>,
+    /// Swaps: `{ date = "YYYY-MM-DD", person = "id" }` — that person is on duty that day.
+    pub swaps: Vec<Swap>,
+    /// Leave: `{ person = "id", from = "YYYY-MM-DD", to = "YYYY-MM-DD" }` — passed over then.
+    pub leave: Vec<Leave>,
+}
+
+/// A swapped reception day.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Swap {
+    /// The day.
+    pub date: chrono::NaiveDate,
+    /// Who is on duty instead.
+    pub person: PersonId,
+}
+
+/// A leader's leave.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Leave {
+    /// Who.
+    pub person: PersonId,
+    /// First day away.
+    pub from: chrono::NaiveDate,
+    /// Last day away.
+    pub to: chrono::NaiveDate,
 }
 
 /// `[sweeps]`: working days between the pre-event sweep and the first day of each holiday.

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 
 use crate::config::LoadedConfig;
 use crate::domain::Case;
@@ -22,11 +22,13 @@ pub enum Job {
     /// 节前/会前排查: every flag, to each case's owner, N working days before each holiday and
     /// configured event.
     PreEventSweep,
+    /// 领导接待日: the day's duty leader and the office, on reception days.
+    DutyRoster,
 }
 
 impl Job {
     /// Every job of this kind.
-    pub const ALL: [Job; 3] = [Job::DeadlineWatch, Job::MonthlyScreening, Job::PreEventSweep];
+    pub const ALL: [Job; 4] = [Job::DeadlineWatch, Job::MonthlyScreening, Job::PreEventSweep, Job::DutyRoster];
 
     /// The config name.
     pub fn name(self) -> &'static str {
@@ -34,6 +36,7 @@ impl Job {
             Job::DeadlineWatch => "deadline_watch",
             Job::MonthlyScreening => "monthly_screening",
             Job::PreEventSweep => "pre_event_sweep",
+            Job::DutyRoster => "duty_roster",
         }
     }
 
@@ -43,6 +46,7 @@ impl Job {
             Job::DeadlineWatch => "期限督办",
             Job::MonthlyScreening => "矛盾纠纷预测排查",
             Job::PreEventSweep => "节前/会前排查",
+            Job::DutyRoster => "领导接待日",
         }
     }
 
@@ -58,6 +62,7 @@ impl Job {
             Job::DeadlineWatch => as_of.to_string(),
             Job::MonthlyScreening => format!("{}-{:02}", as_of.year(), as_of.month()),
             Job::PreEventSweep => format!("sweep-{as_of}"),
+            Job::DutyRoster => format!("duty-{as_of}"),
         }
     }
 }
@@ -114,10 +119,62 @@ pub fn plan_job<'c>(
         as_of,
         scope: match job {
             Job::DeadlineWatch => Scope::Deadlines,
-            Job::MonthlyScreening | Job::PreEventSweep => Scope::All,
+            Job::MonthlyScreening | Job::PreEventSweep | Job::DutyRoster => Scope::All,
         },
     };
+    if job == Job::DutyRoster {
+        return duty_plan(loaded, &run, screening, cases, &people);
+    }
     plan(&run, &screening.cases, |no| cases.get(no), &people, previous, &loaded.calendar, &config.escalation)
+}
+
+/// The duty roster's plan at `run.as_of`: nobody is told anything on a day that is not a
+/// reception day (or before the rotation starts).
+fn duty_plan<'c>(
+    loaded: &LoadedConfig,
+    run: &JobRun<'_>,
+    screening: &'c crate::rules::Screening<'c>,
+    cases: &'c HashMap<String, Case>,
+    people: &People<'_>,
+) -> Plan {
+    let config = &loaded.config;
+    let roster_config = &config.duty_roster;
+    let (Some(starts), Ok(schedule)) = (
+        roster_config.starts,
+        crate::schedule::Schedule::parse(
+            &config.jobs.duty_roster.schedule,
+            config.jobs.duty_roster.on_non_working_day,
+            config.time_zone(),
+        ),
+    ) else {
+        return Plan::default();
+    };
+    let tz = config.time_zone();
+    let midnight = |d: NaiveDate| d.and_hms_opt(0, 0, 0).and_then(|t| tz.from_local_datetime(&t).earliest());
+    let (Some(from), Some(until)) = (midnight(starts), run.as_of.succ_opt().and_then(midnight)) else {
+        return Plan::default();
+    };
+    let mut days: Vec<NaiveDate> = schedule
+        .firings(from - chrono::Duration::seconds(1), until - chrono::Duration::seconds(1), &loaded.calendar)
+        .iter()
+        .map(|f| f.at.date_naive())
+        .collect();
+    days.dedup();
+    if days.last() != Some(&run.as_of) {
+        return Plan::default();
+    }
+    let rotation: Vec<String> = roster_config.rotation.iter().map(|p| p.as_str().to_owned()).collect();
+    let swaps: Vec<(NaiveDate, String)> =
+        roster_config.swaps.iter().map(|s| (s.date, s.person.as_str().to_owned())).collect();
+    let leave: Vec<(String, NaiveDate, NaiveDate)> =
+        roster_config.leave.iter().map(|l| (l.person.as_str().to_owned(), l.from, l.to)).collect();
+    let roster = crate::plan::duty::Roster { rotation: &rotation, swaps: &swaps, leave: &leave };
+    let Some(duty) = roster.duty(run.as_of, days.len() - 1) else {
+        tracing::error!(day = %run.as_of, "every leader of the duty rotation is on leave: nobody on duty");
+        return Plan::default();
+    };
+    let notices = crate::plan::duty::duty_notices(run, &roster, &duty, &screening.cases, |no| cases.get(no), people);
+    Plan { cases_in_scope: notices.iter().map(|n| n.case_nos.len()).sum(), notices, ..Plan::default() }
 }
 
 /// Runs `job` screening at `as_of` for the firing `scheduled_for`. With `dry_run` the plan is

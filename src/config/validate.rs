@@ -142,6 +142,27 @@ pub(super) fn validate(config: &Config, doc: &Doc<'_>, problems: &mut Vec<Proble
             err(&format!("delivery.{key}"), format!("{value:?} is not a time like \"21:00\""));
         }
     }
+    let roster = &config.duty_roster;
+    let referenced = roster
+        .rotation
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id, format!("duty_roster.rotation[{i}]")))
+        .chain(roster.swaps.iter().enumerate().map(|(i, s)| (&s.person, format!("duty_roster.swaps[{i}].person"))))
+        .chain(roster.leave.iter().enumerate().map(|(i, l)| (&l.person, format!("duty_roster.leave[{i}].person"))));
+    for (id, key) in referenced {
+        if !ids.contains(id) {
+            err(&key, unknown_person(id, &ids));
+        }
+    }
+    for (i, leave) in roster.leave.iter().enumerate() {
+        if leave.to < leave.from {
+            err(&format!("duty_roster.leave[{i}].to"), format!("{} is before from = {}", leave.to, leave.from));
+        }
+    }
+    if config.jobs.duty_roster.enabled && (roster.rotation.is_empty() || roster.starts.is_none()) {
+        err("duty_roster", "the duty_roster job is enabled: set rotation (leaders in turn) and starts (the first reception day), or disable jobs.duty_roster".into());
+    }
     for (i, channel) in config.delivery.default_channels.iter().enumerate() {
         check_channel_ref(config, channel, &format!("delivery.default_channels[{i}]"), &mut err);
     }

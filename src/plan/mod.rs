@@ -11,6 +11,7 @@ use crate::calendar::Calendar;
 use crate::routing::Escalation;
 use crate::rules::FlagSet;
 
+pub mod duty;
 pub mod notices;
 
 /// `[escalation]` (DESIGN §2.3).

@@ -187,7 +187,12 @@ pub fn samples() -> Vec<NoticeBody> {
             kind: NoticeKind::Test, cases: vec![], text: Some("这是一条测试消息。".into()), ..base.clone()
         };
     let admin = NoticeBody { kind: NoticeKind::Admin, ..test.clone() };
-    vec![base, group, test, admin]
+    // A case notice with its own opening (the duty roster's), with and without cases.
+    let duty = NoticeBody {
+        text: Some("2026-11-27 为领导接待日，由李华值班接待群众来访。".into()), ..base.clone()
+    };
+    let duty_empty = NoticeBody { cases: vec![], ..duty.clone() };
+    vec![base, group, test, admin, duty, duty_empty]
 }
 
 /// Splits a chat message into parts of at most `limit` bytes, on line boundaries where it can
@@ -251,6 +256,18 @@ mod tests {
         let chat = templates.chat(&samples[1], "<@lihua>").expect("chat");
         assert!(chat.contains("<@lihua> 李华"), "{chat}");
         assert!(!chat.contains("张秀英") && !chat.contains("东湖村"), "{chat}");
+    }
+
+    #[test]
+    fn a_case_notice_with_its_own_opening_shows_it_instead_of_the_count() {
+        let templates = Templates::built_in();
+        let samples = samples();
+        let duty = templates.email(&samples[5]).expect("email");
+        assert_eq!(duty.subject, "【示例镇信访办】期限督办（2026-11-27）");
+        assert!(duty.text.contains("由李华值班接待群众来访。") && !duty.text.contains("0 件"), "{}", duty.text);
+        assert!(!duty.html.contains("<table"), "{}", duty.html);
+        let chat = templates.chat(&samples[4], "").expect("chat");
+        assert!(chat.contains("李华：2026-11-27 为领导接待日") && chat.contains("XF-2026-0001"), "{chat}");
     }
 
     #[test]

@@ -65,9 +65,16 @@ fn the_readme_first_command_runs_the_demo_and_writes_its_notices_to_var_outbox()
     assert!(out.stdout.starts_with("{\"from\":\"2026-11-02\",\"to\":\"2026-11-10\",\"firings\":["), "{}", out.stdout);
     let simulated: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
     let firings = simulated["firings"].as_array().expect("firings");
-    // Working days 11-02..11-10: seven deadline watches, and the monthly screening on 11-02.
-    assert_eq!(firings.len(), 8, "{}", out.stdout);
-    assert_eq!(firings[0]["at"], "2026-11-02T08:30:00+08:00");
+    // Working days 11-02..11-10: seven duty rosters and deadline watches, the monthly screening on 11-02.
+    let count = |job: &str| firings.iter().filter(|f| f["job"] == job).count();
+    assert_eq!(
+        (count("duty_roster"), count("deadline_watch"), count("monthly_screening")),
+        (7, 7, 1),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(firings[0]["at"], "2026-11-02T08:00:00+08:00");
+    assert_eq!(firings[1]["at"], "2026-11-02T08:30:00+08:00");
     assert!(firings.iter().map(|f| f["notices"].as_u64().unwrap_or(0)).sum::<u64>() > 0);
 }
 
@@ -148,4 +155,30 @@ fn notices_can_be_planned_delivered_listed_shown_and_retried_from_the_command_li
     let unknown = ws.run(&["notify", "test", "mail"]);
     assert_eq!(unknown.code, 1, "mail is disabled in the shipped config");
     assert!(unknown.stderr.contains("not defined or not enabled"), "{}", unknown.stderr);
+}
+
+#[test]
+fn the_duty_roster_tells_the_duty_leader_and_the_office_who_must_recuse() {
+    let ws = crate::helpers::Workspace::new();
+    let register = repo().join("config/examples/register.csv").display().to_string();
+    assert_eq!(ws.run(&["import", &register]).code, 0);
+    // 2026-11-24 is 孙丽's turn (four leaders in turn every working day from 2026-01-05); she
+    // must recuse from XF2026-017 (回避人员).
+    let out = ws.run(&["jobs", "run", "duty_roster", "--as-of", "2026-11-24"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("2 notices written"), "{}", out.stdout);
+    let list = ws.run(&["notices", "list", "--format", "json"]);
+    let list: serde_json::Value = serde_json::from_str(&list.stdout).expect("json");
+    let notices = list["notices"].as_array().expect("notices");
+    let by = |who: &str| notices.iter().find(|n| n["recipient"] == who).unwrap_or_else(|| panic!("a notice to {who}"));
+    let leader = by("sun-li");
+    assert!(!leader["case_nos"].as_array().expect("cases").iter().any(|c| c == "XF2026-017"), "{leader}");
+    let office = by("zhou-xf");
+    assert_eq!(office["case_nos"], serde_json::json!(["XF2026-017"]));
+    let shown = ws.run(&["notices", "show", office["id"].as_str().expect("id")]);
+    assert!(shown.stdout.contains("由孙丽值班接待群众来访"), "{}", shown.stdout);
+    assert!(shown.stdout.contains("孙丽应回避，由李华接待"), "{}", shown.stdout);
+    // Not a reception day: nothing.
+    let weekend = ws.run(&["jobs", "run", "duty_roster", "--as-of", "2026-11-28"]);
+    assert!(weekend.stdout.contains("0 notices written"), "{}", weekend.stdout);
 }

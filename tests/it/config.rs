@@ -174,3 +174,23 @@ fn a_notice_template_that_names_an_unknown_variable_fails_check() {
     assert!(out.stderr.contains("notice.md.j2: template does not render with a sample notice"), "{}", out.stderr);
     assert!(out.stderr.contains("leeder"), "{}", out.stderr);
 }
+
+#[test]
+fn an_enabled_duty_roster_needs_a_rotation_of_defined_people() {
+    let ws = Workspace::new();
+    let text = std::fs::read_to_string(ws.config_path()).expect("config");
+    let text = text.replace(
+        "rotation = [\"li-hua\", \"zhao-min\", \"chen-gang\", \"sun-li\"]",
+        "rotation = [\"li-hua\", \"zhao-mim\"]",
+    );
+    std::fs::write(ws.config_path(), text.replace("starts = \"2026-01-05\"\n", "")).expect("write");
+    let out = ws.run(&["check"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("duty_roster.rotation[1]: `zhao-mim` is not defined in [[people]]; did you mean `zhao-min`?"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("duty_roster: the duty_roster job is enabled: set rotation"), "{}", out.stderr);
+}
