@@ -89,6 +89,17 @@ pub async fn run_due(
     claimed
 }
 
+/// Logs each job's next firing (at start and after a reload).
+fn log_next_firings(loaded: &LoadedConfig, now: DateTime<Utc>) {
+    let tz = loaded.config.time_zone();
+    for (job, schedule, _) in schedules(loaded) {
+        match schedule.next_after(now.with_timezone(&tz), &loaded.calendar) {
+            Some(f) => tracing::info!(job = job.name(), next = %f.at.format("%Y-%m-%d %H:%M"), "next firing"),
+            None => tracing::info!(job = job.name(), "no firing ahead"),
+        }
+    }
+}
+
 /// The daemon's state that a reload replaces.
 struct Running {
     loaded: Arc<LoadedConfig>,
@@ -149,6 +160,7 @@ pub async fn run(
     ));
     let delivery = tokio::spawn(delivery(Arc::clone(&clock), config_rx, stop_rx, wake_delivery));
 
+    log_next_firings(&config_tx.borrow().loaded, clock.now());
     tracing::info!(jobs = schedules(&config_tx.borrow().loaded).len(), "daemon started");
     loop {
         match control.recv().await {
@@ -158,6 +170,7 @@ pub async fn run(
                 match crate::config::load(&config_path, &env, today) {
                     Ok(new) => match Deliverer::new(store.clone(), &new) {
                         Ok(deliverer) => {
+                            log_next_firings(&new, clock.now());
                             config_tx.send_replace(Arc::new(Running {
                                 loaded: Arc::new(new),
                                 deliverer: Arc::new(deliverer),

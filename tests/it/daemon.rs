@@ -204,7 +204,8 @@ async fn a_broken_config_on_sighup_is_refused_and_a_good_one_is_taken() {
     std::fs::write(ws.config_path(), good.replace("schedule = \"0 30 8 * * *\"", "schedule = \"0 45 8 * * *\""))
         .expect("good");
     signal("HUP");
-    wait_for("config reloaded");
+    let text = wait_for("config reloaded");
+    assert!(text.contains(" 08:45\""), "the deadline watch's next firing moved to 08:45: {text}");
     signal("TERM");
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     let status = loop {
