@@ -14,3 +14,4 @@ mod samples;
 mod screen;
 mod smtp_server;
 mod store;
+mod timeline;

@@ -1,0 +1,86 @@
+//! A whole simulated year (2026) of the shipped configuration: every firing of every job on the
+//! right local day and time, around the Spring Festival and National Day, with the make-up
+//! working days, and the pre-event sweeps the configured working days before each holiday.
+
+use chrono::{Datelike, NaiveDate, TimeZone};
+use petition_watch::app::schedules;
+use petition_watch::jobs::Job;
+use petition_watch::schedule::Schedule;
+
+use crate::helpers::Workspace;
+
+fn day(m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, m, d).expect("date")
+}
+
+#[test]
+fn every_firing_of_2026_falls_where_the_township_expects_it() {
+    let ws = Workspace::new();
+    let loaded = ws.load();
+    let tz = loaded.config.time_zone();
+    let start = tz.with_ymd_and_hms(2025, 12, 31, 23, 59, 59).single().expect("start");
+    let end = tz.with_ymd_and_hms(2026, 12, 31, 23, 59, 59).single().expect("end");
+    let calendar = &loaded.calendar;
+    let working: Vec<NaiveDate> =
+        day(1, 1).iter_days().take_while(|d| d.year() == 2026).filter(|d| calendar.is_working_day(*d)).collect();
+    // 261 weekdays, 19 of them days off (2 + 6 + 1 + 3 + 1 + 1 + 5), 6 make-up days.
+    assert_eq!(working.len(), 248, "2026 has 248 working days, make-up days included");
+    let mut seen = Vec::new();
+    for (job, schedule, _) in schedules(&loaded) {
+        let firings = schedule.firings(start, end, calendar);
+        let days: Vec<NaiveDate> = firings.iter().map(|f| f.at.date_naive()).collect();
+        let times: Vec<String> = firings.iter().map(|f| f.at.format("%H:%M").to_string()).collect();
+        seen.push(job);
+        match job {
+            Job::DeadlineWatch | Job::DutyRoster => {
+                assert_eq!(days, working, "{job:?}: every working day and only those");
+                let at = if job == Job::DeadlineWatch { "08:30" } else { "08:00" };
+                assert!(times.iter().all(|t| t == at), "{job:?} at {at}");
+                for make_up in [day(1, 4), day(2, 14), day(2, 28), day(5, 9), day(9, 20), day(10, 10)] {
+                    assert!(days.contains(&make_up), "{job:?} runs on the make-up day {make_up}");
+                }
+                for off in [day(2, 16), day(2, 17), day(10, 1), day(10, 7)] {
+                    assert!(!days.contains(&off), "{job:?} rests on {off}");
+                }
+            }
+            Job::MonthlyScreening => {
+                assert_eq!(
+                    days,
+                    [
+                        day(1, 4),
+                        day(2, 2),
+                        day(3, 2),
+                        day(4, 1),
+                        day(5, 6),
+                        day(6, 1),
+                        day(7, 1),
+                        day(8, 3),
+                        day(9, 1),
+                        day(10, 8),
+                        day(11, 2),
+                        day(12, 1)
+                    ]
+                );
+                assert!(times.iter().all(|t| t == "09:00"));
+            }
+            Job::PreEventSweep => {
+                // 15 working days before the Spring Festival (Feb 15: back from the make-up
+                // Saturday Feb 14 to Jan 27) and National Day (Oct 1: Sep 10, over Mid-Autumn and
+                // the make-up Sunday Sep 20), 7 before the others (Mid-Autumn Sep 25: Sep 24–20,
+                // 18, 17). New Year 2027 has no schedule yet, so no sweep for it.
+                assert_eq!(
+                    days,
+                    [day(1, 27), day(3, 26), day(4, 22), day(6, 10), day(9, 10), day(9, 17)],
+                    "Spring Festival, Qingming, Labour Day, Dragon Boat, National Day, Mid-Autumn"
+                );
+                assert!(times.iter().all(|t| t == "09:00"));
+            }
+        }
+    }
+    assert_eq!(seen.len(), 4, "every job the daemon runs was checked: {seen:?}");
+    // The quarterly digest (its job comes with the reports): the first working day of each quarter.
+    let quarterly = &loaded.config.jobs.quarterly_supervision;
+    let schedule = Schedule::parse(&quarterly.schedule, quarterly.on_non_working_day, tz).expect("schedule");
+    let days: Vec<NaiveDate> = schedule.firings(start, end, calendar).iter().map(|f| f.at.date_naive()).collect();
+    assert_eq!(days, [day(1, 4), day(4, 1), day(7, 1), day(10, 8)]);
+}
