@@ -364,9 +364,10 @@ impl Store {
 
     /// Replaces the `people` table with the people of the config.
     pub async fn sync_people(&self, people: &[Person], now: DateTime<Utc>) -> Result<(), StoreError> {
+        // Upserts, then removes the people no longer in the config: several replicas starting
+        // at once each do this, and a delete-then-insert would collide on the keys.
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            sqlx::query("DELETE FROM people").execute(&mut *tx).await?;
             for chunk in people.chunks(ROWS_PER_STATEMENT) {
                 let mut insert = QueryBuilder::new("INSERT INTO people (id, name, role, title, email, updated_at) ");
                 insert.push_values(chunk, |mut b, p| {
@@ -377,8 +378,22 @@ impl Store {
                         .push_bind(p.email.clone())
                         .push_bind(now);
                 });
+                insert.push(
+                    " ON CONFLICT (id) DO UPDATE SET name = excluded.name, role = excluded.role, \
+                     title = excluded.title, email = excluded.email, updated_at = excluded.updated_at",
+                );
                 insert.build().execute(&mut *tx).await?;
             }
+            let mut delete = QueryBuilder::new("DELETE FROM people");
+            if !people.is_empty() {
+                delete.push(" WHERE id NOT IN (");
+                let mut list = delete.separated(", ");
+                for p in people {
+                    list.push_bind(p.id.as_str().to_owned());
+                }
+                delete.push(")");
+            }
+            delete.build().execute(&mut *tx).await?;
             tx.commit().await?;
         });
         Ok(())

@@ -103,8 +103,10 @@ async fn three_replicas_on_postgresql_run_each_firing_once_and_stop_on_sigterm()
     import_file(&repo().join("config/examples/register.csv"), Some(&store), &loaded.config, options, Utc::now()).await;
 
     let started = Utc::now();
-    let mut daemons: Vec<std::process::Child> = (0..3)
-        .map(|_| {
+    let logs: Vec<std::path::PathBuf> = (0..3).map(|i| ws.path(&format!("daemon-{i}.log"))).collect();
+    let mut daemons: Vec<std::process::Child> = logs
+        .iter()
+        .map(|log| {
             std::process::Command::new(env!("CARGO_BIN_EXE_petition-watch"))
                 .current_dir(ws.dir.path())
                 .arg("--config")
@@ -112,7 +114,7 @@ async fn three_replicas_on_postgresql_run_each_firing_once_and_stop_on_sigterm()
                 .arg("run")
                 .env("RUST_LOG", "warn")
                 .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
+                .stderr(std::fs::File::create(log).expect("log"))
                 .spawn()
                 .expect("daemon starts")
         })
@@ -125,7 +127,7 @@ async fn three_replicas_on_postgresql_run_each_firing_once_and_stop_on_sigterm()
         assert!(status.success());
     }
     let stop_started = std::time::Instant::now();
-    for daemon in &mut daemons {
+    for (daemon, log) in daemons.iter_mut().zip(&logs) {
         let status = loop {
             if let Some(status) = daemon.try_wait().expect("poll") {
                 break status;
@@ -133,7 +135,8 @@ async fn three_replicas_on_postgresql_run_each_firing_once_and_stop_on_sigterm()
             assert!(stop_started.elapsed() < Duration::from_secs(30), "daemon did not stop within 30 s of SIGTERM");
             tokio::time::sleep(Duration::from_millis(100)).await;
         };
-        assert!(status.success(), "exit 0 on SIGTERM: {status}");
+        let stderr = std::fs::read_to_string(log).unwrap_or_default();
+        assert!(status.success(), "exit 0 on SIGTERM: {status}\n{stderr}");
     }
     let stopped = Utc::now();
 

@@ -131,6 +131,11 @@ async fn people_from_config_replace_the_table(store: &Store) {
     let ws = Workspace::new();
     let loaded = ws.load();
     store.sync_people(&loaded.config.people, now()).await.expect("sync");
+    // Replicas starting together all sync the same people at once.
+    let together = (0..4).map(|_| store.sync_people(&loaded.config.people, now()));
+    for result in futures_util::future::join_all(together).await {
+        result.expect("concurrent syncs do not collide");
+    }
     store.sync_people(&loaded.config.people[..2], now()).await.expect("sync fewer");
     let n: i64 = match store {
         Store::Sqlite(pool) => sqlx::query_scalar("SELECT COUNT(*) FROM people").fetch_one(pool).await.expect("count"),
