@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
+use chrono::Datelike;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::clock::{Clock, SystemClock};
@@ -82,6 +83,18 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
+    },
+    /// Write a report: the supervision digest of a month, quarter or year, as XLSX (every table,
+    /// for Excel) or Markdown (the summary the chat robots get).
+    Report {
+        /// monthly or quarterly (both the supervision digest, over a month or a quarter).
+        kind: ReportKind,
+        /// 2026-10 (month), 2026Q3 (quarter) or 2026 (year), shifted by reports.month_starts_on_day.
+        #[arg(long)]
+        period: String,
+        /// Output file: .xlsx or .md.
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Run the jobs by hand.
     Jobs {
@@ -165,6 +178,15 @@ pub enum NotifyCommand {
         #[arg(long)]
         to: Option<String>,
     },
+}
+
+/// Which report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportKind {
+    /// The supervision digest of a month.
+    Monthly,
+    /// The supervision digest of a quarter (季度督查).
+    Quarterly,
 }
 
 /// A notice state for `notices list --status`.
@@ -252,6 +274,7 @@ pub async fn run(command: Command, loaded: &LoadedConfig, clock: Arc<dyn Clock>)
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo => demo(loaded, clock).await,
+        Command::Report { kind, period, out } => report(loaded, kind, &period, &out).await,
         Command::Simulate { from, to, format } => simulate(loaded, from, to, format).await,
         Command::Jobs { command: JobsCommand::List } => {
             jobs_list(loaded, clock_ref)?;
@@ -585,6 +608,54 @@ fn jobs_list(loaded: &LoadedConfig, clock: &dyn Clock) -> anyhow::Result<()> {
     }
     stdout.flush()?;
     Ok(())
+}
+
+async fn report(loaded: &LoadedConfig, kind: ReportKind, period: &str, out: &Path) -> anyhow::Result<ExitCode> {
+    let config = &loaded.config;
+    let period = crate::report::Period::parse(period, config.reports.month_starts_on_day)
+        .map_err(|e| anyhow::anyhow!("--period: {e}"))?;
+    let expected = match kind {
+        ReportKind::Monthly => "a month like 2026-10",
+        ReportKind::Quarterly => "a quarter like 2026Q3",
+    };
+    let months =
+        (period.end.year() - period.start.year()) * 12 + period.end.month() as i32 - period.start.month() as i32;
+    let fits = match kind {
+        ReportKind::Monthly => months <= 1 && !period.label.contains(['Q', 'q']) && period.label.contains('-'),
+        ReportKind::Quarterly => period.label.contains(['Q', 'q']),
+    };
+    let name = match kind {
+        ReportKind::Monthly => "monthly",
+        ReportKind::Quarterly => "quarterly",
+    };
+    anyhow::ensure!(fits, "--period {}: the {name} report needs {expected}", period.label);
+    let extension = out.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    anyhow::ensure!(
+        matches!(extension.as_str(), "xlsx" | "md"),
+        "--out {}: write .xlsx (the tables) or .md (the summary)",
+        out.display()
+    );
+    let store = open_store(loaded).await?;
+    let register = store.load_register().await.context("reading cases")?;
+    let cases = store.load_cases().await.context("reading cases")?;
+    store.close().await;
+    let digest =
+        crate::report::digest(&config.township.name, &cases, &register, &period, &config.rule_book(), &loaded.calendar);
+    let bytes = match extension.as_str() {
+        "xlsx" => crate::render::report::digest_xlsx(&digest).context("building the workbook")?,
+        _ => crate::render::report::digest_markdown(&digest).into_bytes(),
+    };
+    std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))?;
+    println!(
+        "{}: {} {} to {} — {} cases received, {} overdue at the end",
+        out.display(),
+        period.label,
+        period.start,
+        period.end,
+        digest.received.current,
+        digest.overdue.values().map(Vec::len).sum::<usize>()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn simulate(

@@ -4,4 +4,5 @@
 
 pub mod message;
 pub mod notice;
+pub mod report;
 pub mod screen;

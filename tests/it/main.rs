@@ -10,6 +10,7 @@ mod helpers;
 mod import;
 mod privacy;
 mod receiver;
+mod report;
 mod samples;
 mod screen;
 mod smtp_server;

@@ -1,0 +1,360 @@
+//! Reports the leading group reads (DESIGN §2.4): the periods they cover and the figures in
+//! them, each traceable to a list of cases. Pure: the cases, the register, the rules and the
+//! calendar come in; a report model comes out, which `render::report` writes as XLSX or
+//! Markdown.
+//!
+//! So far: report periods and the supervision digest (季度督查; by month too) — counts by
+//! flag, status, category and village against the period before, overdue and due-soon cases per
+//! leader, closures in time and late, and the accountability table per responsible unit.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, Months, NaiveDate};
+
+use crate::calendar::Calendar;
+use crate::domain::Case;
+use crate::rules::{Flag, Register, RuleBook, screen};
+
+/// A report's span of days.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Period {
+    /// As written: `2026-10`, `2026Q3`, `2026`.
+    pub label: String,
+    /// First day.
+    pub start: NaiveDate,
+    /// Last day.
+    pub end: NaiveDate,
+    /// Months it spans (1, 3, 12), for the period before.
+    months: u32,
+}
+
+impl Period {
+    /// Reads `2026-10` (a month), `2026Q3` (a quarter) or `2026` (a year). With statistical
+    /// months starting on day `start_day` (`reports.month_starts_on_day`, 1–28), every period
+    /// starts on that day of the month before its first calendar month.
+    ///
+    /// Choice: a statistical month is named by the calendar month it ends in — with 21, the
+    /// month `2026-10` runs from 2026-09-21 to 2026-10-20, and `2026Q4` from 2026-09-21 to
+    /// 2026-12-20.
+    pub fn parse(text: &str, start_day: u32) -> Result<Self, String> {
+        let text = text.trim();
+        let bad = || format!("{text:?} is not a period like 2026-10 (month), 2026Q3 (quarter) or 2026 (year)");
+        let (year, first_month, months) = if let Some((y, q)) = text.split_once(['Q', 'q']) {
+            let q: u32 = q.parse().map_err(|_| bad())?;
+            if !(1..=4).contains(&q) {
+                return Err(bad());
+            }
+            (y.parse::<i32>().map_err(|_| bad())?, (q - 1) * 3 + 1, 3)
+        } else if let Some((y, m)) = text.split_once('-') {
+            let m: u32 = m.parse().map_err(|_| bad())?;
+            if !(1..=12).contains(&m) {
+                return Err(bad());
+            }
+            (y.parse::<i32>().map_err(|_| bad())?, m, 1)
+        } else {
+            (text.parse::<i32>().map_err(|_| bad())?, 1, 12)
+        };
+        if !(1990..=2100).contains(&year) {
+            return Err(bad());
+        }
+        Self::from_first_month(text.to_owned(), year, first_month, months, start_day).ok_or_else(bad)
+    }
+
+    fn from_first_month(label: String, year: i32, first_month: u32, months: u32, start_day: u32) -> Option<Self> {
+        let start_day = start_day.clamp(1, 28);
+        let calendar_start = NaiveDate::from_ymd_opt(year, first_month, 1)?;
+        let start = if start_day == 1 {
+            calendar_start
+        } else {
+            calendar_start.checked_sub_months(Months::new(1))?.with_day(start_day)?
+        };
+        let end = start.checked_add_months(Months::new(months))?.pred_opt()?;
+        Some(Self { label, start, end, months })
+    }
+
+    /// The period of the same length just before this one.
+    pub fn previous(&self) -> Self {
+        let start = self.start.checked_sub_months(Months::new(self.months)).unwrap_or(self.start);
+        let end = self.start.pred_opt().unwrap_or(self.start);
+        let label = match self.months {
+            12 => format!("{}", end.year()),
+            3 => format!("{}Q{}", end.year(), (end.month() - 1) / 3 + 1),
+            _ => format!("{}-{:02}", end.year(), end.month()),
+        };
+        Self { label, start, end, months: self.months }
+    }
+
+    /// Whether `day` is in the period.
+    pub fn contains(&self, day: NaiveDate) -> bool {
+        self.start <= day && day <= self.end
+    }
+}
+
+/// A count this period and the period before.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Row {
+    /// What is counted.
+    pub name: String,
+    /// This period.
+    pub current: usize,
+    /// The period before.
+    pub previous: usize,
+}
+
+/// A case in a list.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CaseRef {
+    /// 信访件编号.
+    pub case_no: String,
+    /// 收到日期.
+    pub received_on: NaiveDate,
+    /// 村(社区).
+    pub village: String,
+    /// 问题类别.
+    pub category: String,
+    /// 包案领导.
+    pub owner: String,
+    /// 责任单位.
+    pub unit: String,
+    /// The flags at the period's end, Chinese names.
+    pub flags: Vec<String>,
+    /// The most urgent running deadline's statutory date, if any.
+    pub due: Option<NaiveDate>,
+    /// 状态 at the period's end.
+    pub status: String,
+}
+
+/// One responsible unit's accountability figures (the seed's 责任追究 triggers).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UnitRow {
+    /// 责任单位.
+    pub unit: String,
+    /// Cases received in the period.
+    pub cases: usize,
+    /// 重复信访.
+    pub repeat: usize,
+    /// 越级访.
+    pub skip_level: usize,
+    /// 集体访.
+    pub collective: usize,
+}
+
+/// The supervision digest of a period.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Digest {
+    /// The township.
+    pub township: String,
+    /// This period.
+    pub period: (String, NaiveDate, NaiveDate),
+    /// The period before.
+    pub previous: (String, NaiveDate, NaiveDate),
+    /// Cases received.
+    pub received: Row,
+    /// Received cases by the flags they carry at the period's end.
+    pub by_flag: Vec<Row>,
+    /// Received cases by status at the period's end.
+    pub by_status: Vec<Row>,
+    /// Received cases by category (they add up to `received`).
+    pub by_category: Vec<Row>,
+    /// Received cases by village (they add up to `received`).
+    pub by_village: Vec<Row>,
+    /// Open cases past a statutory date at the period's end (any receipt date), by owner.
+    pub overdue: BTreeMap<String, Vec<CaseRef>>,
+    /// Open cases due soon at the period's end, by owner.
+    pub due_soon: BTreeMap<String, Vec<CaseRef>>,
+    /// Cases concluded in the period within their handling limit.
+    pub closed_in_time: Vec<CaseRef>,
+    /// Cases concluded in the period after it.
+    pub closed_late: Vec<CaseRef>,
+    /// Per responsible unit, cases received in the period.
+    pub accountability: Vec<UnitRow>,
+    /// Every case received in the period.
+    pub cases: Vec<CaseRef>,
+}
+
+/// What a blank register cell is counted as.
+const BLANK: &str = "未填写";
+
+struct Snapshot {
+    received: Vec<CaseRef>,
+    open_overdue: Vec<CaseRef>,
+    open_due_soon: Vec<CaseRef>,
+    in_time: Vec<CaseRef>,
+    late: Vec<CaseRef>,
+}
+
+fn status(case: &Case, end: NaiveDate) -> &'static str {
+    let by = |d: Option<NaiveDate>| d.is_some_and(|d| d <= end);
+    if by(case.recheck_requested_on) && !by(case.recheck_opinion_on) {
+        "复核中"
+    } else if by(case.review_accepted_on) && !by(case.review_opinion_on) {
+        "复查中"
+    } else if by(case.concluded_on) {
+        "已办结"
+    } else if by(case.accepted_on) {
+        "办理中"
+    } else {
+        "未受理"
+    }
+}
+
+/// The cases as they stood at `period.end`.
+fn snapshot(cases: &[Case], register: &Register, period: &Period, rules: &RuleBook, calendar: &Calendar) -> Snapshot {
+    // Screen at the period's end with the "recent" window widened to the whole period, so every
+    // case received in it is listed when it carries a flag, closed or not.
+    let mut widened = rules.clone();
+    let days = u32::try_from((period.end - period.start).num_days() + 1).unwrap_or(u32::MAX);
+    widened.thresholds.recent_window_days = widened.thresholds.recent_window_days.max(days);
+    let screening = screen(register, period.end, &widened, calendar);
+    let flags: BTreeMap<&str, &crate::rules::CaseResult<'_>> = screening.cases.iter().map(|r| (r.case_no, r)).collect();
+    let reference = |case: &Case| {
+        let result = flags.get(case.case_no.as_str());
+        CaseRef {
+            case_no: case.case_no.to_string(),
+            received_on: case.received_on,
+            village: case.village.clone().unwrap_or_else(|| BLANK.into()),
+            category: case.category.clone().unwrap_or_else(|| BLANK.into()),
+            owner: case.owner_leader.clone().unwrap_or_else(|| BLANK.into()),
+            unit: case.responsible_unit.clone().unwrap_or_else(|| "未明确责任单位".into()),
+            flags: result.map(|r| r.findings.iter().map(|f| f.flag.zh().to_owned()).collect()).unwrap_or_default(),
+            due: result.and_then(|r| r.deadlines.iter().map(|d| d.due).min()),
+            status: status(case, period.end).to_owned(),
+        }
+    };
+    let has = |case: &Case, flag: Flag| flags.get(case.case_no.as_str()).is_some_and(|r| r.has(flag));
+    let mut snapshot =
+        Snapshot { received: vec![], open_overdue: vec![], open_due_soon: vec![], in_time: vec![], late: vec![] };
+    for case in cases.iter().filter(|c| c.received_on <= period.end) {
+        if period.contains(case.received_on) {
+            snapshot.received.push(reference(case));
+        }
+        let open = case.concluded_on.is_none_or(|d| d > period.end);
+        if open && Flag::ALL.iter().any(|f| f.is_deadline() && *f != Flag::DueSoon && has(case, *f)) {
+            snapshot.open_overdue.push(reference(case));
+        } else if open && has(case, Flag::DueSoon) {
+            snapshot.open_due_soon.push(reference(case));
+        }
+        if let (Some(concluded), Some(accepted)) = (case.concluded_on, case.accepted_on)
+            && period.contains(concluded)
+        {
+            let limit = rules.deadlines.handling_days + case.extension_days;
+            let due = calendar.add_calendar_days(accepted, limit);
+            if concluded <= due {
+                snapshot.in_time.push(reference(case));
+            } else {
+                snapshot.late.push(reference(case));
+            }
+        }
+    }
+    snapshot
+}
+
+fn rows(current: &[CaseRef], previous: &[CaseRef], key: impl Fn(&CaseRef) -> Vec<String>) -> Vec<Row> {
+    let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for c in current {
+        for k in key(c) {
+            counts.entry(k).or_default().0 += 1;
+        }
+    }
+    for c in previous {
+        for k in key(c) {
+            counts.entry(k).or_default().1 += 1;
+        }
+    }
+    let mut rows: Vec<Row> =
+        counts.into_iter().map(|(name, (current, previous))| Row { name, current, previous }).collect();
+    rows.sort_by(|a, b| b.current.cmp(&a.current).then_with(|| a.name.cmp(&b.name)));
+    rows
+}
+
+fn by_owner(cases: Vec<CaseRef>) -> BTreeMap<String, Vec<CaseRef>> {
+    let mut map: BTreeMap<String, Vec<CaseRef>> = BTreeMap::new();
+    for c in cases {
+        map.entry(c.owner.clone()).or_default().push(c);
+    }
+    map
+}
+
+/// The digest of `period` (and the period before it) over `cases`.
+pub fn digest(
+    township: &str,
+    cases: &[Case],
+    register: &Register,
+    period: &Period,
+    rules: &RuleBook,
+    calendar: &Calendar,
+) -> Digest {
+    let previous = period.previous();
+    let now = snapshot(cases, register, period, rules, calendar);
+    let before = snapshot(cases, register, &previous, rules, calendar);
+    let flag_order: BTreeMap<&str, usize> = Flag::ALL.iter().enumerate().map(|(i, f)| (f.zh(), i)).collect();
+    let mut by_flag = rows(&now.received, &before.received, |c| c.flags.clone());
+    by_flag.sort_by_key(|r| flag_order.get(r.name.as_str()).copied().unwrap_or(usize::MAX));
+    let mut accountability: BTreeMap<String, UnitRow> = BTreeMap::new();
+    for c in &now.received {
+        let row = accountability.entry(c.unit.clone()).or_insert_with(|| UnitRow {
+            unit: c.unit.clone(),
+            cases: 0,
+            repeat: 0,
+            skip_level: 0,
+            collective: 0,
+        });
+        let has = |flag: Flag| c.flags.iter().any(|f| f == flag.zh());
+        row.cases += 1;
+        row.repeat += usize::from(has(Flag::Repeat));
+        row.skip_level += usize::from(has(Flag::SkipLevel));
+        row.collective += usize::from(has(Flag::Collective));
+    }
+    let mut accountability: Vec<UnitRow> = accountability.into_values().collect();
+    accountability.sort_by(|a, b| {
+        (b.repeat + b.skip_level + b.collective)
+            .cmp(&(a.repeat + a.skip_level + a.collective))
+            .then(a.unit.cmp(&b.unit))
+    });
+    Digest {
+        township: township.to_owned(),
+        period: (period.label.clone(), period.start, period.end),
+        previous: (previous.label.clone(), previous.start, previous.end),
+        received: Row { name: "收到信访件".into(), current: now.received.len(), previous: before.received.len() },
+        by_flag,
+        by_status: rows(&now.received, &before.received, |c| vec![c.status.clone()]),
+        by_category: rows(&now.received, &before.received, |c| vec![c.category.clone()]),
+        by_village: rows(&now.received, &before.received, |c| vec![c.village.clone()]),
+        overdue: by_owner(now.open_overdue),
+        due_soon: by_owner(now.open_due_soon),
+        closed_in_time: now.in_time,
+        closed_late: now.late,
+        accountability,
+        cases: now.received,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("date")
+    }
+
+    #[test]
+    fn periods_are_months_quarters_and_years_shifted_by_the_statistical_month() {
+        let p = Period::parse("2026Q3", 1).expect("quarter");
+        assert_eq!((p.start, p.end), (day(2026, 7, 1), day(2026, 9, 30)));
+        assert_eq!(p.previous().label, "2026Q2");
+        let p = Period::parse("2026-10", 21).expect("month");
+        assert_eq!((p.start, p.end), (day(2026, 9, 21), day(2026, 10, 20)));
+        assert_eq!(
+            (p.previous().start, p.previous().end, p.previous().label.as_str()),
+            (day(2026, 8, 21), day(2026, 9, 20), "2026-09")
+        );
+        let p = Period::parse("2026Q1", 21).expect("quarter");
+        assert_eq!((p.start, p.end), (day(2025, 12, 21), day(2026, 3, 20)));
+        assert_eq!(p.previous().label, "2025Q4");
+        let p = Period::parse("2026", 1).expect("year");
+        assert_eq!((p.start, p.end, p.previous().label.as_str()), (day(2026, 1, 1), day(2026, 12, 31), "2025"));
+        for bad in ["2026Q5", "2026-13", "26", "soon", "2026-1x"] {
+            assert!(Period::parse(bad, 1).is_err(), "{bad}");
+        }
+    }
+}
