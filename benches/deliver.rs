@@ -31,6 +31,7 @@ fn notices(n: usize, channel: &str, run: usize) -> Vec<NewNotice> {
         .map(|i| {
             let body = NoticeBody {
                 kind: NoticeKind::Test,
+                report: None,
                 job: "bench".into(),
                 job_zh: "性能测试".into(),
                 township: "示例镇".into(),

@@ -243,6 +243,7 @@ impl Deliverer {
             .map(|(to, channel)| {
                 let body = NoticeBody {
                     kind: NoticeKind::Admin,
+                    report: None,
                     job: "delivery".into(),
                     job_zh: "提醒送达".into(),
                     township: self.township.clone(),
@@ -336,6 +337,7 @@ impl Deliverer {
             self.channels.get(channel).ok_or_else(|| format!("channel `{channel}` is not defined or not enabled"))?;
         let body = NoticeBody {
             kind: NoticeKind::Test,
+            report: None,
             job: "notify_test".into(),
             job_zh: "通道测试".into(),
             township: self.township.clone(),

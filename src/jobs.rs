@@ -24,11 +24,14 @@ pub enum Job {
     PreEventSweep,
     /// 领导接待日: the day's duty leader and the office, on reception days.
     DutyRoster,
+    /// 季度督查: the digest of the quarter before, to the leading group.
+    QuarterlySupervision,
 }
 
 impl Job {
     /// Every job of this kind.
-    pub const ALL: [Job; 4] = [Job::DeadlineWatch, Job::MonthlyScreening, Job::PreEventSweep, Job::DutyRoster];
+    pub const ALL: [Job; 5] =
+        [Job::DeadlineWatch, Job::MonthlyScreening, Job::PreEventSweep, Job::DutyRoster, Job::QuarterlySupervision];
 
     /// The config name.
     pub fn name(self) -> &'static str {
@@ -37,6 +40,7 @@ impl Job {
             Job::MonthlyScreening => "monthly_screening",
             Job::PreEventSweep => "pre_event_sweep",
             Job::DutyRoster => "duty_roster",
+            Job::QuarterlySupervision => "quarterly_supervision",
         }
     }
 
@@ -47,6 +51,7 @@ impl Job {
             Job::MonthlyScreening => "矛盾纠纷预测排查",
             Job::PreEventSweep => "节前/会前排查",
             Job::DutyRoster => "领导接待日",
+            Job::QuarterlySupervision => "季度督查",
         }
     }
 
@@ -63,6 +68,7 @@ impl Job {
             Job::MonthlyScreening => format!("{}-{:02}", as_of.year(), as_of.month()),
             Job::PreEventSweep => format!("sweep-{as_of}"),
             Job::DutyRoster => format!("duty-{as_of}"),
+            Job::QuarterlySupervision => format!("supervision-{as_of}"),
         }
     }
 }
@@ -119,13 +125,89 @@ pub fn plan_job<'c>(
         as_of,
         scope: match job {
             Job::DeadlineWatch => Scope::Deadlines,
-            Job::MonthlyScreening | Job::PreEventSweep | Job::DutyRoster => Scope::All,
+            Job::MonthlyScreening | Job::PreEventSweep | Job::DutyRoster | Job::QuarterlySupervision => Scope::All,
         },
     };
     if job == Job::DutyRoster {
         return duty_plan(loaded, &run, screening, cases, &people);
     }
     plan(&run, &screening.cases, |no| cases.get(no), &people, previous, &loaded.calendar, &config.escalation)
+}
+
+/// The quarterly supervision digest of the quarter before `as_of`: the full report by email
+/// (the workbook attached) to each member of the leading group, and its summary on the leading
+/// group's channels.
+pub fn supervision_plan(
+    loaded: &LoadedConfig,
+    as_of: NaiveDate,
+    cases: &[Case],
+    register: &crate::rules::Register,
+) -> Plan {
+    use crate::plan::notices::PlannedNotice;
+    use crate::render::notice::{Addressee, NoticeBody, NoticeKind};
+    let config = &loaded.config;
+    let Some(period) = crate::report::Period::quarter_before(as_of, config.reports.month_starts_on_day) else {
+        return Plan::default();
+    };
+    let digest =
+        crate::report::digest(&config.township.name, cases, register, &period, &config.rule_book(), &loaded.calendar);
+    let contacts = config.contacts();
+    let channels = config.channel_infos();
+    let job = Job::QuarterlySupervision;
+    let period_key = job.period(as_of);
+    let group = Addressee {
+        id: "leading_group".into(),
+        name: format!("{}信访工作领导小组", config.township.name),
+        title: None,
+        email: None,
+        wecom_userid: None,
+        dingtalk_userid: None,
+        feishu_open_id: None,
+    };
+    let mut targets: Vec<(Addressee, String)> = Vec::new();
+    for member in &config.leading_group.members {
+        let Some(contact) = contacts.get(member.as_str()) else { continue };
+        for channel in &contact.channels {
+            // Members get the full report on their personal channels; groups get the summary below.
+            if channels.get(channel).is_some_and(|c| !c.group && (!c.needs_email || contact.addressee.email.is_some()))
+            {
+                targets.push((contact.addressee.clone(), channel.clone()));
+            }
+        }
+    }
+    for channel in &config.leading_group.channels {
+        if channels.get(channel).is_some_and(|c| !c.needs_email) {
+            targets.push((group.clone(), channel.clone()));
+        }
+    }
+    let notices = targets
+        .into_iter()
+        .map(|(to, channel)| {
+            let body = NoticeBody {
+                kind: NoticeKind::Report,
+                report: Some(Box::new(digest.clone())),
+                job: job.name().into(),
+                job_zh: job.zh().into(),
+                township: config.township.name.clone(),
+                period: period.label.clone(),
+                as_of,
+                group: to.id == "leading_group",
+                to,
+                cases: vec![],
+                text: None,
+            };
+            let payload = serde_json::to_vec(&body).unwrap_or_default();
+            PlannedNotice {
+                id: crate::plan::notice_id(job.name(), &period_key, &body.to.id, &channel, &payload),
+                recipient: body.to.id.clone(),
+                channel,
+                reason: crate::plan::NoticeReason::First,
+                case_nos: vec![],
+                body,
+            }
+        })
+        .collect();
+    Plan { notices, cases_in_scope: digest.received.current, ..Plan::default() }
 }
 
 /// The duty roster's plan at `run.as_of`: nobody is told anything on a day that is not a
@@ -190,6 +272,11 @@ pub async fn run(
 ) -> anyhow::Result<RunReport> {
     let rules = loaded.config.rule_book();
     let register = store.load_register().await?;
+    if job == Job::QuarterlySupervision {
+        let all = store.load_cases().await?;
+        let plan = supervision_plan(loaded, as_of, &all, &register);
+        return write_run(store, job, as_of, scheduled_for, now, dry_run, 0, plan).await;
+    }
     let screening = crate::rules::screen(&register, as_of, &rules, &loaded.calendar);
     let flagged: Vec<&str> = screening.cases.iter().map(|c| c.case_no).collect();
     let cases: HashMap<String, Case> =
@@ -207,7 +294,22 @@ pub async fn run(
             Held::NotDue(_) => {}
         }
     }
-    let mut report = RunReport { claimed: false, flagged: screening.cases.len(), plan, enqueued: 0 };
+    write_run(store, job, as_of, scheduled_for, now, dry_run, screening.cases.len(), plan).await
+}
+
+/// Claims the firing and writes the plan's notices and reminders with the run's record.
+#[allow(clippy::too_many_arguments)]
+async fn write_run(
+    store: &Store,
+    job: Job,
+    as_of: NaiveDate,
+    scheduled_for: DateTime<Utc>,
+    now: DateTime<Utc>,
+    dry_run: bool,
+    flagged: usize,
+    plan: Plan,
+) -> anyhow::Result<RunReport> {
+    let mut report = RunReport { claimed: false, flagged, plan, enqueued: 0 };
     if dry_run {
         return Ok(report);
     }

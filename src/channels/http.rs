@@ -137,8 +137,7 @@ impl HttpChannel {
             let response = request.body(bytes).send().await.map_err(request_error)?;
             return judge(response, now, |_| Ok(())).await;
         }
-        let text =
-            templates.chat(body, &self.mention(body)).map_err(|e| DeliveryError::Permanent(format!("template {e}")))?;
+        let text = super::chat_text(body, templates, &self.mention(body))?;
         let parts = split_chat(&text, self.settings.max_message_bytes);
         let title = format!("{} · {}", body.township, body.job_zh);
         while *parts_done < parts.len() {

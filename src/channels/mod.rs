@@ -158,8 +158,8 @@ impl Channel {
                     .email
                     .as_deref()
                     .ok_or_else(|| DeliveryError::Permanent(format!("{} has no email address", body.to.id)))?;
-                let email = templates.email(body).map_err(|e| DeliveryError::Permanent(format!("template {e}")))?;
-                smtp.send(id, (&body.to.name, address), &email).await
+                let (email, attachment) = email(body, templates)?;
+                smtp.send(id, (&body.to.name, address), &email, attachment.as_ref()).await
             }
             Channel::Http(channel) => channel.send(id, body, templates, now, parts_done).await,
             Channel::File { dir, format } => {
@@ -168,8 +168,7 @@ impl Channel {
                         ("json", serde_json::to_vec_pretty(&http::webhook_body(id, body, now)).unwrap_or_default())
                     }
                     FileFormat::Eml => {
-                        let email =
-                            templates.email(body).map_err(|e| DeliveryError::Permanent(format!("template {e}")))?;
+                        let (email, attachment) = email(body, templates)?;
                         let address =
                             body.to.email.clone().unwrap_or_else(|| format!("{}@example.invalid", body.to.id));
                         let from = Mailbox::new(
@@ -178,13 +177,47 @@ impl Channel {
                                 .parse()
                                 .map_err(|e| DeliveryError::Permanent(format!("{e}")))?,
                         );
-                        let message =
-                            smtp::build_message(&from, "petition-watch", id, (&body.to.name, &address), &email)?;
+                        let message = smtp::build_message(
+                            &from,
+                            "petition-watch",
+                            id,
+                            (&body.to.name, &address),
+                            &email,
+                            attachment.as_ref(),
+                        )?;
                         ("eml", message.formatted())
                     }
                 };
                 file::deliver(dir, id, extension, &content).map(|_| ())
             }
         }
+    }
+}
+
+/// An email attachment: file name and bytes.
+pub type Attachment = (String, Vec<u8>);
+
+/// The email for a notice: from the templates, or for a report its summary with the workbook
+/// attached.
+fn email(
+    body: &NoticeBody,
+    templates: &Templates,
+) -> Result<(crate::render::message::Email, Option<Attachment>), DeliveryError> {
+    match &body.report {
+        Some(digest) => {
+            let workbook = crate::render::report::digest_xlsx(digest)
+                .map_err(|e| DeliveryError::Permanent(format!("cannot build the workbook: {e}")))?;
+            let file_name = crate::render::report::digest_file_name(digest);
+            Ok((crate::render::report::digest_email(digest, &body.to.name), Some((file_name, workbook))))
+        }
+        None => Ok((templates.email(body).map_err(|e| DeliveryError::Permanent(format!("template {e}")))?, None)),
+    }
+}
+
+/// The chat text for a notice: from the template, or for a report its summary.
+pub fn chat_text(body: &NoticeBody, templates: &Templates, mention: &str) -> Result<String, DeliveryError> {
+    match &body.report {
+        Some(digest) => Ok(crate::render::report::digest_markdown(digest)),
+        None => templates.chat(body, mention).map_err(|e| DeliveryError::Permanent(format!("template {e}"))),
     }
 }

@@ -99,9 +99,16 @@ impl SmtpChannel {
         })
     }
 
-    /// Sends `email` to `to` (display name, address) as notice `id`.
-    pub async fn send(&self, id: &str, to: (&str, &str), email: &Email) -> Result<(), DeliveryError> {
-        let message = self.message(id, to, email)?;
+    /// Sends `email` (with an optional attachment: file name, bytes) to `to` (display name,
+    /// address) as notice `id`.
+    pub async fn send(
+        &self,
+        id: &str,
+        to: (&str, &str),
+        email: &Email,
+        attachment: Option<&super::Attachment>,
+    ) -> Result<(), DeliveryError> {
+        let message = build_message(&self.from, &self.domain, id, to, email, attachment)?;
         let _permit = self.permits.acquire().await.map_err(|_| DeliveryError::transient("SMTP channel closed"))?;
         let reused = self.idle.lock().await.pop();
         let was_reused = reused.is_some();
@@ -178,11 +185,6 @@ impl SmtpChannel {
         }
         Ok(connection)
     }
-
-    /// The message for notice `id`.
-    pub fn message(&self, id: &str, to: (&str, &str), email: &Email) -> Result<Message, DeliveryError> {
-        build_message(&self.from, &self.domain, id, to, email)
-    }
 }
 
 /// The message for notice `id` from `from`: multipart plain text and HTML, UTF-8 throughout
@@ -194,19 +196,29 @@ pub fn build_message(
     id: &str,
     (name, address): (&str, &str),
     email: &Email,
+    attachment: Option<&super::Attachment>,
 ) -> Result<Message, DeliveryError> {
     let to_address =
         address.parse().map_err(|e| DeliveryError::Permanent(format!("recipient address {address:?}: {e}")))?;
+    let alternative = MultiPart::alternative()
+        .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(email.text.clone()))
+        .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(email.html.clone()));
+    let body = match attachment {
+        None => alternative,
+        Some((file_name, bytes)) => {
+            let xlsx = ContentType::parse("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                .map_err(|e| DeliveryError::Permanent(format!("content type: {e}")))?;
+            MultiPart::mixed()
+                .multipart(alternative)
+                .singlepart(lettre::message::Attachment::new(file_name.clone()).body(bytes.clone(), xlsx))
+        }
+    };
     Message::builder()
         .from(from.clone())
         .to(Mailbox::new(Some(name.to_owned()), to_address))
         .subject(email.subject.clone())
         .message_id(Some(format!("<{id}@{domain}>")))
-        .multipart(
-            MultiPart::alternative()
-                .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(email.text.clone()))
-                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(email.html.clone())),
-        )
+        .multipart(body)
         .map_err(|e| DeliveryError::Permanent(format!("cannot build the message: {e}")))
 }
 

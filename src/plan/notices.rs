@@ -222,6 +222,7 @@ pub fn plan<'c>(
             let audience = if info.group { Audience::Group } else { Audience::Leader };
             let body = NoticeBody {
                 kind: NoticeKind::Cases,
+                report: None,
                 job: run.job.to_owned(),
                 job_zh: run.job_zh.to_owned(),
                 township: run.township.to_owned(),

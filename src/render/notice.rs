@@ -89,6 +89,8 @@ pub enum NoticeKind {
     Test,
     /// A message for the administrators (a dead notice, a disabled endpoint).
     Admin,
+    /// A report for the leading group.
+    Report,
 }
 
 /// Who a notice is addressed to.
@@ -151,6 +153,10 @@ pub struct NoticeBody {
     pub cases: Vec<NoticeCase>,
     /// Free text, for test and admin messages.
     pub text: Option<String>,
+    /// A report's model (the digest), for report notices: rendered at send time into the
+    /// email with its workbook attached, or the robots' summary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<Box<crate::report::Digest>>,
 }
 
 #[cfg(test)]

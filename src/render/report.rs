@@ -188,3 +188,37 @@ pub fn digest_markdown(digest: &Digest) -> String {
     md.push_str("\n明细见附件表格。");
     md
 }
+
+/// The digest as an email to a member of the leading group: the key figures in the text and
+/// HTML parts; the tables go in the attached workbook.
+pub fn digest_email(digest: &Digest, to_name: &str) -> crate::render::message::Email {
+    let (label, start, end) = &digest.period;
+    let subject = format!("【{}信访办】信访工作督查报告 {label}（{start} 至 {end}）", digest.township);
+    let summary = digest_markdown(digest);
+    let plain: String = summary.replace("**", "");
+    let text = format!("{to_name}：\n\n{plain}\n\n{}信访工作领导小组办公室\n", digest.township);
+    let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let mut html = String::from(
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"></head>\n<body style=\"font-family: 'Microsoft YaHei', 'PingFang SC', sans-serif; font-size: 14px;\">\n",
+    );
+    html.push_str(&format!("<p>{}：</p>\n", escape(to_name)));
+    for line in plain.lines() {
+        if let Some(item) = line.strip_prefix("- ") {
+            html.push_str(&format!("<li>{}</li>\n", escape(item)));
+        } else if !line.trim().is_empty() {
+            html.push_str(&format!("<p>{}</p>\n", escape(line)));
+        }
+    }
+    html.push_str(&format!(
+        "<p style=\"color: #666;\">{}信访工作领导小组办公室</p>\n</body></html>\n",
+        escape(&digest.township)
+    ));
+    crate::render::message::Email { subject, text, html }
+}
+
+/// The workbook's file name: ASCII, so every mail client shows it (RFC 2231 names are shown
+/// badly by some).
+pub fn digest_file_name(digest: &Digest) -> String {
+    let label: String = digest.period.0.chars().filter(char::is_ascii_alphanumeric).collect();
+    format!("supervision-{label}.xlsx")
+}

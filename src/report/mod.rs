@@ -72,6 +72,17 @@ impl Period {
         Some(Self { label, start, end, months })
     }
 
+    /// The quarter before the one `day` falls in (what a digest at the start of a quarter
+    /// covers), with statistical months starting on `start_day`.
+    pub fn quarter_before(day: NaiveDate, start_day: u32) -> Option<Self> {
+        let start_day = start_day.clamp(1, 28);
+        // The calendar month the statistical month of `day` is named by.
+        let named = if start_day > 1 && day.day() >= start_day { day.checked_add_months(Months::new(1))? } else { day };
+        let quarter = (named.month() - 1) / 3 + 1;
+        let this = Self::parse(&format!("{}Q{quarter}", named.year()), start_day).ok()?;
+        Some(this.previous())
+    }
+
     /// The period of the same length just before this one.
     pub fn previous(&self) -> Self {
         let start = self.start.checked_sub_months(Months::new(self.months)).unwrap_or(self.start);
@@ -91,7 +102,7 @@ impl Period {
 }
 
 /// A count this period and the period before.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Row {
     /// What is counted.
     pub name: String,
@@ -102,7 +113,7 @@ pub struct Row {
 }
 
 /// A case in a list.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CaseRef {
     /// 信访件编号.
     pub case_no: String,
@@ -125,7 +136,7 @@ pub struct CaseRef {
 }
 
 /// One responsible unit's accountability figures (the seed's 责任追究 triggers).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct UnitRow {
     /// 责任单位.
     pub unit: String,
@@ -140,7 +151,7 @@ pub struct UnitRow {
 }
 
 /// The supervision digest of a period.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Digest {
     /// The township.
     pub township: String,
@@ -353,6 +364,10 @@ mod tests {
         assert_eq!(p.previous().label, "2025Q4");
         let p = Period::parse("2026", 1).expect("year");
         assert_eq!((p.start, p.end, p.previous().label.as_str()), (day(2026, 1, 1), day(2026, 12, 31), "2025"));
+        assert_eq!(Period::quarter_before(day(2026, 10, 8), 1).map(|p| p.label), Some("2026Q3".into()));
+        assert_eq!(Period::quarter_before(day(2026, 1, 4), 1).map(|p| p.label), Some("2025Q4".into()));
+        // With statistical months from the 21st, 2026-12-21 is already in 2027Q1.
+        assert_eq!(Period::quarter_before(day(2026, 12, 21), 21).map(|p| p.label), Some("2026Q4".into()));
         for bad in ["2026Q5", "2026-13", "26", "soon", "2026-1x"] {
             assert!(Period::parse(bad, 1).is_err(), "{bad}");
         }

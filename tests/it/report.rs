@@ -70,3 +70,63 @@ fn the_quarterly_digest_workbook_adds_up_and_matches_the_register() {
     assert_eq!(wrong.code, 1);
     assert!(wrong.stderr.contains("the monthly report needs a month like 2026-10"), "{}", wrong.stderr);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_quarterly_job_mails_the_digest_with_its_workbook_and_posts_the_summary_to_chat() {
+    use crate::delivery::{http_channels, smtp_channel, workspace};
+    use base64::Engine;
+    let server = crate::smtp_server::SmtpServer::start().await;
+    let receiver = crate::receiver::Receiver::start().await;
+    let ws = workspace("", &["mail"]);
+    let config = std::fs::read_to_string(ws.config_path()).expect("config")
+        + &smtp_channel(&ws, &server, "")
+        + &http_channels(&ws, &receiver, "");
+    // The leading group's summary goes to the WeCom group.
+    let config = config.replacen("channels = [\"outbox\"]", "channels = [\"wecom\"]", 1);
+    std::fs::write(ws.config_path(), config).expect("config");
+    let loaded = ws.load();
+    assert_eq!(loaded.config.leading_group.channels, ["wecom"]);
+    let store = crate::helpers::open(&loaded.config.database.url).await;
+    let options = petition_watch::import::ImportOptions::from_config(&loaded.config, false, false);
+    let register = repo().join("config/examples/register.csv");
+    petition_watch::import::import_file(&register, Some(&store), &loaded.config, options, chrono::Utc::now()).await;
+    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 10, 8).expect("date");
+    let now = chrono::Utc::now();
+    let run = petition_watch::jobs::run(
+        &store,
+        &loaded,
+        petition_watch::jobs::Job::QuarterlySupervision,
+        as_of,
+        now,
+        now,
+        false,
+    )
+    .await
+    .expect("runs");
+    let members = loaded.config.leading_group.members.len();
+    assert_eq!(run.enqueued, members + 1, "each member by mail, the group on WeCom");
+    let deliverer =
+        std::sync::Arc::new(petition_watch::delivery::Deliverer::new(store.clone(), &loaded).expect("deliverer"));
+    let summary = deliverer.drain(std::sync::Arc::new(petition_watch::clock::SystemClock)).await.expect("drain");
+    assert_eq!((summary.sent, summary.dead), (members + 1, 0));
+
+    let mails = server.received();
+    assert_eq!(mails.len(), members);
+    let mail = &mails[0].data;
+    assert!(mail.contains("multipart/mixed") && mail.contains("filename=\"supervision-2026Q3.xlsx\""), "{mail}");
+    // The attachment is the workbook: decode it and open it.
+    let start = mail.find("filename=\"supervision-2026Q3.xlsx\"").expect("attachment");
+    let body = &mail[start..];
+    let body = &body[body.find("\r\n\r\n").expect("part body") + 4..];
+    let encoded: String = body.lines().take_while(|l| !l.starts_with("--") && !l.is_empty()).collect();
+    let bytes = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).expect("base64 workbook");
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).expect("an XLSX workbook");
+    assert_eq!(book.sheet_names()[0], "概况");
+    assert!(book.worksheet_range("案件清单").expect("cases").height() > 1);
+
+    let hits = receiver.hits();
+    assert_eq!(hits.len(), 1);
+    let markdown = hits[0].body["markdown"]["content"].as_str().expect("markdown");
+    assert!(markdown.contains("信访工作督查 2026Q3"), "{markdown}");
+    store.close().await;
+}
