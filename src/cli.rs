@@ -674,8 +674,9 @@ async fn simulate(
     };
     let store = open_store(loaded).await?;
     let register = store.load_register().await.context("reading cases")?;
+    let all_cases = store.load_cases().await?;
     let cases: HashMap<String, crate::domain::Case> =
-        store.load_cases().await?.into_iter().map(|c| (c.case_no.to_string(), c)).collect();
+        all_cases.iter().map(|c| (c.case_no.to_string(), c.clone())).collect();
     // What people were told before the span; later reminders belong to another timeline.
     let mut previous = store.load_reminders().await?;
     previous.retain(|_, p| p.sent_on < from);
@@ -695,7 +696,11 @@ async fn simulate(
     for (at, job) in firings {
         let as_of = at.date_naive();
         let screening = crate::rules::screen(&register, as_of, &rules, &loaded.calendar);
-        let plan = crate::jobs::plan_job(loaded, job, as_of, &screening, &cases, &previous);
+        let plan = if job == crate::jobs::Job::QuarterlySupervision {
+            crate::jobs::supervision_plan(loaded, as_of, &all_cases, &register)
+        } else {
+            crate::jobs::plan_job(loaded, job, as_of, &screening, &cases, &previous)
+        };
         for r in &plan.reminders {
             previous.insert((r.recipient.clone(), r.case_no.clone()), r.previous);
         }
@@ -723,7 +728,7 @@ async fn simulate(
         }
         ListFormat::Table => {
             for (at, job, n, by_recipient) in &rows {
-                writeln!(stdout, "{}  {:<18} {n} notices", at.format("%Y-%m-%d %a %H:%M"), job.name())?;
+                writeln!(stdout, "{}  {:<22} {n} notices", at.format("%Y-%m-%d %a %H:%M"), job.name())?;
                 for ((recipient, channel), cases) in by_recipient {
                     writeln!(stdout, "    {recipient} via {channel}: {cases} cases")?;
                 }
