@@ -84,10 +84,10 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
-    /// Write a report: the supervision digest of a month, quarter or year, as XLSX (every table,
-    /// for Excel) or Markdown (the summary the chat robots get).
+    /// Write a report — the monthly screening report (预测排查情况) or the quarterly supervision
+    /// digest (季度督查) — as XLSX (every table, for Excel) or Markdown (the robots' summary).
     Report {
-        /// monthly or quarterly (both the supervision digest, over a month or a quarter).
+        /// monthly (the screening report) or quarterly (the supervision digest).
         kind: ReportKind,
         /// 2026-10 (month), 2026Q3 (quarter) or 2026 (year), shifted by reports.month_starts_on_day.
         #[arg(long)]
@@ -183,7 +183,7 @@ pub enum NotifyCommand {
 /// Which report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportKind {
-    /// The supervision digest of a month.
+    /// The monthly screening report.
     Monthly,
     /// The supervision digest of a quarter (季度督查).
     Quarterly,
@@ -639,22 +639,43 @@ async fn report(loaded: &LoadedConfig, kind: ReportKind, period: &str, out: &Pat
     let register = store.load_register().await.context("reading cases")?;
     let cases = store.load_cases().await.context("reading cases")?;
     store.close().await;
-    let digest =
-        crate::report::digest(&config.township.name, &cases, &register, &period, &config.rule_book(), &loaded.calendar);
+    let rules = config.rule_book();
+    let (document, figures) = match kind {
+        ReportKind::Quarterly => {
+            let digest =
+                crate::report::digest(&config.township.name, &cases, &register, &period, &rules, &loaded.calendar);
+            let figures = format!(
+                "{} cases received, {} overdue at the end",
+                digest.received.current,
+                digest.overdue.values().map(Vec::len).sum::<usize>()
+            );
+            (crate::report::Document::Supervision(digest), figures)
+        }
+        ReportKind::Monthly => {
+            let report = crate::report::screening_report(
+                &config.township.name,
+                &cases,
+                &register,
+                &period,
+                &rules,
+                &loaded.calendar,
+            );
+            let figures = format!(
+                "{} flagged cases ({} new, {} carried over), {} without an owner, responsible person or deadline",
+                report.new_cases + report.carried_over,
+                report.new_cases,
+                report.carried_over,
+                report.unassigned.len()
+            );
+            (crate::report::Document::Screening(report), figures)
+        }
+    };
     let bytes = match extension.as_str() {
-        "xlsx" => crate::render::report::digest_xlsx(&digest).context("building the workbook")?,
-        _ => crate::render::report::digest_markdown(&digest).into_bytes(),
+        "xlsx" => crate::render::report::xlsx(&document).context("building the workbook")?,
+        _ => crate::render::report::markdown(&document).into_bytes(),
     };
     std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))?;
-    println!(
-        "{}: {} {} to {} — {} cases received, {} overdue at the end",
-        out.display(),
-        period.label,
-        period.start,
-        period.end,
-        digest.received.current,
-        digest.overdue.values().map(Vec::len).sum::<usize>()
-    );
+    println!("{}: {} {} to {} — {figures}", out.display(), period.label, period.start, period.end);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -699,7 +720,11 @@ async fn simulate(
         let plan = if job == crate::jobs::Job::QuarterlySupervision {
             crate::jobs::supervision_plan(loaded, as_of, &all_cases, &register)
         } else {
-            crate::jobs::plan_job(loaded, job, as_of, &screening, &cases, &previous)
+            let mut plan = crate::jobs::plan_job(loaded, job, as_of, &screening, &cases, &previous);
+            if job == crate::jobs::Job::MonthlyScreening {
+                plan.notices.extend(crate::jobs::screening_report_notices(loaded, as_of, &all_cases, &register));
+            }
+            plan
         };
         for r in &plan.reminders {
             previous.insert((r.recipient.clone(), r.case_no.clone()), r.previous);

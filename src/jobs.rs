@@ -143,18 +143,54 @@ pub fn supervision_plan(
     cases: &[Case],
     register: &crate::rules::Register,
 ) -> Plan {
-    use crate::plan::notices::PlannedNotice;
-    use crate::render::notice::{Addressee, NoticeBody, NoticeKind};
     let config = &loaded.config;
     let Some(period) = crate::report::Period::quarter_before(as_of, config.reports.month_starts_on_day) else {
         return Plan::default();
     };
     let digest =
         crate::report::digest(&config.township.name, cases, register, &period, &config.rule_book(), &loaded.calendar);
+    let received = digest.received.current;
+    let notices =
+        report_notices(loaded, Job::QuarterlySupervision, as_of, crate::report::Document::Supervision(digest));
+    Plan { notices, cases_in_scope: received, ..Plan::default() }
+}
+
+/// The monthly screening report of the month before `as_of`, for the leading group.
+pub fn screening_report_notices(
+    loaded: &LoadedConfig,
+    as_of: NaiveDate,
+    cases: &[Case],
+    register: &crate::rules::Register,
+) -> Vec<crate::plan::notices::PlannedNotice> {
+    let config = &loaded.config;
+    let Some(period) = crate::report::Period::month_before(as_of, config.reports.month_starts_on_day) else {
+        return Vec::new();
+    };
+    let report = crate::report::screening_report(
+        &config.township.name,
+        cases,
+        register,
+        &period,
+        &config.rule_book(),
+        &loaded.calendar,
+    );
+    report_notices(loaded, Job::MonthlyScreening, as_of, crate::report::Document::Screening(report))
+}
+
+/// A report's notices: by email (the workbook attached) to each member of the leading group on
+/// their personal channels, and its summary on the leading group's channels.
+fn report_notices(
+    loaded: &LoadedConfig,
+    job: Job,
+    as_of: NaiveDate,
+    document: crate::report::Document,
+) -> Vec<crate::plan::notices::PlannedNotice> {
+    use crate::plan::notices::PlannedNotice;
+    use crate::render::notice::{Addressee, NoticeBody, NoticeKind};
+    let config = &loaded.config;
     let contacts = config.contacts();
     let channels = config.channel_infos();
-    let job = Job::QuarterlySupervision;
-    let period_key = job.period(as_of);
+    let period_key = format!("{}-report", job.period(as_of));
     let group = Addressee {
         id: "leading_group".into(),
         name: format!("{}信访工作领导小组", config.township.name),
@@ -180,16 +216,18 @@ pub fn supervision_plan(
             targets.push((group.clone(), channel.clone()));
         }
     }
-    let notices = targets
+    let label = document.label().to_owned();
+    let document = Box::new(document);
+    targets
         .into_iter()
         .map(|(to, channel)| {
             let body = NoticeBody {
                 kind: NoticeKind::Report,
-                report: Some(Box::new(digest.clone())),
+                report: Some(document.clone()),
                 job: job.name().into(),
                 job_zh: job.zh().into(),
                 township: config.township.name.clone(),
-                period: period.label.clone(),
+                period: label.clone(),
                 as_of,
                 group: to.id == "leading_group",
                 to,
@@ -206,8 +244,7 @@ pub fn supervision_plan(
                 body,
             }
         })
-        .collect();
-    Plan { notices, cases_in_scope: digest.received.current, ..Plan::default() }
+        .collect()
 }
 
 /// The duty roster's plan at `run.as_of`: nobody is told anything on a day that is not a
@@ -282,7 +319,12 @@ pub async fn run(
     let cases: HashMap<String, Case> =
         store.get_cases(&flagged).await?.into_iter().map(|c| (c.case_no.to_string(), c)).collect();
     let previous = store.load_reminders().await?;
-    let plan = plan_job(loaded, job, as_of, &screening, &cases, &previous);
+    let mut plan = plan_job(loaded, job, as_of, &screening, &cases, &previous);
+    if job == Job::MonthlyScreening {
+        // The leading group gets the month's screening report.
+        let all = store.load_cases().await?;
+        plan.notices.extend(screening_report_notices(loaded, as_of, &all, &register));
+    }
     for (case_no, person, why) in &plan.held {
         match why {
             Held::Unreachable => {

@@ -204,11 +204,11 @@ fn email(
     templates: &Templates,
 ) -> Result<(crate::render::message::Email, Option<Attachment>), DeliveryError> {
     match &body.report {
-        Some(digest) => {
-            let workbook = crate::render::report::digest_xlsx(digest)
+        Some(document) => {
+            let workbook = crate::render::report::xlsx(document)
                 .map_err(|e| DeliveryError::Permanent(format!("cannot build the workbook: {e}")))?;
-            let file_name = crate::render::report::digest_file_name(digest);
-            Ok((crate::render::report::digest_email(digest, &body.to.name), Some((file_name, workbook))))
+            let file_name = crate::render::report::file_name(document);
+            Ok((crate::render::report::email(document, &body.to.name), Some((file_name, workbook))))
         }
         None => Ok((templates.email(body).map_err(|e| DeliveryError::Permanent(format!("template {e}")))?, None)),
     }
@@ -217,7 +217,7 @@ fn email(
 /// The chat text for a notice: from the template, or for a report its summary.
 pub fn chat_text(body: &NoticeBody, templates: &Templates, mention: &str) -> Result<String, DeliveryError> {
     match &body.report {
-        Some(digest) => Ok(crate::render::report::digest_markdown(digest)),
+        Some(document) => Ok(crate::render::report::markdown(document)),
         None => templates.chat(body, mention).map_err(|e| DeliveryError::Permanent(format!("template {e}"))),
     }
 }

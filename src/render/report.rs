@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 
-use crate::report::{CaseRef, Digest, Row};
+use crate::report::{CaseRef, Digest, Document, Row, ScreeningReport};
 
 /// The digest as an XLSX workbook.
 pub fn digest_xlsx(digest: &Digest) -> Result<Vec<u8>, XlsxError> {
@@ -189,14 +189,10 @@ pub fn digest_markdown(digest: &Digest) -> String {
     md
 }
 
-/// The digest as an email to a member of the leading group: the key figures in the text and
-/// HTML parts; the tables go in the attached workbook.
-pub fn digest_email(digest: &Digest, to_name: &str) -> crate::render::message::Email {
-    let (label, start, end) = &digest.period;
-    let subject = format!("【{}信访办】信访工作督查报告 {label}（{start} 至 {end}）", digest.township);
-    let summary = digest_markdown(digest);
+/// An email whose text and HTML parts are a report's summary (the tables are attached).
+fn summary_email(township: &str, subject: String, summary: &str, to_name: &str) -> crate::render::message::Email {
     let plain: String = summary.replace("**", "");
-    let text = format!("{to_name}：\n\n{plain}\n\n{}信访工作领导小组办公室\n", digest.township);
+    let text = format!("{to_name}：\n\n{plain}\n\n{township}信访工作领导小组办公室\n");
     let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
     let mut html = String::from(
         "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"></head>\n<body style=\"font-family: 'Microsoft YaHei', 'PingFang SC', sans-serif; font-size: 14px;\">\n",
@@ -211,14 +207,200 @@ pub fn digest_email(digest: &Digest, to_name: &str) -> crate::render::message::E
     }
     html.push_str(&format!(
         "<p style=\"color: #666;\">{}信访工作领导小组办公室</p>\n</body></html>\n",
-        escape(&digest.township)
+        escape(township)
     ));
     crate::render::message::Email { subject, text, html }
 }
 
-/// The workbook's file name: ASCII, so every mail client shows it (RFC 2231 names are shown
-/// badly by some).
-pub fn digest_file_name(digest: &Digest) -> String {
-    let label: String = digest.period.0.chars().filter(char::is_ascii_alphanumeric).collect();
-    format!("supervision-{label}.xlsx")
+/// A report's workbook file name: ASCII, so every mail client shows it (RFC 2231 names are
+/// shown badly by some).
+pub fn file_name(document: &Document) -> String {
+    let label: String = document.label().chars().filter(char::is_ascii_alphanumeric).collect();
+    match document {
+        Document::Supervision(_) => format!("supervision-{label}.xlsx"),
+        Document::Screening(_) => format!("screening-{label}.xlsx"),
+    }
+}
+
+/// A report's workbook.
+pub fn xlsx(document: &Document) -> Result<Vec<u8>, XlsxError> {
+    match document {
+        Document::Supervision(d) => digest_xlsx(d),
+        Document::Screening(r) => screening_xlsx(r),
+    }
+}
+
+/// A report's Markdown summary.
+pub fn markdown(document: &Document) -> String {
+    match document {
+        Document::Supervision(d) => digest_markdown(d),
+        Document::Screening(r) => screening_markdown(r),
+    }
+}
+
+/// A report as an email to `to_name`: the summary in text and HTML; the workbook is attached.
+pub fn email(document: &Document, to_name: &str) -> crate::render::message::Email {
+    let (township, subject) = match document {
+        Document::Supervision(d) => {
+            let (label, start, end) = &d.period;
+            (&d.township, format!("【{}信访办】信访工作督查报告 {label}（{start} 至 {end}）", d.township))
+        }
+        Document::Screening(r) => {
+            let (label, _, end) = &r.period;
+            (&r.township, format!("【{}信访办】矛盾纠纷预测排查情况 {label}（截至 {end}）", r.township))
+        }
+    };
+    summary_email(township, subject, &markdown(document), to_name)
+}
+
+/// The monthly screening report as a workbook: a sheet per flag, then the repeat petitioners,
+/// the early signs and the cases without an owner, responsible person or deadline.
+pub fn screening_xlsx(report: &ScreeningReport) -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let headers =
+        ["包案领导", "信访件编号", "收到日期", "村（社区）", "问题类别", "责任单位", "法定期限", "情形", "状态"];
+    let (label, start, end) = &report.period;
+    let sheet = book.add_worksheet().set_name("概况")?;
+    sheet.write_string_with_format(
+        0,
+        0,
+        format!("{}矛盾纠纷预测排查（{label}：{start} 至 {end}）", report.township),
+        &bold,
+    )?;
+    sheet.write_string_with_format(2, 0, "情形", &bold)?;
+    sheet.write_string_with_format(2, 1, "件数", &bold)?;
+    for (i, section) in report.sections.iter().enumerate() {
+        sheet.write_string(3 + i as u32, 0, &section.flag)?;
+        sheet.write_number(3 + i as u32, 1, section.cases.len() as f64)?;
+    }
+    let row = 4 + report.sections.len() as u32;
+    sheet.write_string(row, 0, "本期新增")?;
+    sheet.write_number(row, 1, report.new_cases as f64)?;
+    sheet.write_string(row + 1, 0, "上期结转")?;
+    sheet.write_number(row + 1, 1, report.carried_over as f64)?;
+    sheet.set_column_width(0, 24)?;
+    // The fixed sheets' names are taken first; a flag sheet never reuses one.
+    let mut sheet_names: std::collections::BTreeSet<String> =
+        ["概况", "重复信访人", "苗头分布", "包案未落实明细"].iter().map(|s| (*s).to_owned()).collect();
+    for section in &report.sections {
+        // Sheet names cannot hold '/'.
+        let name: String = section.flag.replace('/', "、");
+        if !sheet_names.insert(name.clone()) {
+            continue;
+        }
+        let sheet = book.add_worksheet().set_name(&name)?;
+        for (col, header) in headers.iter().enumerate() {
+            sheet.write_string_with_format(0, col as u16, *header, &bold)?;
+        }
+        for (i, case) in section.cases.iter().enumerate() {
+            write_case(sheet, i as u32 + 1, 0, case, true, &date)?;
+        }
+        sheet.set_freeze_panes(1, 0)?;
+        sheet.autofit();
+    }
+    let sheet = book.add_worksheet().set_name("重复信访人")?;
+    for (col, header) in ["信访人", "村（社区）", "件数", "信访件编号"].iter().enumerate() {
+        sheet.write_string_with_format(0, col as u16, *header, &bold)?;
+    }
+    for (i, p) in report.repeat_petitioners.iter().enumerate() {
+        let r = i as u32 + 1;
+        sheet.write_string(r, 0, &p.petitioner)?;
+        sheet.write_string(r, 1, &p.village)?;
+        sheet.write_number(r, 2, p.case_nos.len() as f64)?;
+        sheet.write_string(r, 3, p.case_nos.join("、"))?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    sheet.autofit();
+    let sheet = book.add_worksheet().set_name("苗头分布")?;
+    for (col, header) in ["村（社区）", "问题类别", "件数", "信访件编号"].iter().enumerate() {
+        sheet.write_string_with_format(0, col as u16, *header, &bold)?;
+    }
+    for (i, (village, category, nos)) in report.early_signs.iter().enumerate() {
+        let r = i as u32 + 1;
+        sheet.write_string(r, 0, village)?;
+        sheet.write_string(r, 1, category)?;
+        sheet.write_number(r, 2, nos.len() as f64)?;
+        sheet.write_string(r, 3, nos.join("、"))?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    sheet.autofit();
+    let sheet = book.add_worksheet().set_name("包案未落实明细")?;
+    sheet.write_string_with_format(0, 0, "缺少", &bold)?;
+    for (col, header) in headers.iter().enumerate() {
+        sheet.write_string_with_format(0, col as u16 + 1, *header, &bold)?;
+    }
+    for (i, (case, missing)) in report.unassigned.iter().enumerate() {
+        sheet.write_string(i as u32 + 1, 0, missing)?;
+        write_case(sheet, i as u32 + 1, 1, case, true, &date)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    sheet.autofit();
+    book.save_to_buffer()
+}
+
+/// The monthly screening report's summary for the robots.
+pub fn screening_markdown(report: &ScreeningReport) -> String {
+    let (label, _, end) = &report.period;
+    let mut md = format!(
+        "**{}矛盾纠纷预测排查 {label}**（截至 {end}）
+",
+        report.township
+    );
+    md.push_str(&format!(
+        "排查出需关注的信访件：本期新增 {} 件，上期结转 {} 件
+",
+        report.new_cases, report.carried_over
+    ));
+    if !report.sections.is_empty() {
+        md.push_str(
+            "
+**按情形**
+",
+        );
+        for s in &report.sections {
+            md.push_str(&format!(
+                "- {}：{} 件
+",
+                s.flag,
+                s.cases.len()
+            ));
+        }
+    }
+    if !report.repeat_petitioners.is_empty() {
+        md.push_str(&format!(
+            "
+重复信访人 {} 人
+",
+            report.repeat_petitioners.len()
+        ));
+    }
+    if !report.early_signs.is_empty() {
+        md.push_str(
+            "
+**苗头性问题**
+",
+        );
+        for (village, category, nos) in &report.early_signs {
+            md.push_str(&format!(
+                "- {village}·{category}：{} 件
+",
+                nos.len()
+            ));
+        }
+    }
+    if !report.unassigned.is_empty() {
+        md.push_str(&format!(
+            "
+未落实包案领导、责任人或期限的 {} 件，请尽快明确。
+",
+            report.unassigned.len()
+        ));
+    }
+    md.push_str(
+        "
+明细见附件表格。",
+    );
+    md
 }

@@ -83,6 +83,15 @@ impl Period {
         Some(this.previous())
     }
 
+    /// The month before the one `day` falls in, with statistical months starting on
+    /// `start_day`.
+    pub fn month_before(day: NaiveDate, start_day: u32) -> Option<Self> {
+        let start_day = start_day.clamp(1, 28);
+        let named = if start_day > 1 && day.day() >= start_day { day.checked_add_months(Months::new(1))? } else { day };
+        let this = Self::parse(&format!("{}-{:02}", named.year(), named.month()), start_day).ok()?;
+        Some(this.previous())
+    }
+
     /// The period of the same length just before this one.
     pub fn previous(&self) -> Self {
         let start = self.start.checked_sub_months(Months::new(self.months)).unwrap_or(self.start);
@@ -368,8 +377,168 @@ mod tests {
         assert_eq!(Period::quarter_before(day(2026, 1, 4), 1).map(|p| p.label), Some("2025Q4".into()));
         // With statistical months from the 21st, 2026-12-21 is already in 2027Q1.
         assert_eq!(Period::quarter_before(day(2026, 12, 21), 21).map(|p| p.label), Some("2026Q4".into()));
+        assert_eq!(Period::month_before(day(2026, 12, 1), 1).map(|p| p.label), Some("2026-11".into()));
+        assert_eq!(Period::month_before(day(2026, 10, 21), 21).map(|p| p.label), Some("2026-10".into()));
         for bad in ["2026Q5", "2026-13", "26", "soon", "2026-1x"] {
             assert!(Period::parse(bad, 1).is_err(), "{bad}");
+        }
+    }
+}
+
+/// One flag's cases in the monthly screening report.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FlagSection {
+    /// The flag's Chinese name.
+    pub flag: String,
+    /// The cases carrying it at the period's end.
+    pub cases: Vec<CaseRef>,
+}
+
+/// A petitioner with several cases, one of them flagged 重复信访 (names masked: the report
+/// leaves the office).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RepeatPetitioner {
+    /// The name, masked (张**); confidential and anonymous cases are not listed.
+    pub petitioner: String,
+    /// 村(社区).
+    pub village: String,
+    /// Their cases up to the period's end.
+    pub case_nos: Vec<String>,
+}
+
+/// The monthly screening report (预测排查情况).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ScreeningReport {
+    /// The township.
+    pub township: String,
+    /// The period: label, first and last day; screened at the last.
+    pub period: (String, NaiveDate, NaiveDate),
+    /// Per flag, the cases found.
+    pub sections: Vec<FlagSection>,
+    /// Petitioners with more than one case.
+    pub repeat_petitioners: Vec<RepeatPetitioner>,
+    /// Early signs: (village, category, case numbers).
+    pub early_signs: Vec<(String, String, Vec<String>)>,
+    /// Flagged cases lacking 包案领导, 责任人 or 包案期限, with what is missing.
+    pub unassigned: Vec<(CaseRef, String)>,
+    /// Flagged cases received in the period.
+    pub new_cases: usize,
+    /// Flagged cases received before it.
+    pub carried_over: usize,
+}
+
+/// The monthly screening report of `period`: the register screened at its last day.
+pub fn screening_report(
+    township: &str,
+    cases: &[Case],
+    register: &Register,
+    period: &Period,
+    rules: &RuleBook,
+    calendar: &Calendar,
+) -> ScreeningReport {
+    let screening = screen(register, period.end, rules, calendar);
+    let by_no: BTreeMap<&str, &Case> = cases.iter().map(|c| (c.case_no.as_str(), c)).collect();
+    let reference = |result: &crate::rules::CaseResult<'_>| -> Option<CaseRef> {
+        let case = by_no.get(result.case_no)?;
+        Some(CaseRef {
+            case_no: case.case_no.to_string(),
+            received_on: case.received_on,
+            village: case.village.clone().unwrap_or_else(|| BLANK.into()),
+            category: case.category.clone().unwrap_or_else(|| BLANK.into()),
+            owner: case.owner_leader.clone().unwrap_or_else(|| BLANK.into()),
+            unit: case.responsible_unit.clone().unwrap_or_else(|| "未明确责任单位".into()),
+            flags: result.findings.iter().map(|f| f.flag.zh().to_owned()).collect(),
+            due: result.deadlines.iter().map(|d| d.due).min(),
+            status: status(case, period.end).to_owned(),
+        })
+    };
+    let sections = Flag::ALL
+        .iter()
+        .map(|flag| FlagSection {
+            flag: flag.zh().to_owned(),
+            cases: screening.cases.iter().filter(|r| r.has(*flag)).filter_map(reference).collect(),
+        })
+        .filter(|s| !s.cases.is_empty())
+        .collect();
+    // Petitioners with several cases, by ID number, else name and village.
+    let mut petitioners: BTreeMap<(String, String), (String, Vec<String>)> = BTreeMap::new();
+    for case in cases.iter().filter(|c| c.received_on <= period.end && !c.anonymous && !c.confidential) {
+        let Some(name) = case.petitioner.as_deref().filter(|n| !n.trim().is_empty()) else { continue };
+        let village = case.village.clone().unwrap_or_else(|| BLANK.into());
+        let key = match &case.petitioner_id {
+            Some(id) => (id.expose().to_owned(), String::new()),
+            None => (crate::domain::normalize_name(name), village.clone()),
+        };
+        let entry = petitioners.entry(key).or_insert_with(|| (crate::domain::mask_name(name), vec![]));
+        entry.1.push(case.case_no.to_string());
+    }
+    // Those with a case flagged 重复信访 at the period's end.
+    let repeats: std::collections::BTreeSet<&str> =
+        screening.cases.iter().filter(|r| r.has(Flag::Repeat)).map(|r| r.case_no).collect();
+    let repeat_petitioners = petitioners
+        .into_iter()
+        .filter(|(_, (_, nos))| nos.len() > 1 && nos.iter().any(|n| repeats.contains(n.as_str())))
+        .map(|((_, village), (petitioner, case_nos))| RepeatPetitioner { petitioner, village, case_nos })
+        .collect();
+    let mut unassigned = Vec::new();
+    let (mut new_cases, mut carried_over) = (0, 0);
+    for result in &screening.cases {
+        let Some(case) = by_no.get(result.case_no) else { continue };
+        if period.contains(case.received_on) {
+            new_cases += 1;
+        } else {
+            carried_over += 1;
+        }
+        let open = case.concluded_on.is_none_or(|d| d > period.end);
+        let mut missing = Vec::new();
+        if case.owner_leader.as_deref().is_none_or(|o| o.trim().is_empty()) {
+            missing.push("包案领导");
+        }
+        if case.responsible_person.as_deref().is_none_or(|o| o.trim().is_empty()) {
+            missing.push("责任人");
+        }
+        if case.owner_deadline.is_none() {
+            missing.push("包案期限");
+        }
+        if open
+            && !missing.is_empty()
+            && let Some(r) = reference(result)
+        {
+            unassigned.push((r, missing.join("、")));
+        }
+    }
+    ScreeningReport {
+        township: township.to_owned(),
+        period: (period.label.clone(), period.start, period.end),
+        sections,
+        repeat_petitioners,
+        early_signs: screening
+            .early_signs
+            .iter()
+            .map(|g| (g.village.clone(), g.category.clone(), g.case_nos.clone()))
+            .collect(),
+        unassigned,
+        new_cases,
+        carried_over,
+    }
+}
+
+/// A report as a notice carries it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "report", rename_all = "snake_case")]
+pub enum Document {
+    /// The supervision digest (季度督查).
+    Supervision(Digest),
+    /// The monthly screening report (预测排查情况).
+    Screening(ScreeningReport),
+}
+
+impl Document {
+    /// The period's label.
+    pub fn label(&self) -> &str {
+        match self {
+            Document::Supervision(d) => &d.period.0,
+            Document::Screening(r) => &r.period.0,
         }
     }
 }

@@ -78,7 +78,12 @@ async fn no_message_or_log_line_carries_an_id_number_a_phone_or_an_accused_name(
     let hits = receiver.hits();
     assert!(!emails.is_empty() && !hits.is_empty());
     let mut outgoing: Vec<String> = emails.iter().map(|m| readable(&m.data)).collect();
-    assert!(outgoing.iter().all(|m| m.contains("请督促责任单位")), "the emails' text was decoded for the search");
+    let case_emails: Vec<&String> = outgoing.iter().filter(|m| !m.contains("multipart/mixed")).collect();
+    assert!(
+        !case_emails.is_empty() && case_emails.len() < outgoing.len(),
+        "case notices and the leading group's report"
+    );
+    assert!(case_emails.iter().all(|m| m.contains("请督促责任单位")), "the emails' text was decoded for the search");
     outgoing.extend(hits.iter().map(|h| h.body.to_string()));
     for secret in &forbidden {
         for (i, message) in outgoing.iter().enumerate() {

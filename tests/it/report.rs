@@ -130,3 +130,48 @@ async fn the_quarterly_job_mails_the_digest_with_its_workbook_and_posts_the_summ
     assert!(markdown.contains("信访工作督查 2026Q3"), "{markdown}");
     store.close().await;
 }
+
+#[test]
+fn the_monthly_screening_report_lists_each_flag_and_masks_the_petitioners() {
+    let ws = Workspace::new();
+    let register = repo().join("config/examples/register.csv");
+    assert_eq!(ws.run(&["import", &register.display().to_string()]).code, 0);
+    let out = ws.run(&["report", "monthly", "--period", "2026-10", "--out", "m.xlsx"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let mut book: Xlsx<_> = open_workbook(ws.path("m.xlsx")).expect("workbook");
+    let names = book.sheet_names();
+    assert_eq!(names[0], "概况");
+    for sheet in ["重复信访", "重复信访人", "苗头分布", "包案未落实明细"] {
+        assert!(names.contains(&sheet.to_owned()), "{sheet} in {names:?}");
+    }
+    // Each flag's count on the summary sheet is the number of rows on its own sheet.
+    let summary: Vec<Vec<Data>> = book.worksheet_range("概况").expect("summary").rows().map(<[Data]>::to_vec).collect();
+    let mut checked = 0;
+    for row in summary.iter().skip(3) {
+        let (name, count) = (row[0].to_string(), row[1].get_float());
+        let Some(count) = count else { continue };
+        if let Ok(sheet) = book.worksheet_range(&name.replace('/', "、")) {
+            assert_eq!(sheet.height() - 1, count as usize, "{name}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 5, "{checked} flag sheets checked");
+    // Repeat petitioners are listed masked: no full name of the register appears.
+    let petitioners = book.worksheet_range("重复信访人").expect("petitioners");
+    assert!(petitioners.height() > 1);
+    let text = std::fs::read_to_string(&register).expect("register");
+    let names: Vec<String> = text.lines().skip(1).filter_map(|l| l.split(',').nth(4).map(str::to_owned)).collect();
+    for row in petitioners.rows().skip(1) {
+        let shown = row[0].to_string();
+        assert!(shown.contains('*'), "{shown}");
+        assert!(!names.contains(&shown));
+    }
+    // Cases lacking an owner, responsible person or deadline say what is missing.
+    let unassigned = book.worksheet_range("包案未落实明细").expect("unassigned");
+    assert!(
+        unassigned
+            .rows()
+            .skip(1)
+            .all(|r| ["包案领导", "责任人", "包案期限"].iter().any(|m| r[0].to_string().contains(m)))
+    );
+}
