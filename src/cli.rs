@@ -92,7 +92,7 @@ pub enum Command {
         /// 2026-10 (month), 2026Q3 (quarter) or 2026 (year), shifted by reports.month_starts_on_day.
         #[arg(long)]
         period: String,
-        /// Output file: .xlsx or .md.
+        /// Output file: .xlsx, .html or .md.
         #[arg(long)]
         out: PathBuf,
     },
@@ -631,8 +631,8 @@ async fn report(loaded: &LoadedConfig, kind: ReportKind, period: &str, out: &Pat
     anyhow::ensure!(fits, "--period {}: the {name} report needs {expected}", period.label);
     let extension = out.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     anyhow::ensure!(
-        matches!(extension.as_str(), "xlsx" | "md"),
-        "--out {}: write .xlsx (the tables) or .md (the summary)",
+        matches!(extension.as_str(), "xlsx" | "md" | "html"),
+        "--out {}: write .xlsx (the tables), .html (the email the leading group reads) or .md (the robots' summary)",
         out.display()
     );
     let store = open_store(loaded).await?;
@@ -649,7 +649,7 @@ async fn report(loaded: &LoadedConfig, kind: ReportKind, period: &str, out: &Pat
                 digest.received.current,
                 digest.overdue.values().map(Vec::len).sum::<usize>()
             );
-            (crate::report::Document::Supervision(digest), figures)
+            (crate::report::Document::Supervision(Box::new(digest)), figures)
         }
         ReportKind::Monthly => {
             let report = crate::report::screening_report(
@@ -667,11 +667,14 @@ async fn report(loaded: &LoadedConfig, kind: ReportKind, period: &str, out: &Pat
                 report.carried_over,
                 report.unassigned.len()
             );
-            (crate::report::Document::Screening(report), figures)
+            (crate::report::Document::Screening(Box::new(report)), figures)
         }
     };
     let bytes = match extension.as_str() {
         "xlsx" => crate::render::report::xlsx(&document).context("building the workbook")?,
+        "html" => crate::render::report::standalone_html(&document, &config.township.name)
+            .map_err(anyhow::Error::msg)?
+            .into_bytes(),
         _ => crate::render::report::markdown(&document).into_bytes(),
     };
     std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))?;

@@ -150,8 +150,12 @@ pub fn supervision_plan(
     let digest =
         crate::report::digest(&config.township.name, cases, register, &period, &config.rule_book(), &loaded.calendar);
     let received = digest.received.current;
-    let notices =
-        report_notices(loaded, Job::QuarterlySupervision, as_of, crate::report::Document::Supervision(digest));
+    let notices = report_notices(
+        loaded,
+        Job::QuarterlySupervision,
+        as_of,
+        crate::report::Document::Supervision(Box::new(digest)),
+    );
     Plan { notices, cases_in_scope: received, ..Plan::default() }
 }
 
@@ -174,7 +178,7 @@ pub fn screening_report_notices(
         &config.rule_book(),
         &loaded.calendar,
     );
-    report_notices(loaded, Job::MonthlyScreening, as_of, crate::report::Document::Screening(report))
+    report_notices(loaded, Job::MonthlyScreening, as_of, crate::report::Document::Screening(Box::new(report)))
 }
 
 /// A report's notices: by email (the workbook attached) to each member of the leading group on
@@ -217,7 +221,6 @@ fn report_notices(
         }
     }
     let label = document.label().to_owned();
-    let document = Box::new(document);
     targets
         .into_iter()
         .map(|(to, channel)| {

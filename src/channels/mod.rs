@@ -158,8 +158,8 @@ impl Channel {
                     .email
                     .as_deref()
                     .ok_or_else(|| DeliveryError::Permanent(format!("{} has no email address", body.to.id)))?;
-                let (email, attachment) = email(body, templates)?;
-                smtp.send(id, (&body.to.name, address), &email, attachment.as_ref()).await
+                let (email, parts) = email(body, templates)?;
+                smtp.send(id, (&body.to.name, address), &email, &parts).await
             }
             Channel::Http(channel) => channel.send(id, body, templates, now, parts_done).await,
             Channel::File { dir, format } => {
@@ -168,7 +168,7 @@ impl Channel {
                         ("json", serde_json::to_vec_pretty(&http::webhook_body(id, body, now)).unwrap_or_default())
                     }
                     FileFormat::Eml => {
-                        let (email, attachment) = email(body, templates)?;
+                        let (email, parts) = email(body, templates)?;
                         let address =
                             body.to.email.clone().unwrap_or_else(|| format!("{}@example.invalid", body.to.id));
                         let from = Mailbox::new(
@@ -183,7 +183,7 @@ impl Channel {
                             id,
                             (&body.to.name, &address),
                             &email,
-                            attachment.as_ref(),
+                            &parts,
                         )?;
                         ("eml", message.formatted())
                     }
@@ -194,23 +194,18 @@ impl Channel {
     }
 }
 
-/// An email attachment: file name and bytes.
-pub type Attachment = (String, Vec<u8>);
-
 /// The email for a notice: from the templates, or for a report its summary with the workbook
 /// attached.
 fn email(
     body: &NoticeBody,
     templates: &Templates,
-) -> Result<(crate::render::message::Email, Option<Attachment>), DeliveryError> {
+) -> Result<(crate::render::message::Email, Vec<crate::render::report::Part>), DeliveryError> {
     match &body.report {
         Some(document) => {
-            let workbook = crate::render::report::xlsx(document)
-                .map_err(|e| DeliveryError::Permanent(format!("cannot build the workbook: {e}")))?;
-            let file_name = crate::render::report::file_name(document);
-            Ok((crate::render::report::email(document, &body.to.name), Some((file_name, workbook))))
+            let parts = crate::render::report::parts(document).map_err(DeliveryError::Permanent)?;
+            Ok((crate::render::report::email(document, &body.to.name), parts))
         }
-        None => Ok((templates.email(body).map_err(|e| DeliveryError::Permanent(format!("template {e}")))?, None)),
+        None => Ok((templates.email(body).map_err(|e| DeliveryError::Permanent(format!("template {e}")))?, vec![])),
     }
 }
 

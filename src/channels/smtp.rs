@@ -106,9 +106,9 @@ impl SmtpChannel {
         id: &str,
         to: (&str, &str),
         email: &Email,
-        attachment: Option<&super::Attachment>,
+        parts: &[crate::render::report::Part],
     ) -> Result<(), DeliveryError> {
-        let message = build_message(&self.from, &self.domain, id, to, email, attachment)?;
+        let message = build_message(&self.from, &self.domain, id, to, email, parts)?;
         let _permit = self.permits.acquire().await.map_err(|_| DeliveryError::transient("SMTP channel closed"))?;
         let reused = self.idle.lock().await.pop();
         let was_reused = reused.is_some();
@@ -196,23 +196,39 @@ pub fn build_message(
     id: &str,
     (name, address): (&str, &str),
     email: &Email,
-    attachment: Option<&super::Attachment>,
+    parts: &[crate::render::report::Part],
 ) -> Result<Message, DeliveryError> {
     let to_address =
         address.parse().map_err(|e| DeliveryError::Permanent(format!("recipient address {address:?}: {e}")))?;
+    let content_type =
+        |t: &str| ContentType::parse(t).map_err(|e| DeliveryError::Permanent(format!("content type: {e}")));
     let alternative = MultiPart::alternative()
         .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(email.text.clone()))
         .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(email.html.clone()));
-    let body = match attachment {
-        None => alternative,
-        Some((file_name, bytes)) => {
-            let xlsx = ContentType::parse("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-                .map_err(|e| DeliveryError::Permanent(format!("content type: {e}")))?;
-            MultiPart::mixed()
-                .multipart(alternative)
-                .singlepart(lettre::message::Attachment::new(file_name.clone()).body(bytes.clone(), xlsx))
+    // Inline parts (the chart) sit with the HTML in multipart/related; files go in multipart/mixed.
+    let inline: Vec<_> = parts.iter().filter(|p| p.inline).collect();
+    let mut body = alternative;
+    if !inline.is_empty() {
+        let mut related = MultiPart::related().multipart(body);
+        for part in inline {
+            related = related.singlepart(
+                lettre::message::Attachment::new_inline(part.name.clone())
+                    .body(part.bytes.clone(), content_type(part.content_type)?),
+            );
         }
-    };
+        body = related;
+    }
+    let files: Vec<_> = parts.iter().filter(|p| !p.inline).collect();
+    if !files.is_empty() {
+        let mut mixed = MultiPart::mixed().multipart(body);
+        for part in files {
+            mixed = mixed.singlepart(
+                lettre::message::Attachment::new(part.name.clone())
+                    .body(part.bytes.clone(), content_type(part.content_type)?),
+            );
+        }
+        body = mixed;
+    }
     Message::builder()
         .from(from.clone())
         .to(Mailbox::new(Some(name.to_owned()), to_address))

@@ -156,7 +156,7 @@ pub struct NoticeBody {
     /// A report's model (the digest), for report notices: rendered at send time into the
     /// email with its workbook attached, or the robots' summary.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub report: Option<Box<crate::report::Document>>,
+    pub report: Option<crate::report::Document>,
 }
 
 #[cfg(test)]

@@ -198,12 +198,21 @@ fn summary_email(township: &str, subject: String, summary: &str, to_name: &str) 
         "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"></head>\n<body style=\"font-family: 'Microsoft YaHei', 'PingFang SC', sans-serif; font-size: 14px;\">\n",
     );
     html.push_str(&format!("<p>{}：</p>\n", escape(to_name)));
+    let mut in_list = false;
     for line in plain.lines() {
-        if let Some(item) = line.strip_prefix("- ") {
+        let item = line.strip_prefix("- ");
+        if item.is_some() != in_list {
+            html.push_str(if in_list { "</ul>\n" } else { "<ul>\n" });
+            in_list = !in_list;
+        }
+        if let Some(item) = item {
             html.push_str(&format!("<li>{}</li>\n", escape(item)));
         } else if !line.trim().is_empty() {
             html.push_str(&format!("<p>{}</p>\n", escape(line)));
         }
+    }
+    if in_list {
+        html.push_str("</ul>\n");
     }
     html.push_str(&format!(
         "<p style=\"color: #666;\">{}信访工作领导小组办公室</p>\n</body></html>\n",
@@ -238,7 +247,67 @@ pub fn markdown(document: &Document) -> String {
     }
 }
 
-/// A report as an email to `to_name`: the summary in text and HTML; the workbook is attached.
+/// A part of a report email besides its text: the workbook, the chart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    /// File name; for an inline part, also its Content-ID.
+    pub name: String,
+    /// MIME type.
+    pub content_type: &'static str,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+    /// Shown inside the HTML (`cid:`) rather than attached.
+    pub inline: bool,
+}
+
+/// The Content-ID of the trend chart in a digest's HTML.
+pub const CHART_ID: &str = "trend-chart.png";
+
+/// A report email's parts: the workbook, and for the digest its trend chart (inline).
+pub fn parts(document: &Document) -> Result<Vec<Part>, String> {
+    let mut parts = vec![Part {
+        name: file_name(document),
+        content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        bytes: xlsx(document).map_err(|e| format!("cannot build the workbook: {e}"))?,
+        inline: false,
+    }];
+    if let Document::Supervision(digest) = document {
+        let groups: Vec<Vec<usize>> = digest.trend.iter().map(|(_, counts)| counts.clone()).collect();
+        let png = crate::render::chart::bars(&groups).map_err(|e| format!("cannot draw the chart: {e}"))?;
+        parts.push(Part { name: CHART_ID.into(), content_type: "image/png", bytes: png, inline: true });
+    }
+    Ok(parts)
+}
+
+/// The HTML under a digest's chart: the legend and the figures it draws, as text.
+fn trend_html(digest: &Digest) -> String {
+    let colour = |i: usize| {
+        let [r, g, b] = crate::render::chart::COLOURS[i % crate::render::chart::COLOURS.len()];
+        format!("#{r:02x}{g:02x}{b:02x}")
+    };
+    let mut html = format!(
+        "<p><b>近六个月各类情形件数</b><br><img src=\"cid:{CHART_ID}\" width=\"{}\" height=\"{}\" alt=\"近六个月各类情形件数\"></p>\n",
+        crate::render::chart::SIZE.0,
+        crate::render::chart::SIZE.1
+    );
+    html.push_str("<table style=\"border-collapse: collapse;\" cellpadding=\"4\" border=\"1\"><tr><th>情形</th>");
+    for (month, _) in &digest.trend {
+        html.push_str(&format!("<th>{month}</th>"));
+    }
+    html.push_str("</tr>\n");
+    for (i, flag) in digest.trend_flags.iter().enumerate() {
+        html.push_str(&format!("<tr><td><span style=\"color: {};\">■</span> {flag}</td>", colour(i)));
+        for (_, counts) in &digest.trend {
+            html.push_str(&format!("<td>{}</td>", counts.get(i).copied().unwrap_or(0)));
+        }
+        html.push_str("</tr>\n");
+    }
+    html.push_str("</table>\n");
+    html
+}
+
+/// A report as an email to `to_name`: the summary in text and HTML (the digest with its chart);
+/// the workbook is attached.
 pub fn email(document: &Document, to_name: &str) -> crate::render::message::Email {
     let (township, subject) = match document {
         Document::Supervision(d) => {
@@ -250,7 +319,12 @@ pub fn email(document: &Document, to_name: &str) -> crate::render::message::Emai
             (&r.township, format!("【{}信访办】矛盾纠纷预测排查情况 {label}（截至 {end}）", r.township))
         }
     };
-    summary_email(township, subject, &markdown(document), to_name)
+    let mut email = summary_email(township, subject, &markdown(document), to_name);
+    if let Document::Supervision(digest) = document {
+        let signature = email.html.rfind("<p style=").unwrap_or(email.html.len());
+        email.html.insert_str(signature, &trend_html(digest));
+    }
+    email
 }
 
 /// The monthly screening report as a workbook: a sheet per flag, then the repeat petitioners,
@@ -403,4 +477,16 @@ pub fn screening_markdown(report: &ScreeningReport) -> String {
 明细见附件表格。",
     );
     md
+}
+
+/// A report as one HTML file (for `report --out FILE.html`): the email's HTML with the chart
+/// embedded as a data URI instead of a `cid:` reference.
+pub fn standalone_html(document: &Document, township: &str) -> Result<String, String> {
+    use base64::Engine;
+    let mut html = email(document, &format!("{township}信访工作领导小组")).html;
+    for part in parts(document)?.iter().filter(|p| p.inline) {
+        let data = base64::engine::general_purpose::STANDARD.encode(&part.bytes);
+        html = html.replace(&format!("cid:{}", part.name), &format!("data:{};base64,{data}", part.content_type));
+    }
+    Ok(html)
 }

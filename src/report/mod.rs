@@ -190,7 +190,14 @@ pub struct Digest {
     pub accountability: Vec<UnitRow>,
     /// Every case received in the period.
     pub cases: Vec<CaseRef>,
+    /// The flags the trend chart shows.
+    pub trend_flags: Vec<String>,
+    /// The six months ending with the period: (month, received cases carrying each trend flag).
+    pub trend: Vec<(String, Vec<usize>)>,
 }
+
+/// The flags the digest's trend chart follows month by month.
+pub const TREND_FLAGS: [Flag; 5] = [Flag::Repeat, Flag::SkipLevel, Flag::Collective, Flag::Joint, Flag::Overdue];
 
 /// What a blank register cell is counted as.
 const BLANK: &str = "未填写";
@@ -331,7 +338,42 @@ pub fn digest(
             .cmp(&(a.repeat + a.skip_level + a.collective))
             .then(a.unit.cmp(&b.unit))
     });
+    // The trend: the six months ending with the period, flags as at its end.
+    let mut months = Vec::new();
+    if let Some(last) = period.end.succ_opt().and_then(|d| Period::month_before(d, rules.month_starts_on_day)) {
+        let mut month = last;
+        for _ in 0..6 {
+            let before = month.previous();
+            months.push(month);
+            month = before;
+        }
+        months.reverse();
+    }
+    let trend = match (months.first(), months.last()) {
+        (Some(first), Some(_)) => {
+            let span = Period { label: String::new(), start: first.start, end: period.end, months: 6 };
+            let seen = snapshot(cases, register, &span, rules, calendar);
+            months
+                .iter()
+                .map(|m| {
+                    let counts = TREND_FLAGS
+                        .iter()
+                        .map(|f| {
+                            seen.received
+                                .iter()
+                                .filter(|c| m.contains(c.received_on) && c.flags.iter().any(|x| x == f.zh()))
+                                .count()
+                        })
+                        .collect();
+                    (m.label.clone(), counts)
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    };
     Digest {
+        trend_flags: TREND_FLAGS.iter().map(|f| f.zh().to_owned()).collect(),
+        trend,
         township: township.to_owned(),
         period: (period.label.clone(), period.start, period.end),
         previous: (previous.label.clone(), previous.start, previous.end),
@@ -528,9 +570,9 @@ pub fn screening_report(
 #[serde(tag = "report", rename_all = "snake_case")]
 pub enum Document {
     /// The supervision digest (季度督查).
-    Supervision(Digest),
+    Supervision(Box<Digest>),
     /// The monthly screening report (预测排查情况).
-    Screening(ScreeningReport),
+    Screening(Box<ScreeningReport>),
 }
 
 impl Document {

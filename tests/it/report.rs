@@ -114,6 +114,21 @@ async fn the_quarterly_job_mails_the_digest_with_its_workbook_and_posts_the_summ
     assert_eq!(mails.len(), members);
     let mail = &mails[0].data;
     assert!(mail.contains("multipart/mixed") && mail.contains("filename=\"supervision-2026Q3.xlsx\""), "{mail}");
+    // The trend chart: an inline PNG the HTML shows by its Content-ID.
+    assert!(mail.contains("multipart/related") && mail.contains("Content-ID: <trend-chart.png>"), "{mail}");
+    let png_at = mail.find("Content-Type: image/png").expect("the chart part");
+    let png_part = &mail[png_at..];
+    let png_body = &png_part[png_part.find("\r\n\r\n").expect("part body") + 4..];
+    let png_b64: String = png_body.lines().take_while(|l| !l.starts_with("--") && !l.is_empty()).collect();
+    let png = base64::engine::general_purpose::STANDARD.decode(png_b64.trim()).expect("base64 chart");
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let html_at = mail.find("Content-Type: text/html").expect("html part");
+    let html_part = &mail[html_at..];
+    let html_body = &html_part[html_part.find("\r\n\r\n").expect("part body") + 4..];
+    let html_b64: String = html_body.lines().take_while(|l| !l.starts_with("--") && !l.is_empty()).collect();
+    let html = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(html_b64.trim()).unwrap_or_default())
+        .unwrap_or_else(|_| html_body.to_owned());
+    assert!(html.contains("cid:trend-chart.png") && html.contains("近六个月各类情形件数"), "{html}");
     // The attachment is the workbook: decode it and open it.
     let start = mail.find("filename=\"supervision-2026Q3.xlsx\"").expect("attachment");
     let body = &mail[start..];
