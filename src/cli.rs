@@ -87,7 +87,8 @@ pub enum Command {
     /// Write a report — the monthly screening report (预测排查情况) or the quarterly supervision
     /// digest (季度督查) — as XLSX (every table, for Excel) or Markdown (the robots' summary).
     Report {
-        /// monthly (the screening report) or quarterly (the supervision digest).
+        /// monthly (the screening report), quarterly (the supervision digest) or annual (the
+        /// digest of a year: the assessment per unit).
         kind: ReportKind,
         /// 2026-10 (month), 2026Q3 (quarter) or 2026 (year), shifted by reports.month_starts_on_day.
         #[arg(long)]
@@ -187,6 +188,8 @@ pub enum ReportKind {
     Monthly,
     /// The supervision digest of a quarter (季度督查).
     Quarterly,
+    /// The annual assessment (年度目标考核): the digest of a year, per unit.
+    Annual,
 }
 
 /// A notice state for `notices list --status`.
@@ -617,16 +620,19 @@ async fn report(loaded: &LoadedConfig, kind: ReportKind, period: &str, out: &Pat
     let expected = match kind {
         ReportKind::Monthly => "a month like 2026-10",
         ReportKind::Quarterly => "a quarter like 2026Q3",
+        ReportKind::Annual => "a year like 2026",
     };
     let months =
         (period.end.year() - period.start.year()) * 12 + period.end.month() as i32 - period.start.month() as i32;
     let fits = match kind {
         ReportKind::Monthly => months <= 1 && !period.label.contains(['Q', 'q']) && period.label.contains('-'),
         ReportKind::Quarterly => period.label.contains(['Q', 'q']),
+        ReportKind::Annual => period.label.len() == 4,
     };
     let name = match kind {
         ReportKind::Monthly => "monthly",
         ReportKind::Quarterly => "quarterly",
+        ReportKind::Annual => "annual",
     };
     anyhow::ensure!(fits, "--period {}: the {name} report needs {expected}", period.label);
     let extension = out.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
@@ -641,7 +647,7 @@ async fn report(loaded: &LoadedConfig, kind: ReportKind, period: &str, out: &Pat
     store.close().await;
     let rules = config.rule_book();
     let (document, figures) = match kind {
-        ReportKind::Quarterly => {
+        ReportKind::Quarterly | ReportKind::Annual => {
             let digest =
                 crate::report::digest(&config.township.name, &cases, &register, &period, &rules, &loaded.calendar);
             let figures = format!(

@@ -79,14 +79,24 @@ pub fn digest_xlsx(digest: &Digest) -> Result<Vec<u8>, XlsxError> {
     sheet.autofit();
 
     let sheet = book.add_worksheet().set_name("责任追究")?;
-    for (col, header) in ["责任单位", "收到信访件", "重复信访", "越级访", "集体访"].iter().enumerate()
-    {
+    let unit_headers =
+        ["责任单位", "收到信访件", "重复信访", "越级访", "集体访", "集体越级访", "超期办结", "期末超期未结"];
+    for (col, header) in unit_headers.iter().enumerate() {
         sheet.write_string_with_format(0, col as u16, *header, &bold)?;
     }
     for (i, unit) in digest.accountability.iter().enumerate() {
         let r = i as u32 + 1;
         sheet.write_string(r, 0, &unit.unit)?;
-        for (col, n) in [unit.cases, unit.repeat, unit.skip_level, unit.collective].iter().enumerate() {
+        let figures = [
+            unit.cases,
+            unit.repeat,
+            unit.skip_level,
+            unit.collective,
+            unit.collective_skip_level,
+            unit.closed_late,
+            unit.open_overdue,
+        ];
+        for (col, n) in figures.iter().enumerate() {
             sheet.write_number(r, col as u16 + 1, *n as f64)?;
         }
     }

@@ -157,6 +157,12 @@ pub struct UnitRow {
     pub skip_level: usize,
     /// 集体访.
     pub collective: usize,
+    /// 集体越级访: collective and skip-level at once (the seed's 重大集体越级上访).
+    pub collective_skip_level: usize,
+    /// Of its cases concluded in the period, those concluded late.
+    pub closed_late: usize,
+    /// Its open cases past a statutory date at the period's end.
+    pub open_overdue: usize,
 }
 
 /// The supervision digest of a period.
@@ -302,7 +308,22 @@ fn by_owner(cases: Vec<CaseRef>) -> BTreeMap<String, Vec<CaseRef>> {
     map
 }
 
-/// The digest of `period` (and the period before it) over `cases`.
+fn unit_row(unit: &str) -> UnitRow {
+    UnitRow {
+        unit: unit.to_owned(),
+        cases: 0,
+        repeat: 0,
+        skip_level: 0,
+        collective: 0,
+        collective_skip_level: 0,
+        closed_late: 0,
+        open_overdue: 0,
+    }
+}
+
+/// The digest of `period` (and the period before it) over `cases`; over a year it is the
+/// annual assessment (年度目标考核): the accountability table per unit carries what the seed's
+/// veto rule (一票否决) looks at.
 pub fn digest(
     township: &str,
     cases: &[Case],
@@ -319,18 +340,19 @@ pub fn digest(
     by_flag.sort_by_key(|r| flag_order.get(r.name.as_str()).copied().unwrap_or(usize::MAX));
     let mut accountability: BTreeMap<String, UnitRow> = BTreeMap::new();
     for c in &now.received {
-        let row = accountability.entry(c.unit.clone()).or_insert_with(|| UnitRow {
-            unit: c.unit.clone(),
-            cases: 0,
-            repeat: 0,
-            skip_level: 0,
-            collective: 0,
-        });
+        let row = accountability.entry(c.unit.clone()).or_insert_with(|| unit_row(&c.unit));
         let has = |flag: Flag| c.flags.iter().any(|f| f == flag.zh());
         row.cases += 1;
         row.repeat += usize::from(has(Flag::Repeat));
         row.skip_level += usize::from(has(Flag::SkipLevel));
         row.collective += usize::from(has(Flag::Collective));
+        row.collective_skip_level += usize::from(has(Flag::Collective) && has(Flag::SkipLevel));
+    }
+    for c in &now.late {
+        accountability.entry(c.unit.clone()).or_insert_with(|| unit_row(&c.unit)).closed_late += 1;
+    }
+    for c in &now.open_overdue {
+        accountability.entry(c.unit.clone()).or_insert_with(|| unit_row(&c.unit)).open_overdue += 1;
     }
     let mut accountability: Vec<UnitRow> = accountability.into_values().collect();
     accountability.sort_by(|a, b| {

@@ -190,3 +190,31 @@ fn the_monthly_screening_report_lists_each_flag_and_masks_the_petitioners() {
             .all(|r| ["包案领导", "责任人", "包案期限"].iter().any(|m| r[0].to_string().contains(m)))
     );
 }
+
+#[test]
+fn the_annual_assessment_carries_the_veto_rules_figures_per_unit() {
+    let ws = Workspace::new();
+    let register = repo().join("config/examples/register.csv");
+    assert_eq!(ws.run(&["import", &register.display().to_string()]).code, 0);
+    let out = ws.run(&["report", "annual", "--period", "2026", "--out", "y.xlsx"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let overdue: usize = out
+        .stdout
+        .split(", ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("figures in {}", out.stdout));
+    let mut book: Xlsx<_> = open_workbook(ws.path("y.xlsx")).expect("workbook");
+    let units = book.worksheet_range("责任追究").expect("units");
+    let header: Vec<String> = units.rows().next().expect("header").iter().map(|d| d.to_string()).collect();
+    assert_eq!(
+        header,
+        ["责任单位", "收到信访件", "重复信访", "越级访", "集体访", "集体越级访", "超期办结", "期末超期未结"]
+    );
+    let column = |i: usize| units.rows().skip(1).map(|r| r[i].get_float().unwrap_or(0.0) as usize).sum::<usize>();
+    assert_eq!(column(7), overdue, "every open overdue case is some unit's");
+    assert!(column(5) <= column(4).min(column(3)), "collective skip-level cases are both");
+    let wrong = ws.run(&["report", "annual", "--period", "2026Q1", "--out", "y.xlsx"]);
+    assert!(wrong.stderr.contains("the annual report needs a year like 2026"), "{}", wrong.stderr);
+}
