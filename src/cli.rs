@@ -87,8 +87,9 @@ pub enum Command {
     /// Write a report — the monthly screening report (预测排查情况) or the quarterly supervision
     /// digest (季度督查) — as XLSX (every table, for Excel) or Markdown (the robots' summary).
     Report {
-        /// monthly (the screening report), quarterly (the supervision digest) or annual (the
-        /// digest of a year: the assessment per unit).
+        /// monthly (the screening report), quarterly (the supervision digest), annual (the
+        /// digest of a year: the assessment per unit) or sweep (节前/会前排查; --period names
+        /// the holiday or event).
         kind: ReportKind,
         /// 2026-10 (month), 2026Q3 (quarter) or 2026 (year), shifted by reports.month_starts_on_day.
         #[arg(long)]
@@ -190,6 +191,8 @@ pub enum ReportKind {
     Quarterly,
     /// The annual assessment (年度目标考核): the digest of a year, per unit.
     Annual,
+    /// The pre-event sweep (节前/会前排查) for a holiday or event, by name.
+    Sweep,
 }
 
 /// A notice state for `notices list --status`.
@@ -277,7 +280,7 @@ pub async fn run(command: Command, loaded: &LoadedConfig, clock: Arc<dyn Clock>)
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo => demo(loaded, clock).await,
-        Command::Report { kind, period, out } => report(loaded, kind, &period, &out).await,
+        Command::Report { kind, period, out } => report(loaded, clock_ref, kind, &period, &out).await,
         Command::Simulate { from, to, format } => simulate(loaded, from, to, format).await,
         Command::Jobs { command: JobsCommand::List } => {
             jobs_list(loaded, clock_ref)?;
@@ -613,14 +616,24 @@ fn jobs_list(loaded: &LoadedConfig, clock: &dyn Clock) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn report(loaded: &LoadedConfig, kind: ReportKind, period: &str, out: &Path) -> anyhow::Result<ExitCode> {
+async fn report(
+    loaded: &LoadedConfig,
+    clock: &dyn Clock,
+    kind: ReportKind,
+    period: &str,
+    out: &Path,
+) -> anyhow::Result<ExitCode> {
     let config = &loaded.config;
+    if kind == ReportKind::Sweep {
+        return sweep_report(loaded, clock, period, out).await;
+    }
     let period = crate::report::Period::parse(period, config.reports.month_starts_on_day)
         .map_err(|e| anyhow::anyhow!("--period: {e}"))?;
     let expected = match kind {
         ReportKind::Monthly => "a month like 2026-10",
         ReportKind::Quarterly => "a quarter like 2026Q3",
         ReportKind::Annual => "a year like 2026",
+        ReportKind::Sweep => "a holiday or event name",
     };
     let months =
         (period.end.year() - period.start.year()) * 12 + period.end.month() as i32 - period.start.month() as i32;
@@ -628,11 +641,13 @@ async fn report(loaded: &LoadedConfig, kind: ReportKind, period: &str, out: &Pat
         ReportKind::Monthly => months <= 1 && !period.label.contains(['Q', 'q']) && period.label.contains('-'),
         ReportKind::Quarterly => period.label.contains(['Q', 'q']),
         ReportKind::Annual => period.label.len() == 4,
+        ReportKind::Sweep => false,
     };
     let name = match kind {
         ReportKind::Monthly => "monthly",
         ReportKind::Quarterly => "quarterly",
         ReportKind::Annual => "annual",
+        ReportKind::Sweep => "sweep",
     };
     anyhow::ensure!(fits, "--period {}: the {name} report needs {expected}", period.label);
     let extension = out.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
@@ -647,7 +662,7 @@ async fn report(loaded: &LoadedConfig, kind: ReportKind, period: &str, out: &Pat
     store.close().await;
     let rules = config.rule_book();
     let (document, figures) = match kind {
-        ReportKind::Quarterly | ReportKind::Annual => {
+        ReportKind::Quarterly | ReportKind::Annual | ReportKind::Sweep => {
             let digest =
                 crate::report::digest(&config.township.name, &cases, &register, &period, &rules, &loaded.calendar);
             let figures = format!(
@@ -685,6 +700,57 @@ async fn report(loaded: &LoadedConfig, kind: ReportKind, period: &str, out: &Pat
     };
     std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))?;
     println!("{}: {} {} to {} — {figures}", out.display(), period.label, period.start, period.end);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `report sweep --period NAME`: the sweep for the holiday or event of that name whose sweep day
+/// is the latest on or before today, else the next one.
+async fn sweep_report(loaded: &LoadedConfig, clock: &dyn Clock, name: &str, out: &Path) -> anyhow::Result<ExitCode> {
+    let config = &loaded.config;
+    let today = clock.today(config.time_zone());
+    let targets = config.sweep_targets(&loaded.calendar);
+    let dated: Vec<(chrono::NaiveDate, &crate::schedule::SweepTarget)> = targets
+        .iter()
+        .filter(|t| t.name == name.trim())
+        .filter_map(|t| Some((crate::schedule::sweep_day(t, &loaded.calendar)?, t)))
+        .collect();
+    let chosen = dated
+        .iter()
+        .filter(|(d, _)| *d <= today)
+        .max_by_key(|(d, _)| *d)
+        .or_else(|| dated.iter().min_by_key(|(d, _)| *d));
+    let Some((day, target)) = chosen else {
+        let mut names: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        anyhow::bail!("--period {name}: no holiday or event of that name; known: {}", names.join("; "));
+    };
+    let store = open_store(loaded).await?;
+    let register = store.load_register().await.context("reading cases")?;
+    let cases = store.load_cases().await.context("reading cases")?;
+    store.close().await;
+    let report = crate::report::sweep_report(
+        &config.township.name,
+        target,
+        *day,
+        &cases,
+        &register,
+        &config.rule_book(),
+        &loaded.calendar,
+    );
+    let count = report.cases.len();
+    let document = crate::report::Document::Sweep(Box::new(report));
+    let extension = out.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let bytes = match extension.as_str() {
+        "xlsx" => crate::render::report::xlsx(&document).context("building the workbook")?,
+        "html" => crate::render::report::standalone_html(&document, &config.township.name)
+            .map_err(anyhow::Error::msg)?
+            .into_bytes(),
+        "md" => crate::render::report::markdown(&document).into_bytes(),
+        _ => anyhow::bail!("--out {}: write .xlsx, .html or .md", out.display()),
+    };
+    std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))?;
+    println!("{}: {} ({}), swept {day}: {count} open flagged cases", out.display(), target.name, target.starts);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -732,6 +798,8 @@ async fn simulate(
             let mut plan = crate::jobs::plan_job(loaded, job, as_of, &screening, &cases, &previous);
             if job == crate::jobs::Job::MonthlyScreening {
                 plan.notices.extend(crate::jobs::screening_report_notices(loaded, as_of, &all_cases, &register));
+            } else if job == crate::jobs::Job::PreEventSweep {
+                plan.notices.extend(crate::jobs::sweep_report_notices(loaded, as_of, &all_cases, &register));
             }
             plan
         };

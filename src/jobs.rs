@@ -155,6 +155,7 @@ pub fn supervision_plan(
         Job::QuarterlySupervision,
         as_of,
         crate::report::Document::Supervision(Box::new(digest)),
+        cases,
     );
     Plan { notices, cases_in_scope: received, ..Plan::default() }
 }
@@ -178,17 +179,61 @@ pub fn screening_report_notices(
         &config.rule_book(),
         &loaded.calendar,
     );
-    report_notices(loaded, Job::MonthlyScreening, as_of, crate::report::Document::Screening(Box::new(report)))
+    report_notices(loaded, Job::MonthlyScreening, as_of, crate::report::Document::Screening(Box::new(report)), cases)
+}
+
+/// The sweep reports for the holidays and events swept on `as_of`, for the leading group.
+pub fn sweep_report_notices(
+    loaded: &LoadedConfig,
+    as_of: NaiveDate,
+    cases: &[Case],
+    register: &crate::rules::Register,
+) -> Vec<crate::plan::notices::PlannedNotice> {
+    let config = &loaded.config;
+    let targets = config.sweep_targets(&loaded.calendar);
+    crate::schedule::sweeps_on(&targets, as_of, &loaded.calendar)
+        .into_iter()
+        .flat_map(|target| {
+            let report = crate::report::sweep_report(
+                &config.township.name,
+                target,
+                as_of,
+                cases,
+                register,
+                &config.rule_book(),
+                &loaded.calendar,
+            );
+            report_notices(loaded, Job::PreEventSweep, as_of, crate::report::Document::Sweep(Box::new(report)), cases)
+        })
+        .collect()
 }
 
 /// A report's notices: by email (the workbook attached) to each member of the leading group on
-/// their personal channels, and its summary on the leading group's channels.
+/// their personal channels — without the rows of cases they must recuse from (DESIGN §3) — and
+/// its summary on the leading group's channels.
 fn report_notices(
     loaded: &LoadedConfig,
     job: Job,
     as_of: NaiveDate,
     document: crate::report::Document,
+    cases: &[Case],
 ) -> Vec<crate::plan::notices::PlannedNotice> {
+    let directory = loaded.config.rule_book().directory;
+    let recused_from = |person: &str| -> std::collections::BTreeSet<String> {
+        cases
+            .iter()
+            .filter(|c| {
+                let parties = crate::routing::CaseParties {
+                    owner_leader: c.owner_leader.as_deref(),
+                    category: c.category.as_deref(),
+                    accused: &c.accused,
+                    conflicts: &c.conflicts,
+                };
+                crate::routing::excluded(&parties, &directory, person).is_some()
+            })
+            .map(|c| c.case_no.to_string())
+            .collect()
+    };
     use crate::plan::notices::PlannedNotice;
     use crate::render::notice::{Addressee, NoticeBody, NoticeKind};
     let config = &loaded.config;
@@ -224,9 +269,10 @@ fn report_notices(
     targets
         .into_iter()
         .map(|(to, channel)| {
+            let hidden = if to.id == "leading_group" { Default::default() } else { recused_from(&to.id) };
             let body = NoticeBody {
                 kind: NoticeKind::Report,
-                report: Some(document.clone()),
+                report: Some(if hidden.is_empty() { document.clone() } else { document.without(&hidden) }),
                 job: job.name().into(),
                 job_zh: job.zh().into(),
                 township: config.township.name.clone(),
@@ -327,6 +373,10 @@ pub async fn run(
         // The leading group gets the month's screening report.
         let all = store.load_cases().await?;
         plan.notices.extend(screening_report_notices(loaded, as_of, &all, &register));
+    } else if job == Job::PreEventSweep {
+        // … and the sweep's list.
+        let all = store.load_cases().await?;
+        plan.notices.extend(sweep_report_notices(loaded, as_of, &all, &register));
     }
     for (case_no, person, why) in &plan.held {
         match why {

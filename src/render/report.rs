@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 
-use crate::report::{CaseRef, Digest, Document, Row, ScreeningReport};
+use crate::report::{CaseRef, Digest, Document, Row, ScreeningReport, SweepReport};
 
 /// The digest as an XLSX workbook.
 pub fn digest_xlsx(digest: &Digest) -> Result<Vec<u8>, XlsxError> {
@@ -238,6 +238,7 @@ pub fn file_name(document: &Document) -> String {
     match document {
         Document::Supervision(_) => format!("supervision-{label}.xlsx"),
         Document::Screening(_) => format!("screening-{label}.xlsx"),
+        Document::Sweep(s) => format!("sweep-{}.xlsx", s.starts),
     }
 }
 
@@ -246,6 +247,7 @@ pub fn xlsx(document: &Document) -> Result<Vec<u8>, XlsxError> {
     match document {
         Document::Supervision(d) => digest_xlsx(d),
         Document::Screening(r) => screening_xlsx(r),
+        Document::Sweep(s) => sweep_xlsx(s),
     }
 }
 
@@ -254,6 +256,7 @@ pub fn markdown(document: &Document) -> String {
     match document {
         Document::Supervision(d) => digest_markdown(d),
         Document::Screening(r) => screening_markdown(r),
+        Document::Sweep(s) => sweep_markdown(s),
     }
 }
 
@@ -328,6 +331,7 @@ pub fn email(document: &Document, to_name: &str) -> crate::render::message::Emai
             let (label, _, end) = &r.period;
             (&r.township, format!("【{}信访办】矛盾纠纷预测排查情况 {label}（截至 {end}）", r.township))
         }
+        Document::Sweep(s) => (&s.township, format!("【{}信访办】{}前信访稳定排查（{}）", s.township, s.event, s.day)),
     };
     let mut email = summary_email(township, subject, &markdown(document), to_name);
     if let Document::Supervision(digest) = document {
@@ -499,4 +503,60 @@ pub fn standalone_html(document: &Document, township: &str) -> Result<String, St
         html = html.replace(&format!("cid:{}", part.name), &format!("data:{};base64,{data}", part.content_type));
     }
     Ok(html)
+}
+
+/// The sweep as a workbook: one sheet of the open flagged cases, most urgent first.
+pub fn sweep_xlsx(report: &SweepReport) -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let sheet = book.add_worksheet().set_name("排查清单")?;
+    let headers = [
+        "包案领导",
+        "信访件编号",
+        "收到日期",
+        "村（社区）",
+        "问题类别",
+        "责任单位",
+        "法定期限",
+        "情形",
+        "状态",
+        "最迟办结",
+        "最新进展",
+    ];
+    for (col, header) in headers.iter().enumerate() {
+        sheet.write_string_with_format(0, col as u16, *header, &bold)?;
+    }
+    for (i, (case, act_by, progress)) in report.cases.iter().enumerate() {
+        let r = i as u32 + 1;
+        write_case(sheet, r, 0, case, true, &date)?;
+        if let Some(act_by) = act_by {
+            sheet.write_datetime_with_format(r, 9, &excel_date(*act_by)?, &date)?;
+        }
+        sheet.write_string(r, 10, progress)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    sheet.autofit();
+    book.save_to_buffer()
+}
+
+/// The sweep's summary for the robots: per owner, how many open flagged cases.
+pub fn sweep_markdown(report: &SweepReport) -> String {
+    let mut md = format!(
+        "**{}{}前信访稳定排查**（{}，{} 开始）\n需在节前/会前化解的信访件 {} 件\n",
+        report.township,
+        report.event,
+        report.day,
+        report.starts,
+        report.cases.len()
+    );
+    let mut by_owner: std::collections::BTreeMap<&str, usize> = Default::default();
+    for (case, _, _) in &report.cases {
+        *by_owner.entry(case.owner.as_str()).or_default() += 1;
+    }
+    for (owner, n) in by_owner {
+        md.push_str(&format!("- {owner}：{n} 件\n"));
+    }
+    md.push_str("\n明细见附件表格。");
+    md
 }

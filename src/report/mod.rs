@@ -587,6 +587,69 @@ pub fn screening_report(
     }
 }
 
+/// The pre-event sweep report (节前/会前排查): the open flagged cases before a holiday or event.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SweepReport {
+    /// The township.
+    pub township: String,
+    /// The holiday or event swept for.
+    pub event: String,
+    /// Its first day.
+    pub starts: NaiveDate,
+    /// The day of the sweep (the screening date).
+    pub day: NaiveDate,
+    /// The open flagged cases, most urgent first: the case, its act-by date, its progress as
+    /// the register records it (status and dates; the free-text 备注 is not sent, as it can
+    /// name people).
+    pub cases: Vec<(CaseRef, Option<NaiveDate>, String)>,
+}
+
+/// The sweep for `target` screened on `day`.
+pub fn sweep_report(
+    township: &str,
+    target: &crate::schedule::SweepTarget,
+    day: NaiveDate,
+    cases: &[Case],
+    register: &Register,
+    rules: &RuleBook,
+    calendar: &Calendar,
+) -> SweepReport {
+    let screening = screen(register, day, rules, calendar);
+    let by_no: BTreeMap<&str, &Case> = cases.iter().map(|c| (c.case_no.as_str(), c)).collect();
+    let mut listed: Vec<(CaseRef, Option<NaiveDate>, String)> = screening
+        .cases
+        .iter()
+        .filter_map(|r| {
+            let case = by_no.get(r.case_no)?;
+            if case.concluded_on.is_some_and(|d| d <= day) {
+                return None;
+            }
+            let reference = CaseRef {
+                case_no: case.case_no.to_string(),
+                received_on: case.received_on,
+                village: case.village.clone().unwrap_or_else(|| BLANK.into()),
+                category: case.category.clone().unwrap_or_else(|| BLANK.into()),
+                owner: case.owner_leader.clone().unwrap_or_else(|| BLANK.into()),
+                unit: case.responsible_unit.clone().unwrap_or_else(|| "未明确责任单位".into()),
+                flags: r.findings.iter().map(|f| f.flag.zh().to_owned()).collect(),
+                due: r.deadlines.iter().map(|d| d.due).min(),
+                status: status(case, day).to_owned(),
+            };
+            let act_by = r.deadlines.iter().map(|d| d.act_by).min();
+            let progress = match (case.accepted_on, case.owner_deadline) {
+                (Some(a), Some(d)) => format!("{a} 受理，包案期限 {d}"),
+                (Some(a), None) => format!("{a} 受理，未定包案期限"),
+                (None, _) => "未受理".to_owned(),
+            };
+            Some((reference, act_by, progress))
+        })
+        .collect();
+    listed.sort_by(|a, b| {
+        (a.1.unwrap_or(NaiveDate::MAX), &a.0.case_no).cmp(&(b.1.unwrap_or(NaiveDate::MAX), &b.0.case_no))
+    });
+    SweepReport { township: township.to_owned(), event: target.name.clone(), starts: target.starts, day, cases: listed }
+}
+
 /// A report as a notice carries it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "report", rename_all = "snake_case")]
@@ -595,14 +658,54 @@ pub enum Document {
     Supervision(Box<Digest>),
     /// The monthly screening report (预测排查情况).
     Screening(Box<ScreeningReport>),
+    /// The pre-event sweep report (节前/会前排查).
+    Sweep(Box<SweepReport>),
 }
 
 impl Document {
+    /// A copy without the listed cases in `hidden` (those the reader must recuse from): their
+    /// rows leave every list, the counts stay (figures are not case details).
+    pub fn without(&self, hidden: &std::collections::BTreeSet<String>) -> Self {
+        let keep = |c: &CaseRef| !hidden.contains(&c.case_no);
+        match self {
+            Document::Supervision(d) => {
+                let mut d = d.clone();
+                for list in d.overdue.values_mut().chain(d.due_soon.values_mut()) {
+                    list.retain(keep);
+                }
+                d.closed_in_time.retain(keep);
+                d.closed_late.retain(keep);
+                d.cases.retain(keep);
+                Document::Supervision(d)
+            }
+            Document::Screening(r) => {
+                let mut r = r.clone();
+                for section in &mut r.sections {
+                    section.cases.retain(keep);
+                }
+                r.unassigned.retain(|(c, _)| keep(c));
+                for p in &mut r.repeat_petitioners {
+                    p.case_nos.retain(|n| !hidden.contains(n));
+                }
+                for (_, _, nos) in &mut r.early_signs {
+                    nos.retain(|n| !hidden.contains(n));
+                }
+                Document::Screening(r)
+            }
+            Document::Sweep(s) => {
+                let mut s = s.clone();
+                s.cases.retain(|(c, _, _)| keep(c));
+                Document::Sweep(s)
+            }
+        }
+    }
+
     /// The period's label.
     pub fn label(&self) -> &str {
         match self {
             Document::Supervision(d) => &d.period.0,
             Document::Screening(r) => &r.period.0,
+            Document::Sweep(s) => &s.event,
         }
     }
 }

@@ -139,6 +139,29 @@ async fn the_quarterly_job_mails_the_digest_with_its_workbook_and_posts_the_summ
     assert_eq!(book.sheet_names()[0], "概况");
     assert!(book.worksheet_range("案件清单").expect("cases").height() > 1);
 
+    // Recusal (DESIGN §3): 孙丽 must recuse from XF2026-017; her copy lists it nowhere, 李华's does.
+    let workbook_of = |address: &str| {
+        let mail = &mails.iter().find(|m| m.to.iter().any(|t| t == address)).expect("a mail").data;
+        let start = mail.find("filename=\"supervision-2026Q3.xlsx\"").expect("attachment");
+        let body = &mail[start..];
+        let body = &body[body.find("\r\n\r\n").expect("part body") + 4..];
+        let encoded: String = body.lines().take_while(|l| !l.starts_with("--") && !l.is_empty()).collect();
+        let bytes = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).expect("base64");
+        let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).expect("xlsx");
+        let mut text = String::new();
+        for name in book.sheet_names() {
+            for row in book.worksheet_range(&name).expect("sheet").rows() {
+                for cell in row {
+                    text.push_str(&cell.to_string());
+                    text.push('\t');
+                }
+            }
+        }
+        text
+    };
+    assert!(workbook_of("lihua@example.gov.cn").contains("XF2026-017"));
+    assert!(!workbook_of("sunli@example.gov.cn").contains("XF2026-017"), "孙丽 must not see the case she recuses from");
+
     let hits = receiver.hits();
     assert_eq!(hits.len(), 1);
     let markdown = hits[0].body["markdown"]["content"].as_str().expect("markdown");
@@ -217,4 +240,24 @@ fn the_annual_assessment_carries_the_veto_rules_figures_per_unit() {
     assert!(column(5) <= column(4).min(column(3)), "collective skip-level cases are both");
     let wrong = ws.run(&["report", "annual", "--period", "2026Q1", "--out", "y.xlsx"]);
     assert!(wrong.stderr.contains("the annual report needs a year like 2026"), "{}", wrong.stderr);
+}
+
+#[test]
+fn the_sweep_report_lists_the_open_flagged_cases_before_the_holiday() {
+    let ws = Workspace::new();
+    let register = repo().join("config/examples/register.csv");
+    assert_eq!(ws.run(&["import", &register.display().to_string()]).code, 0);
+    let out = ws.run(&["report", "sweep", "--period", "国庆节", "--out", "s.xlsx"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    // Today is after 2026's sweep (Sep 10): that one is shown.
+    assert!(out.stdout.contains("国庆节 (2026-10-01), swept 2026-09-10"), "{}", out.stdout);
+    let count: usize =
+        out.stdout.rsplit(": ").next().and_then(|s| s.split(' ').next()).and_then(|n| n.parse().ok()).expect("count");
+    let mut book: Xlsx<_> = open_workbook(ws.path("s.xlsx")).expect("workbook");
+    let sheet = book.worksheet_range("排查清单").expect("sheet");
+    assert_eq!(sheet.height() - 1, count);
+    assert!(sheet.rows().skip(1).all(|r| r[8] != "已办结"), "open cases only");
+    let unknown = ws.run(&["report", "sweep", "--period", "元宵", "--out", "s.xlsx"]);
+    assert_eq!(unknown.code, 1);
+    assert!(unknown.stderr.contains("no holiday or event of that name"), "{}", unknown.stderr);
 }
