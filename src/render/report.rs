@@ -284,16 +284,21 @@ pub fn parts(document: &Document) -> Result<Vec<Part>, String> {
         bytes: xlsx(document).map_err(|e| format!("cannot build the workbook: {e}"))?,
         inline: false,
     }];
-    if let Document::Supervision(digest) = document {
-        let groups: Vec<Vec<usize>> = digest.trend.iter().map(|(_, counts)| counts.clone()).collect();
+    let trend = match document {
+        Document::Supervision(d) => Some(&d.trend),
+        Document::Screening(r) => Some(&r.trend),
+        Document::Sweep(_) => None,
+    };
+    if let Some(trend) = trend {
+        let groups: Vec<Vec<usize>> = trend.iter().map(|(_, counts)| counts.clone()).collect();
         let png = crate::render::chart::bars(&groups).map_err(|e| format!("cannot draw the chart: {e}"))?;
         parts.push(Part { name: CHART_ID.into(), content_type: "image/png", bytes: png, inline: true });
     }
     Ok(parts)
 }
 
-/// The HTML under a digest's chart: the legend and the figures it draws, as text.
-fn trend_html(digest: &Digest) -> String {
+/// The HTML of a report's chart: the image, and under it the legend and the figures it draws.
+fn trend_html(flags: &[String], trend: &[(String, Vec<usize>)]) -> String {
     let colour = |i: usize| {
         let [r, g, b] = crate::render::chart::COLOURS[i % crate::render::chart::COLOURS.len()];
         format!("#{r:02x}{g:02x}{b:02x}")
@@ -304,13 +309,13 @@ fn trend_html(digest: &Digest) -> String {
         crate::render::chart::SIZE.1
     );
     html.push_str("<table style=\"border-collapse: collapse;\" cellpadding=\"4\" border=\"1\"><tr><th>情形</th>");
-    for (month, _) in &digest.trend {
+    for (month, _) in trend {
         html.push_str(&format!("<th>{month}</th>"));
     }
     html.push_str("</tr>\n");
-    for (i, flag) in digest.trend_flags.iter().enumerate() {
+    for (i, flag) in flags.iter().enumerate() {
         html.push_str(&format!("<tr><td><span style=\"color: {};\">■</span> {flag}</td>", colour(i)));
-        for (_, counts) in &digest.trend {
+        for (_, counts) in trend {
             html.push_str(&format!("<td>{}</td>", counts.get(i).copied().unwrap_or(0)));
         }
         html.push_str("</tr>\n");
@@ -334,9 +339,14 @@ pub fn email(document: &Document, to_name: &str) -> crate::render::message::Emai
         Document::Sweep(s) => (&s.township, format!("【{}信访办】{}前信访稳定排查（{}）", s.township, s.event, s.day)),
     };
     let mut email = summary_email(township, subject, &markdown(document), to_name);
-    if let Document::Supervision(digest) = document {
+    let chart = match document {
+        Document::Supervision(d) => Some(trend_html(&d.trend_flags, &d.trend)),
+        Document::Screening(r) => Some(trend_html(&r.trend_flags, &r.trend)),
+        Document::Sweep(_) => None,
+    };
+    if let Some(chart) = chart {
         let signature = email.html.rfind("<p style=").unwrap_or(email.html.len());
-        email.html.insert_str(signature, &trend_html(digest));
+        email.html.insert_str(signature, &chart);
     }
     email
 }

@@ -321,6 +321,50 @@ fn unit_row(unit: &str) -> UnitRow {
     }
 }
 
+/// The six months ending with `period`: per month, the cases received then carrying each of
+/// [`TREND_FLAGS`] as at the period's end.
+fn trend(
+    cases: &[Case],
+    register: &Register,
+    period: &Period,
+    rules: &RuleBook,
+    calendar: &Calendar,
+) -> Vec<(String, Vec<usize>)> {
+    // The trend: the six months ending with the period, flags as at its end.
+    let mut months = Vec::new();
+    if let Some(last) = period.end.succ_opt().and_then(|d| Period::month_before(d, rules.month_starts_on_day)) {
+        let mut month = last;
+        for _ in 0..6 {
+            let before = month.previous();
+            months.push(month);
+            month = before;
+        }
+        months.reverse();
+    }
+    match (months.first(), months.last()) {
+        (Some(first), Some(_)) => {
+            let span = Period { label: String::new(), start: first.start, end: period.end, months: 6 };
+            let seen = snapshot(cases, register, &span, rules, calendar);
+            months
+                .iter()
+                .map(|m| {
+                    let counts = TREND_FLAGS
+                        .iter()
+                        .map(|f| {
+                            seen.received
+                                .iter()
+                                .filter(|c| m.contains(c.received_on) && c.flags.iter().any(|x| x == f.zh()))
+                                .count()
+                        })
+                        .collect();
+                    (m.label.clone(), counts)
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// The digest of `period` (and the period before it) over `cases`; over a year it is the
 /// annual assessment (年度目标考核): the accountability table per unit carries what the seed's
 /// veto rule (一票否决) looks at.
@@ -360,39 +404,7 @@ pub fn digest(
             .cmp(&(a.repeat + a.skip_level + a.collective))
             .then(a.unit.cmp(&b.unit))
     });
-    // The trend: the six months ending with the period, flags as at its end.
-    let mut months = Vec::new();
-    if let Some(last) = period.end.succ_opt().and_then(|d| Period::month_before(d, rules.month_starts_on_day)) {
-        let mut month = last;
-        for _ in 0..6 {
-            let before = month.previous();
-            months.push(month);
-            month = before;
-        }
-        months.reverse();
-    }
-    let trend = match (months.first(), months.last()) {
-        (Some(first), Some(_)) => {
-            let span = Period { label: String::new(), start: first.start, end: period.end, months: 6 };
-            let seen = snapshot(cases, register, &span, rules, calendar);
-            months
-                .iter()
-                .map(|m| {
-                    let counts = TREND_FLAGS
-                        .iter()
-                        .map(|f| {
-                            seen.received
-                                .iter()
-                                .filter(|c| m.contains(c.received_on) && c.flags.iter().any(|x| x == f.zh()))
-                                .count()
-                        })
-                        .collect();
-                    (m.label.clone(), counts)
-                })
-                .collect()
-        }
-        _ => Vec::new(),
-    };
+    let trend = trend(cases, register, period, rules, calendar);
     Digest {
         trend_flags: TREND_FLAGS.iter().map(|f| f.zh().to_owned()).collect(),
         trend,
@@ -489,6 +501,10 @@ pub struct ScreeningReport {
     pub new_cases: usize,
     /// Flagged cases received before it.
     pub carried_over: usize,
+    /// The flags the trend chart shows.
+    pub trend_flags: Vec<String>,
+    /// The six months ending with the period: (month, received cases carrying each trend flag).
+    pub trend: Vec<(String, Vec<usize>)>,
 }
 
 /// The monthly screening report of `period`: the register screened at its last day.
@@ -584,6 +600,8 @@ pub fn screening_report(
         unassigned,
         new_cases,
         carried_over,
+        trend_flags: TREND_FLAGS.iter().map(|f| f.zh().to_owned()).collect(),
+        trend: trend(cases, register, period, rules, calendar),
     }
 }
 

@@ -204,6 +204,10 @@ fn the_monthly_screening_report_lists_each_flag_and_masks_the_petitioners() {
         assert!(shown.contains('*'), "{shown}");
         assert!(!names.contains(&shown));
     }
+    // The HTML the leading group's email shows carries the trend chart.
+    assert_eq!(ws.run(&["report", "monthly", "--period", "2026-10", "--out", "m.html"]).code, 0);
+    let html = std::fs::read_to_string(ws.path("m.html")).expect("html");
+    assert!(html.contains("data:image/png;base64,") && html.contains("近六个月各类情形件数"), "{html}");
     // Cases lacking an owner, responsible person or deadline say what is missing.
     let unassigned = book.worksheet_range("包案未落实明细").expect("unassigned");
     assert!(
