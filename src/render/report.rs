@@ -209,7 +209,7 @@ fn summary_email(township: &str, subject: String, summary: &str, to_name: &str) 
     );
     html.push_str(&format!("<p>{}：</p>\n", escape(to_name)));
     let mut in_list = false;
-    for line in plain.lines() {
+    for (line, marked) in plain.lines().zip(summary.lines()) {
         let item = line.strip_prefix("- ");
         if item.is_some() != in_list {
             html.push_str(if in_list { "</ul>\n" } else { "<ul>\n" });
@@ -217,6 +217,9 @@ fn summary_email(township: &str, subject: String, summary: &str, to_name: &str) 
         }
         if let Some(item) = item {
             html.push_str(&format!("<li>{}</li>\n", escape(item)));
+        } else if marked.starts_with("**") {
+            // A heading (bold in the Markdown).
+            html.push_str(&format!("<p><b>{}</b></p>\n", escape(line)));
         } else if !line.trim().is_empty() {
             html.push_str(&format!("<p>{}</p>\n", escape(line)));
         }
