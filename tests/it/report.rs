@@ -265,3 +265,31 @@ fn the_sweep_report_lists_the_open_flagged_cases_before_the_holiday() {
     assert_eq!(unknown.code, 1);
     assert!(unknown.stderr.contains("no holiday or event of that name"), "{}", unknown.stderr);
 }
+
+/// Compares `actual` with the golden file `tests/golden/NAME`; `PETITION_WATCH_UPDATE_GOLDEN=1`
+/// rewrites it (review the diff before committing).
+fn golden(name: &str, actual: &str) {
+    let path = repo().join("tests/golden").join(name);
+    if std::env::var("PETITION_WATCH_UPDATE_GOLDEN").is_ok_and(|v| v == "1") {
+        std::fs::write(&path, actual).expect("write golden file");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(actual, expected, "{} differs (PETITION_WATCH_UPDATE_GOLDEN=1 rewrites it)", path.display());
+}
+
+#[test]
+fn the_report_summaries_of_the_sample_register_match_their_golden_files() {
+    let ws = Workspace::new();
+    let register = repo().join("config/examples/register.csv");
+    assert_eq!(ws.run(&["import", &register.display().to_string()]).code, 0);
+    for (kind, period, file) in [
+        ("quarterly", "2026Q3", "digest-2026Q3.md"),
+        ("monthly", "2026-10", "screening-2026-10.md"),
+        ("annual", "2025", "annual-2025.md"),
+    ] {
+        let out = ws.run(&["report", kind, "--period", period, "--out", file]);
+        assert_eq!(out.code, 0, "{out:?}");
+        golden(file, &std::fs::read_to_string(ws.path(file)).expect("summary"));
+    }
+}
