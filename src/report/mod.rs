@@ -231,6 +231,21 @@ fn status(case: &Case, end: NaiveDate) -> &'static str {
     }
 }
 
+/// A case as a report lists it, with its screening result at `end` (if it was listed).
+fn case_ref(case: &Case, result: Option<&crate::rules::CaseResult<'_>>, end: NaiveDate) -> CaseRef {
+    CaseRef {
+        case_no: case.case_no.to_string(),
+        received_on: case.received_on,
+        village: case.village.clone().unwrap_or_else(|| BLANK.into()),
+        category: case.category.clone().unwrap_or_else(|| BLANK.into()),
+        owner: case.owner_leader.clone().unwrap_or_else(|| BLANK.into()),
+        unit: case.responsible_unit.clone().unwrap_or_else(|| "未明确责任单位".into()),
+        flags: result.map(|r| r.findings.iter().map(|f| f.flag.zh().to_owned()).collect()).unwrap_or_default(),
+        due: result.and_then(|r| r.deadlines.iter().map(|d| d.due).min()),
+        status: status(case, end).to_owned(),
+    }
+}
+
 /// The cases as they stood at `period.end`.
 fn snapshot(cases: &[Case], register: &Register, period: &Period, rules: &RuleBook, calendar: &Calendar) -> Snapshot {
     // Screen at the period's end with the "recent" window widened to the whole period, so every
@@ -240,20 +255,7 @@ fn snapshot(cases: &[Case], register: &Register, period: &Period, rules: &RuleBo
     widened.thresholds.recent_window_days = widened.thresholds.recent_window_days.max(days);
     let screening = screen(register, period.end, &widened, calendar);
     let flags: BTreeMap<&str, &crate::rules::CaseResult<'_>> = screening.cases.iter().map(|r| (r.case_no, r)).collect();
-    let reference = |case: &Case| {
-        let result = flags.get(case.case_no.as_str());
-        CaseRef {
-            case_no: case.case_no.to_string(),
-            received_on: case.received_on,
-            village: case.village.clone().unwrap_or_else(|| BLANK.into()),
-            category: case.category.clone().unwrap_or_else(|| BLANK.into()),
-            owner: case.owner_leader.clone().unwrap_or_else(|| BLANK.into()),
-            unit: case.responsible_unit.clone().unwrap_or_else(|| "未明确责任单位".into()),
-            flags: result.map(|r| r.findings.iter().map(|f| f.flag.zh().to_owned()).collect()).unwrap_or_default(),
-            due: result.and_then(|r| r.deadlines.iter().map(|d| d.due).min()),
-            status: status(case, period.end).to_owned(),
-        }
-    };
+    let reference = |case: &Case| case_ref(case, flags.get(case.case_no.as_str()).copied(), period.end);
     let has = |case: &Case, flag: Flag| flags.get(case.case_no.as_str()).is_some_and(|r| r.has(flag));
     let mut snapshot =
         Snapshot { received: vec![], open_overdue: vec![], open_due_soon: vec![], in_time: vec![], late: vec![] };
@@ -519,18 +521,7 @@ pub fn screening_report(
     let screening = screen(register, period.end, rules, calendar);
     let by_no: BTreeMap<&str, &Case> = cases.iter().map(|c| (c.case_no.as_str(), c)).collect();
     let reference = |result: &crate::rules::CaseResult<'_>| -> Option<CaseRef> {
-        let case = by_no.get(result.case_no)?;
-        Some(CaseRef {
-            case_no: case.case_no.to_string(),
-            received_on: case.received_on,
-            village: case.village.clone().unwrap_or_else(|| BLANK.into()),
-            category: case.category.clone().unwrap_or_else(|| BLANK.into()),
-            owner: case.owner_leader.clone().unwrap_or_else(|| BLANK.into()),
-            unit: case.responsible_unit.clone().unwrap_or_else(|| "未明确责任单位".into()),
-            flags: result.findings.iter().map(|f| f.flag.zh().to_owned()).collect(),
-            due: result.deadlines.iter().map(|d| d.due).min(),
-            status: status(case, period.end).to_owned(),
-        })
+        Some(case_ref(by_no.get(result.case_no)?, Some(result), period.end))
     };
     let sections = Flag::ALL
         .iter()
@@ -642,17 +633,7 @@ pub fn sweep_report(
             if case.concluded_on.is_some_and(|d| d <= day) {
                 return None;
             }
-            let reference = CaseRef {
-                case_no: case.case_no.to_string(),
-                received_on: case.received_on,
-                village: case.village.clone().unwrap_or_else(|| BLANK.into()),
-                category: case.category.clone().unwrap_or_else(|| BLANK.into()),
-                owner: case.owner_leader.clone().unwrap_or_else(|| BLANK.into()),
-                unit: case.responsible_unit.clone().unwrap_or_else(|| "未明确责任单位".into()),
-                flags: r.findings.iter().map(|f| f.flag.zh().to_owned()).collect(),
-                due: r.deadlines.iter().map(|d| d.due).min(),
-                status: status(case, day).to_owned(),
-            };
+            let reference = case_ref(case, Some(r), day);
             let act_by = r.deadlines.iter().map(|d| d.act_by).min();
             let progress = match (case.accepted_on, case.owner_deadline) {
                 (Some(a), Some(d)) => format!("{a} 受理，包案期限 {d}"),

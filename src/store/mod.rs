@@ -89,6 +89,30 @@ pub enum Store {
     Postgres(PgPool),
 }
 
+/// Inserts `$notices` into the outbox inside the transaction `$tx` (ids already there are left
+/// as they are); evaluates to how many were new.
+macro_rules! insert_notices {
+    ($tx:expr, $notices:expr, $now:expr) => {{
+        let mut inserted = 0usize;
+        for n in $notices {
+            let done = sqlx::query(crate::store::outbox::INSERT_NOTICE)
+                .bind(&n.id)
+                .bind(&n.job)
+                .bind(&n.period)
+                .bind(&n.recipient)
+                .bind(&n.channel)
+                .bind(&n.reason)
+                .bind(n.case_nos_json())
+                .bind(&n.payload)
+                .bind($now)
+                .execute(&mut *$tx)
+                .await?;
+            inserted += usize::try_from(done.rows_affected()).unwrap_or(0);
+        }
+        inserted
+    }};
+}
+
 /// Runs `$body` with `$pool` bound to the concrete pool of either backend.
 macro_rules! on_pool {
     ($store:expr, $pool:ident => $body:expr) => {

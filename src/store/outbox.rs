@@ -117,25 +117,11 @@ impl Store {
     /// Writes planned notices; a notice whose id is already in the outbox is left as it is.
     /// Returns how many were new. All or nothing: one transaction.
     pub async fn enqueue(&self, notices: &[NewNotice], now: DateTime<Utc>) -> Result<usize, StoreError> {
-        let mut inserted = 0;
-        on_pool!(self, pool => {
+        let inserted = on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            for n in notices {
-                let done = sqlx::query(INSERT_NOTICE)
-                    .bind(&n.id)
-                    .bind(&n.job)
-                    .bind(&n.period)
-                    .bind(&n.recipient)
-                    .bind(&n.channel)
-                    .bind(&n.reason)
-                    .bind(n.case_nos_json())
-                    .bind(&n.payload)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                inserted += usize::try_from(done.rows_affected()).unwrap_or(0);
-            }
+            let inserted = insert_notices!(tx, notices, now);
             tx.commit().await?;
+            inserted
         });
         Ok(inserted)
     }

@@ -9,7 +9,6 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
 
-use super::outbox::INSERT_NOTICE;
 use super::{BeginWrite, NewNotice, Store, StoreError};
 use crate::plan::Previous;
 use crate::plan::notices::Reminder;
@@ -73,24 +72,9 @@ impl Store {
         reminders: &[(Reminder, String)],
         now: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
-        let mut inserted = 0usize;
-        on_pool!(self, pool => {
+        let inserted = on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            for n in notices {
-                let done = sqlx::query(INSERT_NOTICE)
-                    .bind(&n.id)
-                    .bind(&n.job)
-                    .bind(&n.period)
-                    .bind(&n.recipient)
-                    .bind(&n.channel)
-                    .bind(&n.reason)
-                    .bind(n.case_nos_json())
-                    .bind(&n.payload)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                inserted += usize::try_from(done.rows_affected()).unwrap_or(0);
-            }
+            let inserted = insert_notices!(tx, notices, now);
             for (r, job) in reminders {
                 sqlx::query(
                     "INSERT INTO reminders (recipient, case_no, sent_on, flags, escalation, job) \
@@ -118,6 +102,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
+            inserted
         });
         Ok(inserted)
     }
