@@ -151,6 +151,18 @@ pub async fn run(
     let (stop_tx, stop_rx) = watch::channel(false);
     let wake_delivery = Arc::new(Notify::new());
 
+    let scheduler_running = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let listen = config_tx.borrow().loaded.config.http.listen.clone();
+    let listener = match listen.as_str() {
+        "" => None,
+        address => {
+            let address: std::net::SocketAddr =
+                address.parse().map_err(|_| anyhow::anyhow!("http.listen: {address:?} is not an address"))?;
+            let health =
+                crate::http::Health { store: store.clone(), scheduler_running: Arc::clone(&scheduler_running) };
+            Some(crate::http::serve(address, health, stop_rx.clone()).await?)
+        }
+    };
     let scheduler = tokio::spawn(scheduler(
         store.clone(),
         Arc::clone(&clock),
@@ -186,9 +198,13 @@ pub async fn run(
     }
     tracing::info!("stopping: no new firings; finishing the delivery in progress");
     let _ = stop_tx.send(true);
+    scheduler_running.store(false, std::sync::atomic::Ordering::SeqCst);
     let _ = tokio::time::timeout(Duration::from_secs(60), async {
         let _ = scheduler.await;
         let _ = delivery.await;
+        if let Some((_, task)) = listener {
+            let _ = task.await;
+        }
     })
     .await;
     store.close().await;

@@ -68,7 +68,11 @@ pub enum Command {
         format: ListFormat,
     },
     /// Run the daemon: the jobs on schedule and the delivery of their notices.
-    Run,
+    Run {
+        /// Serve /healthz and /readyz on this address (overrides http.listen).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<std::net::SocketAddr>,
+    },
     /// Try it out: the sample register in a fresh database under var/, each job once, the
     /// notices written to the file outbox (var/outbox/), and a summary.
     Demo,
@@ -272,11 +276,15 @@ pub fn main() -> ExitCode {
 pub async fn run(command: Command, loaded: &LoadedConfig, clock: Arc<dyn Clock>) -> anyhow::Result<ExitCode> {
     let clock_ref: &dyn Clock = clock.as_ref();
     match command {
-        Command::Run => {
+        Command::Run { listen } => {
             let store = open_store_for_writing(loaded, clock_ref).await?;
             let env: Vec<(String, String)> = std::env::vars().collect();
             let control = crate::app::signals()?;
-            crate::app::run(loaded.path.clone(), env, loaded.clone(), store, Arc::clone(&clock), control).await?;
+            let mut loaded = loaded.clone();
+            if let Some(address) = listen {
+                loaded.config.http.listen = address.to_string();
+            }
+            crate::app::run(loaded.path.clone(), env, loaded, store, Arc::clone(&clock), control).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo => demo(loaded, clock).await,

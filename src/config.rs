@@ -63,6 +63,16 @@ pub struct Config {
     pub events: Vec<Event>,
     /// `[duty_roster]`: 领导接待日 rotation.
     pub duty_roster: DutyRoster,
+    /// `[http]`: the optional HTTP listener.
+    pub http: Http,
+}
+
+/// `[http]`: the optional HTTP listener (health checks for now).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Http {
+    /// Address to listen on, e.g. "127.0.0.1:8080"; empty: no listener. `run --listen` overrides.
+    pub listen: String,
 }
 
 /// `[duty_roster]`: who receives petitioners on reception days (the days are the

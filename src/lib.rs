@@ -25,6 +25,7 @@
 //! | [`delivery`] | the outbox worker: claim, send, retry on the schedule, dead, tell the administrators | `store`, `channels`, `plan`, `config` |
 //! | [`import`] | reading CSV/XLSX registers into cases, row by row with reasons | `domain`, `config`, `store` |
 //! | [`app`] | the daemon: scheduler loop with claims and catch-up, delivery worker, SIGHUP reload, SIGTERM stop | `store`, `jobs`, `delivery`, `schedule` |
+//! | [`http`] | the optional HTTP listener: `/healthz`, `/readyz` | `store` |
 //! | [`cli`] | the `petition-watch` command line: parses arguments and wires the rest | everything |
 
 #![warn(missing_docs)]
@@ -37,6 +38,7 @@ pub mod clock;
 pub mod config;
 pub mod delivery;
 pub mod domain;
+pub mod http;
 pub mod import;
 pub mod jobs;
 pub mod plan;

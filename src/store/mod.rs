@@ -378,6 +378,14 @@ impl Store {
         Ok(cases)
     }
 
+    /// Whether the database answers (`SELECT 1`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
     /// How many cases are stored.
     pub async fn count_cases(&self) -> Result<u64, StoreError> {
         let n: i64 = on_pool!(self, pool => {

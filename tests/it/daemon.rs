@@ -222,3 +222,47 @@ async fn a_broken_config_on_sighup_is_refused_and_a_good_one_is_taken() {
     assert!(status.success());
     assert!(wait_for("stopped").contains("finishing the delivery in progress"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_daemon_answers_health_checks_when_asked_to_listen() {
+    let ws = workspace("", &["outbox"]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+    let address = format!("127.0.0.1:{port}");
+    let mut daemon = std::process::Command::new(env!("CARGO_BIN_EXE_petition-watch"))
+        .current_dir(ws.dir.path())
+        .arg("--config")
+        .arg(ws.config_path())
+        .args(["run", "--listen", &address])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("daemon starts");
+    let client = reqwest::Client::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let health = loop {
+        match client.get(format!("http://{address}/healthz")).send().await {
+            Ok(response) => break response,
+            Err(_) if std::time::Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(100)).await,
+            Err(e) => panic!("no /healthz on {address}: {e}"),
+        }
+    };
+    assert_eq!(health.status(), 200);
+    let ready = client.get(format!("http://{address}/readyz")).send().await.expect("readyz");
+    assert_eq!(ready.status(), 200);
+    let body: serde_json::Value = ready.json().await.expect("json");
+    assert_eq!(body, serde_json::json!({"database": "ok", "config": "loaded", "scheduler": "running"}));
+    assert_eq!(client.get(format!("http://{address}/nothing")).send().await.expect("404").status(), 404);
+    let status = std::process::Command::new("kill").arg("-TERM").arg(daemon.id().to_string()).status().expect("kill");
+    assert!(status.success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let exit = loop {
+        if let Some(exit) = daemon.try_wait().expect("poll") {
+            break exit;
+        }
+        assert!(std::time::Instant::now() < deadline, "did not stop");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(exit.success());
+    assert!(client.get(format!("http://{address}/healthz")).send().await.is_err(), "the listener closed");
+}
