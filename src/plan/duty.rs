@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use super::notice_id;
 use super::notices::{JobRun, People, PlannedNotice};
 use crate::domain::Case;
-use crate::render::notice::{Audience, NoticeBody, NoticeCase, NoticeKind, case_line};
+use crate::render::notice::{Audience, NoticeCase, case_line};
 use crate::routing::{self, CaseParties};
 use crate::rules::{CaseResult, Flag};
 
@@ -103,44 +103,29 @@ pub fn duty_notices<'c>(
     intro.push('。');
     let mut notices = Vec::new();
     let mut push = |person: &str, role: &str, text: String, lines: &[(&Case, &CaseResult<'_>, Option<String>)]| {
-        let Some(contact) = people.contacts.get(person) else { return };
-        for channel in &contact.channels {
-            let Some(info) = people.channels.get(channel) else { continue };
-            if info.needs_email && contact.addressee.email.is_none() {
-                continue;
-            }
+        let Some((contact, channels)) = super::notices::reach(people, person) else { return };
+        for (channel, info) in channels {
             let audience = if info.group { Audience::Group } else { Audience::Leader };
-            let body = NoticeBody {
-                kind: NoticeKind::Cases,
-                report: None,
-                job: run.job.to_owned(),
-                job_zh: run.job_zh.to_owned(),
-                township: run.township.to_owned(),
-                period: run.period.to_owned(),
-                as_of: run.as_of,
-                to: contact.addressee.clone(),
-                group: info.group,
-                cases: lines
-                    .iter()
-                    .map(|(c, r, stand_in)| NoticeCase {
-                        line: case_line(c, r, audience),
-                        role: match stand_in {
-                            Some(s) => format!("{duty_name}应回避，由{s}接待"),
-                            None if role == "office" => format!("{duty_name}应回避，请另行安排接待"),
-                            None => "值班领导".to_owned(),
-                        },
-                        stands_in_for: None,
-                        overdue_working_days: None,
-                        reason: "接待提示".to_owned(),
-                    })
-                    .collect(),
-                text: Some(text.clone()),
-            };
+            let cases = lines
+                .iter()
+                .map(|(c, r, stand_in)| NoticeCase {
+                    line: case_line(c, r, audience),
+                    role: match stand_in {
+                        Some(s) => format!("{duty_name}应回避，由{s}接待"),
+                        None if role == "office" => format!("{duty_name}应回避，请另行安排接待"),
+                        None => "值班领导".to_owned(),
+                    },
+                    stands_in_for: None,
+                    overdue_working_days: None,
+                    reason: "接待提示".to_owned(),
+                })
+                .collect();
+            let body = run.case_notice(&contact.addressee, info.group, cases, Some(text.clone()));
             let payload = serde_json::to_vec(&body).unwrap_or_default();
             notices.push(PlannedNotice {
                 id: notice_id(run.job, run.period, person, channel, &payload),
                 recipient: person.to_owned(),
-                channel: channel.clone(),
+                channel: channel.to_owned(),
                 reason: super::NoticeReason::First,
                 case_nos: lines.iter().map(|(c, _, _)| c.case_no.to_string()).collect(),
                 body,

@@ -73,6 +73,25 @@ pub struct JobRun<'a> {
     pub scope: Scope,
 }
 
+impl JobRun<'_> {
+    /// A case notice of this run to `to`, on a group channel or not.
+    pub fn case_notice(&self, to: &Addressee, group: bool, cases: Vec<NoticeCase>, text: Option<String>) -> NoticeBody {
+        NoticeBody {
+            kind: NoticeKind::Cases,
+            report: None,
+            job: self.job.to_owned(),
+            job_zh: self.job_zh.to_owned(),
+            township: self.township.to_owned(),
+            period: self.period.to_owned(),
+            as_of: self.as_of,
+            to: to.clone(),
+            group,
+            cases,
+            text,
+        }
+    }
+}
+
 /// One notice to write to the outbox.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlannedNotice {
@@ -220,28 +239,17 @@ pub fn plan<'c>(
         cases.sort_by_key(urgency);
         for (channel, info) in channels {
             let audience = if info.group { Audience::Group } else { Audience::Leader };
-            let body = NoticeBody {
-                kind: NoticeKind::Cases,
-                report: None,
-                job: run.job.to_owned(),
-                job_zh: run.job_zh.to_owned(),
-                township: run.township.to_owned(),
-                period: run.period.to_owned(),
-                as_of: run.as_of,
-                to: contact.addressee.clone(),
-                group: info.group,
-                cases: cases
-                    .iter()
-                    .map(|d| NoticeCase {
-                        line: case_line(d.case, d.result, audience),
-                        role: d.role.to_owned(),
-                        stands_in_for: d.stands_in_for.clone(),
-                        overdue_working_days: d.overdue_working_days.filter(|n| *n > 0),
-                        reason: d.reason.zh().to_owned(),
-                    })
-                    .collect(),
-                text: None,
-            };
+            let lines = cases
+                .iter()
+                .map(|d| NoticeCase {
+                    line: case_line(d.case, d.result, audience),
+                    role: d.role.to_owned(),
+                    stands_in_for: d.stands_in_for.clone(),
+                    overdue_working_days: d.overdue_working_days.filter(|n| *n > 0),
+                    reason: d.reason.zh().to_owned(),
+                })
+                .collect();
+            let body = run.case_notice(&contact.addressee, info.group, lines, None);
             let payload = serde_json::to_vec(&body).unwrap_or_default();
             plan.notices.push(PlannedNotice {
                 id: notice_id(run.job, run.period, &person, channel, &payload),
@@ -265,7 +273,7 @@ pub fn plan<'c>(
 
 /// How `person` is reached: their contact and the enabled channels that reach them, or `None`
 /// when no channel can (not in the config, no enabled channel, mail without an address).
-fn reach<'p>(people: &People<'p>, person: &str) -> Option<(&'p Contact, Vec<(&'p str, ChannelInfo)>)> {
+pub(super) fn reach<'p>(people: &People<'p>, person: &str) -> Option<(&'p Contact, Vec<(&'p str, ChannelInfo)>)> {
     let contact = people.contacts.get(person)?;
     let channels: Vec<(&str, ChannelInfo)> = contact
         .channels
