@@ -6,7 +6,7 @@
 //! Pure: the calendar and the instants come in; firings come out. The daemon sleeps until the
 //! next one; `jobs list` and `simulate` show them; catch-up asks for the latest one missed.
 
-use chrono::{DateTime, Days, NaiveDate, TimeZone};
+use chrono::{DateTime, Days, NaiveDate, SubsecRound, TimeZone};
 use chrono_tz::Tz;
 
 use crate::calendar::Calendar;
@@ -112,6 +112,9 @@ impl Schedule {
         // Exclusive start: `iter_after` yields slots strictly after `from`; include `from` itself
         // when it was moved back to a midnight.
         let start = if from < after { from - chrono::Duration::seconds(1) } else { from };
+        // Slots are whole seconds; croner keeps a start's fraction of a second in what it yields,
+        // so start from the whole second (a firing's instant is its identity in `job_runs`).
+        let start = start.trunc_subsecs(0);
         for slot in self.cron.iter_after(start) {
             if slot > to {
                 break;
@@ -212,6 +215,30 @@ mod tests {
             .into_iter()
             .map(|f| f.at)
             .collect()
+    }
+
+    #[test]
+    fn a_firing_is_a_whole_second_whatever_the_fraction_of_the_instant_looked_from() {
+        // Two replicas looking at 08:29:59.25 and 08:29:59.75 must name the same firing.
+        for policy in [NonWorkingDayPolicy::Skip, NonWorkingDayPolicy::Run, NonWorkingDayPolicy::NextWorkingDay] {
+            let schedule = Schedule::parse("0 30 8 * * *", policy, SHANGHAI).expect("spec");
+            let base = at(2026, 11, 27, 8, 29) + chrono::Duration::seconds(59);
+            let seen: Vec<DateTime<Tz>> = [250, 750]
+                .iter()
+                .map(|ms| {
+                    let from = base + chrono::Duration::milliseconds(*ms);
+                    let next = schedule.next_after(from, shipped()).expect("next").at;
+                    let last = schedule.last_in(from, from + chrono::Duration::minutes(1), shipped()).expect("last").at;
+                    assert_eq!(next, last);
+                    next
+                })
+                .collect();
+            assert_eq!(seen, [at(2026, 11, 27, 8, 30), at(2026, 11, 27, 8, 30)], "{policy:?}");
+        }
+        // The fraction does not let a slot already passed fire again.
+        let schedule = Schedule::parse("0 30 8 * * *", NonWorkingDayPolicy::Run, SHANGHAI).expect("spec");
+        let just_after = at(2026, 11, 27, 8, 30) + chrono::Duration::milliseconds(400);
+        assert_eq!(schedule.next_after(just_after, shipped()).expect("next").at, at(2026, 11, 28, 8, 30));
     }
 
     #[test]
