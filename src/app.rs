@@ -80,13 +80,33 @@ pub async fn run_due(
         let as_of = firing.at.date_naive();
         let scheduled_for = firing.at.with_timezone(&Utc);
         tracing::info!(job = job.name(), at = %firing.at, catch_up = only_catch_up, "firing");
-        match crate::jobs::run(store, loaded, job, as_of, scheduled_for, now, false).await {
+        let started = std::time::Instant::now();
+        let result = crate::jobs::run(store, loaded, job, as_of, scheduled_for, now, false).await;
+        record_run(job, &result, started.elapsed());
+        match result {
             Ok(report) if report.claimed => claimed += 1,
             Ok(_) => {}
             Err(e) => tracing::error!(job = job.name(), at = %firing.at, error = %e, "job run failed"),
         }
     }
     claimed
+}
+
+/// Counts a firing this replica ran in the process's metrics.
+fn record_run(job: Job, result: &anyhow::Result<crate::jobs::RunReport>, took: Duration) {
+    use crate::telemetry::metric;
+    let outcome = match result {
+        Ok(report) if !report.claimed => return,
+        Ok(_) => "done",
+        Err(_) => "failed",
+    };
+    metrics::counter!(metric::JOB_FIRINGS, "job" => job.name(), "outcome" => outcome).increment(1);
+    metrics::histogram!(metric::JOB_DURATION, "job" => job.name()).record(took.as_secs_f64());
+    if let Ok(report) = result {
+        for (flag, count) in &report.flags {
+            metrics::gauge!(metric::FINDINGS, "job" => job.name(), "flag" => *flag).set(*count as f64);
+        }
+    }
 }
 
 /// Logs each job's next firing (at start and after a reload).
@@ -147,7 +167,9 @@ pub async fn run(
     mut control: tokio::sync::mpsc::Receiver<Control>,
 ) -> anyhow::Result<()> {
     let deliverer = Arc::new(Deliverer::new(store.clone(), &loaded).map_err(anyhow::Error::msg)?);
-    let (config_tx, config_rx) = watch::channel(Arc::new(Running { loaded: Arc::new(loaded), deliverer }));
+    let loaded = Arc::new(loaded);
+    let (loaded_tx, loaded_rx) = watch::channel(Arc::clone(&loaded));
+    let (config_tx, config_rx) = watch::channel(Arc::new(Running { loaded, deliverer }));
     let (stop_tx, stop_rx) = watch::channel(false);
     let wake_delivery = Arc::new(Notify::new());
 
@@ -158,9 +180,14 @@ pub async fn run(
         address => {
             let address: std::net::SocketAddr =
                 address.parse().map_err(|_| anyhow::anyhow!("http.listen: {address:?} is not an address"))?;
-            let health =
-                crate::http::Health { store: store.clone(), scheduler_running: Arc::clone(&scheduler_running) };
-            Some(crate::http::serve(address, health, stop_rx.clone()).await?)
+            let shared = crate::http::Shared {
+                store: store.clone(),
+                clock: Arc::clone(&clock),
+                config: loaded_rx.clone(),
+                scheduler_running: Arc::clone(&scheduler_running),
+                wake_delivery: Arc::clone(&wake_delivery),
+            };
+            Some(crate::http::serve(address, shared, stop_rx.clone()).await?)
         }
     };
     let scheduler = tokio::spawn(scheduler(
@@ -183,10 +210,9 @@ pub async fn run(
                     Ok(new) => match Deliverer::new(store.clone(), &new) {
                         Ok(deliverer) => {
                             log_next_firings(&new, clock.now());
-                            config_tx.send_replace(Arc::new(Running {
-                                loaded: Arc::new(new),
-                                deliverer: Arc::new(deliverer),
-                            }));
+                            let new = Arc::new(new);
+                            loaded_tx.send_replace(Arc::clone(&new));
+                            config_tx.send_replace(Arc::new(Running { loaded: new, deliverer: Arc::new(deliverer) }));
                             tracing::info!(config = %config_path.display(), "config reloaded");
                         }
                         Err(e) => tracing::error!(error = %e, "reload refused; still running on the previous config"),

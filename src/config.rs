@@ -7,6 +7,7 @@
 mod load;
 mod locate;
 mod secret;
+mod tokens;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -19,6 +20,7 @@ use crate::domain::PersonId;
 
 pub use load::{ConfigError, LoadedConfig, Problem, load, load_from_str};
 pub use secret::{Secret, SecretRef};
+pub use tokens::{ApiToken, MIN_TOKEN_CHARS, Scope, TOKENS_ENV, TokenConfig, TokenValue};
 
 pub use crate::plan::EscalationSettings as Escalation;
 pub use crate::rules::{Deadlines, Thresholds};
@@ -67,12 +69,44 @@ pub struct Config {
     pub http: Http,
 }
 
-/// `[http]`: the optional HTTP listener (health checks for now).
-#[derive(Debug, Clone, Deserialize, Default)]
+/// `[http]`: the optional HTTP listener: health checks, metrics, the API and the status page.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Http {
     /// Address to listen on, e.g. "127.0.0.1:8080"; empty: no listener. `run --listen` overrides.
     pub listen: String,
+    /// API tokens written here: `{ name, scope, token }`, the token a string or a secret reference.
+    pub tokens: Vec<TokenConfig>,
+    /// A file of `name:scope:token` lines (relative to the config file); none when absent.
+    pub tokens_file: Option<PathBuf>,
+    /// The status page at `/`: `login` (a token is asked for), `open`, or `off`.
+    pub status_page: StatusPage,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Http {
+    fn default() -> Self {
+        Self {
+            listen: String::new(),
+            tokens: Vec::new(),
+            tokens_file: None,
+            status_page: StatusPage::Login,
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// Who may see the status page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StatusPage {
+    /// Anyone holding an API token (read or write), after logging in with it.
+    Login,
+    /// Anyone who reaches the listener (an office network only).
+    Open,
+    /// Not served.
+    Off,
 }
 
 /// `[duty_roster]`: who receives petitioners on reception days (the days are the
@@ -476,6 +510,18 @@ pub enum NonWorkingDayPolicy {
     NextWorkingDay,
     /// Fire at the same time on the previous working day.
     PreviousWorkingDay,
+}
+
+impl NonWorkingDayPolicy {
+    /// The config spelling (`next_working_day`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Run => "run",
+            Self::Skip => "skip",
+            Self::NextWorkingDay => "next_working_day",
+            Self::PreviousWorkingDay => "previous_working_day",
+        }
+    }
 }
 
 /// What the daemon does at start about firings it missed while down.

@@ -130,6 +130,7 @@ impl Deliverer {
             ClaimOutcome::Claimed(claimed) => claimed,
         };
         let outcome = self.attempt(&claimed, now).await?;
+        record_metrics(&claimed, &outcome, now);
         Ok(Some((claimed.id, outcome)))
     }
 
@@ -351,5 +352,27 @@ impl Deliverer {
         let id = notice_id("notify_test", &body.period, &body.to.id, channel, b"");
         let mut parts = 0;
         sender.send(&id, &body, &self.templates, now, &mut parts).await.map_err(|e| e.to_string())
+    }
+}
+
+/// Counts an attempt's outcome in the process's metrics.
+fn record_metrics(claimed: &Claimed, outcome: &Outcome, now: DateTime<Utc>) {
+    use crate::telemetry::metric;
+    let channel = claimed.channel.clone();
+    let word = match outcome {
+        Outcome::Sent => "sent",
+        Outcome::Retry(_) => "retry",
+        Outcome::Dead(_) => "dead",
+        Outcome::Held(_) => "held",
+    };
+    metrics::counter!(metric::DELIVERIES, "channel" => channel.clone(), "outcome" => word).increment(1);
+    match outcome {
+        Outcome::Sent => {
+            let latency = (now - claimed.created_at).to_std().unwrap_or_default();
+            metrics::histogram!(metric::DELIVERY_LATENCY, "channel" => channel).record(latency.as_secs_f64());
+        }
+        Outcome::Retry(_) => metrics::counter!(metric::RETRIES, "channel" => channel).increment(1),
+        Outcome::Dead(_) => metrics::counter!(metric::DEAD, "channel" => channel).increment(1),
+        Outcome::Held(_) => {}
     }
 }

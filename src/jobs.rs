@@ -80,6 +80,8 @@ pub struct RunReport {
     pub claimed: bool,
     /// Flagged cases in the screening.
     pub flagged: usize,
+    /// Cases per flag in the screening (every flag, zeros included; empty without a screening).
+    pub flags: Vec<(&'static str, usize)>,
     /// The plan: notices, reminders, and who was held back and why.
     pub plan: Plan,
     /// Notices that were new in the outbox.
@@ -361,7 +363,7 @@ pub async fn run(
     if job == Job::QuarterlySupervision {
         let all = store.load_cases().await?;
         let plan = supervision_plan(loaded, as_of, &all, &register);
-        return write_run(store, job, as_of, scheduled_for, now, dry_run, 0, plan).await;
+        return write_run(store, job, as_of, scheduled_for, now, dry_run, (0, Vec::new()), plan).await;
     }
     let screening = crate::rules::screen(&register, as_of, &rules, &loaded.calendar);
     let flagged: Vec<&str> = screening.cases.iter().map(|c| c.case_no).collect();
@@ -389,7 +391,11 @@ pub async fn run(
             Held::NotDue(_) => {}
         }
     }
-    write_run(store, job, as_of, scheduled_for, now, dry_run, screening.cases.len(), plan).await
+    let flags = crate::rules::Flag::ALL
+        .iter()
+        .map(|flag| (flag.name(), screening.cases.iter().filter(|c| c.has(*flag)).count()))
+        .collect();
+    write_run(store, job, as_of, scheduled_for, now, dry_run, (screening.cases.len(), flags), plan).await
 }
 
 /// Claims the firing and writes the plan's notices and reminders with the run's record.
@@ -401,10 +407,10 @@ async fn write_run(
     scheduled_for: DateTime<Utc>,
     now: DateTime<Utc>,
     dry_run: bool,
-    flagged: usize,
+    (flagged, flags): (usize, Vec<(&'static str, usize)>),
     plan: Plan,
 ) -> anyhow::Result<RunReport> {
-    let mut report = RunReport { claimed: false, flagged, plan, enqueued: 0 };
+    let mut report = RunReport { claimed: false, flagged, flags, plan, enqueued: 0 };
     if dry_run {
         return Ok(report);
     }

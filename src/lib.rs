@@ -18,14 +18,14 @@
 //! | [`report`] | report periods (statistical months) and the supervision digest: figures by flag, status, category, village and unit, each with its list of cases | `calendar`, `rules`, `domain` |
 //! | [`config`] | the settings file, environment overrides, validation with file:line:key errors | `domain`, `calendar`, `rules`, `plan` |
 //! | [`clock`] | the only reader of the wall clock; a fixed clock for tests | — |
-//! | [`telemetry`] | tracing setup (text or JSON lines) | `config` |
+//! | [`telemetry`] | tracing setup (text or JSON lines); the Prometheus recorder and metric names | `config` |
 //! | [`store`] | cases, people, job runs, outbox and audit tables on SQLite or PostgreSQL; the register read for screening | `domain`, `config`, `rules` |
 //! | [`channels`] | delivery endpoints: SMTP (lettre), webhook/WeCom/DingTalk/Feishu (reqwest, signed, rate-limited), files; failures judged transient, permanent, gone or throttled | `config`, `render` |
 //! | [`jobs`] | a job run: load, screen, plan, and write the run, its notices and reminders in one transaction | `store`, `rules`, `plan`, `config` |
-//! | [`delivery`] | the outbox worker: claim, send, retry on the schedule, dead, tell the administrators | `store`, `channels`, `plan`, `config` |
+//! | [`delivery`] | the outbox worker: claim, send, retry on the schedule, dead, tell the administrators; delivery metrics | `store`, `channels`, `plan`, `config`, `telemetry` |
 //! | [`import`] | reading CSV/XLSX registers into cases, row by row with reasons | `domain`, `config`, `store` |
-//! | [`app`] | the daemon: scheduler loop with claims and catch-up, delivery worker, SIGHUP reload, SIGTERM stop | `store`, `jobs`, `delivery`, `schedule` |
-//! | [`http`] | the optional HTTP listener: `/healthz`, `/readyz` | `store` |
+//! | [`app`] | the daemon: scheduler loop with claims and catch-up, delivery worker, HTTP listener, SIGHUP reload, SIGTERM stop; job metrics | `store`, `jobs`, `delivery`, `schedule`, `http`, `telemetry` |
+//! | [`http`] | the optional HTTP listener: health checks, `/metrics`, the token-guarded JSON API with its OpenAPI document (case intake through the importer's parser), the status page | `store`, `import`, `rules`, `render`, `app`, `config` |
 //! | [`cli`] | the `petition-watch` command line: parses arguments and wires the rest | everything |
 
 #![warn(missing_docs)]

@@ -19,3 +19,61 @@ pub fn init(format: LogFormat, level: &str) {
         LogFormat::Json => builder.json().try_init(),
     };
 }
+
+/// The Prometheus metrics (served at `/metrics`). Recorded where things happen (the daemon's
+/// scheduler loop, the delivery worker); a command without the listener records into nothing.
+pub mod metric {
+    /// Counter: firings run by this replica, by `job` and `outcome` (`done`, `failed`).
+    pub const JOB_FIRINGS: &str = "petition_watch_job_firings_total";
+    /// Histogram: how long a job run took, by `job`.
+    pub const JOB_DURATION: &str = "petition_watch_job_duration_seconds";
+    /// Gauge: cases carrying each `flag` in the latest screening of a `job`.
+    pub const FINDINGS: &str = "petition_watch_findings";
+    /// Gauge: Unix time of the latest firing that ran to the end, by `job` (any replica).
+    pub const LAST_SUCCESS: &str = "petition_watch_job_last_success_timestamp_seconds";
+    /// Counter: delivery attempts by `channel` and `outcome` (`sent`, `retry`, `dead`, `held`).
+    pub const DELIVERIES: &str = "petition_watch_deliveries_total";
+    /// Counter: attempts that failed and were scheduled again, by `channel`.
+    pub const RETRIES: &str = "petition_watch_notice_retries_total";
+    /// Counter: notices given up on, by `channel`.
+    pub const DEAD: &str = "petition_watch_notices_dead_total";
+    /// Histogram: from planning (enqueue) to delivery, by `channel`.
+    pub const DELIVERY_LATENCY: &str = "petition_watch_delivery_latency_seconds";
+    /// Gauge: notices in the outbox by `channel` and `status` (pending, sending, sent, dead).
+    pub const OUTBOX: &str = "petition_watch_outbox_notices";
+    /// Gauge: notices waiting to be sent (pending or sending), all channels.
+    pub const OUTBOX_DEPTH: &str = "petition_watch_outbox_depth";
+}
+
+/// The process's Prometheus recorder, installed on first use (one per process).
+pub fn metrics() -> &'static metrics_exporter_prometheus::PrometheusHandle {
+    use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
+    static HANDLE: std::sync::OnceLock<metrics_exporter_prometheus::PrometheusHandle> = std::sync::OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let seconds = [0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 30.0, 60.0, 300.0, 1800.0, 3600.0, 21_600.0, 86_400.0];
+        let builder = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &seconds)
+            .unwrap_or_else(|_| PrometheusBuilder::new());
+        let recorder = builder.build_recorder();
+        let handle = recorder.handle();
+        // Another recorder may be installed already (a test harness); ours still renders
+        // what is recorded through it, and the daemon installs none other.
+        let _ = metrics::set_global_recorder(recorder);
+        describe();
+        handle
+    })
+}
+
+fn describe() {
+    use metric::*;
+    metrics::describe_counter!(JOB_FIRINGS, "Job firings run by this replica, by job and outcome.");
+    metrics::describe_histogram!(JOB_DURATION, metrics::Unit::Seconds, "Job run duration.");
+    metrics::describe_gauge!(FINDINGS, "Cases carrying each flag in the latest screening of a job.");
+    metrics::describe_gauge!(LAST_SUCCESS, "Unix time of the latest completed firing of each job.");
+    metrics::describe_counter!(DELIVERIES, "Delivery attempts by channel and outcome.");
+    metrics::describe_counter!(RETRIES, "Failed attempts scheduled again, by channel.");
+    metrics::describe_counter!(DEAD, "Notices given up on, by channel.");
+    metrics::describe_histogram!(DELIVERY_LATENCY, metrics::Unit::Seconds, "From planning to delivery.");
+    metrics::describe_gauge!(OUTBOX, "Notices in the outbox by channel and status.");
+    metrics::describe_gauge!(OUTBOX_DEPTH, "Notices waiting to be sent.");
+}

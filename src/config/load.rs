@@ -70,6 +70,8 @@ pub struct LoadedConfig {
     pub templates: Vec<(PathBuf, String)>,
     /// Things that work but an administrator should know.
     pub warnings: Vec<Problem>,
+    /// The HTTP API's tokens, from every source.
+    pub api_tokens: Vec<super::ApiToken>,
 }
 
 impl LoadedConfig {
@@ -147,11 +149,16 @@ pub fn load_from_str(
         warnings.push(Problem { place: holidays_dir.display().to_string(), key: String::new(), message: warning });
     }
     let templates = check_templates(&resolve_against(path, &config.paths.templates), &mut problems);
+    let tokens_file = config.http.tokens_file.as_ref().map(|file| resolve_against(path, file));
+    let api_tokens =
+        super::tokens::gather(&config.http.tokens, tokens_file.as_deref(), env, &mut problems, |key, m| {
+            doc.problem(key, m)
+        });
 
     if !problems.is_empty() {
         return Err(ConfigError { problems });
     }
-    Ok(LoadedConfig { config, path: path.to_owned(), calendar, holiday_files, templates, warnings })
+    Ok(LoadedConfig { config, path: path.to_owned(), calendar, holiday_files, templates, warnings, api_tokens })
 }
 
 /// Parses TOML text, reporting a syntax error on its line.

@@ -1,42 +1,151 @@
-//! The optional HTTP listener (DESIGN §5.3), so far the health checks: `/healthz` (the process
-//! answers) and `/readyz` (the database answers, the config is loaded, the scheduler runs) for
-//! load balancers and Kubernetes probes. The API, metrics and status page follow.
+//! The optional HTTP listener (DESIGN §5.3): health checks for load balancers and probes,
+//! Prometheus metrics, the JSON API for other systems (token auth) and the office's read-only
+//! status page.
+//!
+//! | path | who | what |
+//! |---|---|---|
+//! | `/healthz`, `/readyz` | anyone | the process answers; the database, config and scheduler are fine |
+//! | `/metrics` | anyone | Prometheus text (no personal data) |
+//! | `/api/v1/…` | bearer token | [`api`]: cases in and out, findings, notices, jobs |
+//! | `/api/v1/openapi.json` | anyone | the API's OpenAPI 3.1 document |
+//! | `/`, `/login`, `/logout` | token login, open or off | [`status`]: the status page |
+//!
+//! Every error is JSON `{"error": {"code", "message", "details"?}}` with a stable `code`.
+
+pub mod api;
+pub mod auth;
+pub mod status;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::Router;
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Serialize;
 use serde_json::json;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
+use crate::clock::Clock;
+use crate::config::LoadedConfig;
 use crate::store::Store;
 
-/// What the health checks look at.
+/// What the handlers share: the store, the clock, the config in force (a reload replaces it),
+/// and the daemon's state.
 #[derive(Clone)]
-pub struct Health {
+pub struct Shared {
     /// The database.
     pub store: Store,
+    /// The clock (a test may set it).
+    pub clock: Arc<dyn Clock>,
+    /// The config in force.
+    pub config: watch::Receiver<Arc<LoadedConfig>>,
     /// Set while the scheduler loop runs.
     pub scheduler_running: Arc<AtomicBool>,
+    /// Wakes the delivery worker (after a retry is asked for).
+    pub wake_delivery: Arc<Notify>,
 }
 
-/// The router.
-pub fn router(health: Health) -> Router {
-    Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz)).with_state(health)
+impl Shared {
+    /// The config in force now.
+    pub fn loaded(&self) -> Arc<LoadedConfig> {
+        Arc::clone(&self.config.borrow())
+    }
+}
+
+/// An error answer: a status, a stable code, a message for people, and details for machines.
+#[derive(Debug)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Stable code (`unauthorized`, `invalid_case`, …).
+    pub code: &'static str,
+    /// What is wrong and what would be right.
+    pub message: String,
+    /// Per-item problems, when there are several.
+    pub details: Option<serde_json::Value>,
+}
+
+impl ApiError {
+    /// An error without details.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into(), details: None }
+    }
+
+    /// Adds details.
+    pub fn with_details(mut self, details: impl Serialize) -> Self {
+        self.details = serde_json::to_value(details).ok();
+        self
+    }
+
+    /// The database failed: 503, the cause logged, not shown.
+    pub fn store(error: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %error, "HTTP request failed on the database");
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", "the database did not answer; try again")
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut error = json!({"code": self.code, "message": self.message});
+        if let Some(details) = self.details {
+            error["details"] = details;
+        }
+        let mut response = (self.status, axum::Json(json!({ "error": error }))).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer realm=\"petition-watch\""));
+        }
+        response
+    }
+}
+
+/// The router. The body limit is read from the config given here (a reload keeps it).
+pub fn router(shared: Shared) -> Router {
+    let limit = shared.loaded().config.http.max_body_bytes;
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .route("/", get(status::page))
+        .route("/login", post(status::login))
+        .route("/logout", post(status::logout))
+        .route("/api/v1/openapi.json", get(api::openapi_json))
+        .route("/api/v1/cases", post(api::post_cases).put(api::put_cases))
+        .route("/api/v1/cases/{case_no}", get(api::get_case))
+        .route("/api/v1/findings", get(api::findings))
+        .route("/api/v1/notices", get(api::notices))
+        .route("/api/v1/notices/{id}/retry", post(api::retry_notice))
+        .route("/api/v1/jobs", get(api::jobs))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(shared)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "no such path; the API is under /api/v1 (see /api/v1/openapi.json)",
+    )
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this path does not take that method")
 }
 
 async fn healthz() -> impl IntoResponse {
     (StatusCode::OK, axum::Json(json!({"status": "ok"})))
 }
 
-async fn readyz(State(health): State<Health>) -> impl IntoResponse {
-    let database = health.store.ping().await.is_ok();
-    let scheduler = health.scheduler_running.load(Ordering::SeqCst);
+async fn readyz(State(shared): State<Shared>) -> impl IntoResponse {
+    let database = shared.store.ping().await.is_ok();
+    let scheduler = shared.scheduler_running.load(Ordering::SeqCst);
     let status = if database && scheduler { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let word = |ok: bool, yes: &str, no: &str| if ok { yes.to_owned() } else { no.to_owned() };
     let body = json!({
@@ -47,16 +156,48 @@ async fn readyz(State(health): State<Health>) -> impl IntoResponse {
     (status, axum::Json(body))
 }
 
-/// Serves `router` on `address` until `stop` turns true. Returns the bound address (port 0
+/// `/metrics`: what this process recorded, and the outbox and last runs read from the database
+/// (the same for every replica).
+async fn metrics(State(shared): State<Shared>) -> Response {
+    use crate::telemetry::metric;
+    let handle = crate::telemetry::metrics();
+    match shared.store.outbox_by_channel().await {
+        Ok(rows) => {
+            let mut depth = 0;
+            for (channel, status, count) in rows {
+                if status == "pending" || status == "sending" {
+                    depth += count;
+                }
+                metrics::gauge!(metric::OUTBOX, "channel" => channel, "status" => status).set(count as f64);
+            }
+            metrics::gauge!(metric::OUTBOX_DEPTH).set(depth as f64);
+        }
+        Err(e) => tracing::warn!(error = %e, "metrics: the outbox could not be counted"),
+    }
+    match shared.store.last_done_runs().await {
+        Ok(rows) => {
+            for (job, at) in rows {
+                metrics::gauge!(metric::LAST_SUCCESS, "job" => job).set(at.timestamp() as f64);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "metrics: the job runs could not be read"),
+    }
+    handle.run_upkeep();
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], handle.render()).into_response()
+}
+
+/// Serves the router on `address` until `stop` turns true. Returns the bound address (port 0
 /// picks a free one) once listening.
 pub async fn serve(
     address: SocketAddr,
-    health: Health,
+    shared: Shared,
     mut stop: watch::Receiver<bool>,
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = tokio::net::TcpListener::bind(address).await?;
     let bound = listener.local_addr()?;
-    let app = router(health);
+    // Install the recorder before the first job runs, so nothing recorded is lost.
+    let _ = crate::telemetry::metrics();
+    let app = router(shared);
     let task = tokio::spawn(async move {
         let shutdown = async move {
             while !*stop.borrow() {

@@ -77,6 +77,11 @@ const NAMES: &[(Column, &str, &str, &[&str])] = &[
 ];
 
 impl Column {
+    /// Every column, in register order.
+    pub fn all() -> impl Iterator<Item = Self> {
+        NAMES.iter().map(|(column, ..)| *column)
+    }
+
     /// The English column name.
     pub fn name(self) -> &'static str {
         NAMES.iter().find(|(c, ..)| *c == self).map_or("", |(_, en, ..)| en)

@@ -58,6 +58,8 @@ pub struct Claimed {
     pub attempt: i64,
     /// Parts of a split chat message already delivered by earlier attempts.
     pub parts_done: i64,
+    /// When it was planned (for the delivery latency).
+    pub created_at: DateTime<Utc>,
 }
 
 /// What a claim found.
@@ -129,7 +131,7 @@ impl Store {
     /// Claims the notice that has been due longest, leasing it until `lease_until`. A notice
     /// whose lease ran out (its worker died mid-send) is due again.
     pub async fn claim_next(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<ClaimOutcome, StoreError> {
-        let returning = "RETURNING id, channel, recipient, payload, attempts, parts_done";
+        let returning = "RETURNING id, channel, recipient, payload, attempts, parts_done, created_at";
         let row = match self {
             Store::Sqlite(pool) => {
                 let mut tx = pool.begin_write().await?;
@@ -311,6 +313,19 @@ impl Store {
         Ok(found)
     }
 
+    /// How many notices each channel has in each state: (channel, status, count).
+    pub async fn outbox_by_channel(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
+        let rows = on_pool!(self, pool => {
+            sqlx::query("SELECT channel, status, COUNT(*) FROM outbox GROUP BY channel, status ORDER BY channel, status")
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?, r.try_get::<i64, _>(2)?)))
+                .collect::<Result<Vec<_>, sqlx::Error>>()?
+        });
+        Ok(rows)
+    }
+
     /// How many notices are in each state: (pending, sending, sent, dead).
     pub async fn outbox_counts(&self) -> Result<[i64; 4], StoreError> {
         let mut counts = [0i64; 4];
@@ -433,6 +448,7 @@ fn claimed<R: Row>(row: &R) -> Result<Claimed, sqlx::Error>
 where
     for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> DateTime<Utc>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     usize: sqlx::ColumnIndex<R>,
 {
     Ok(Claimed {
@@ -442,5 +458,6 @@ where
         payload: row.try_get(3)?,
         attempt: row.try_get(4)?,
         parts_done: row.try_get(5)?,
+        created_at: row.try_get(6)?,
     })
 }

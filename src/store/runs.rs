@@ -131,6 +131,18 @@ impl Store {
         Ok(last)
     }
 
+    /// When each job last ran to the end (any replica): (job, finished at).
+    pub async fn last_done_runs(&self) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+        let rows = on_pool!(self, pool => {
+            sqlx::query_as::<_, (String, DateTime<Utc>)>(
+                "SELECT job, MAX(finished_at) FROM job_runs WHERE status = 'done' AND finished_at IS NOT NULL GROUP BY job",
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows)
+    }
+
     /// What each (person id, case no) was last told.
     pub async fn load_reminders(&self) -> Result<HashMap<(String, String), Previous>, StoreError> {
         let rows = on_pool!(self, pool => {

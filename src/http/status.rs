@@ -1,0 +1,249 @@
+//! The office's status page at `/` (Chinese, server-rendered, no script): today's flagged
+//! cases by 包案领导, each job's next and latest firing, delivery failures and recent notices.
+//!
+//! `http.status_page = "login"` (default) asks for an API token once and keeps a session
+//! cookie ([`super::auth::session`]); a bearer token works too. `open` serves it to anyone who
+//! reaches the listener; `off` answers 404. The page shows case numbers, places, categories,
+//! flags and deadlines — never a petitioner's name, ID number, phone or the petition's content.
+
+use std::collections::BTreeMap;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Serialize;
+
+use super::auth::{self, Caller, SESSION_COOKIE, SESSION_HOURS};
+use super::{ApiError, Shared};
+use crate::config::StatusPage;
+use crate::rules::Flag;
+
+const PAGE: &str = include_str!("status.html");
+const LOGIN: &str = include_str!("login.html");
+
+fn render(name: &str, source: &str, context: minijinja::Value) -> Response {
+    let mut env = minijinja::Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    let result = env.add_template(name, source).and_then(|()| env.get_template(name)?.render(context));
+    match result {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, template = name, "status page failed to render");
+            (StatusCode::INTERNAL_SERVER_ERROR, "页面生成失败，请查看日志。").into_response()
+        }
+    }
+}
+
+fn login_page(shared: &Shared, status: StatusCode, error: Option<&str>) -> Response {
+    let township = shared.loaded().config.township.name.clone();
+    let mut response = render("login.html", LOGIN, minijinja::context! { township, error });
+    *response.status_mut() = status;
+    response
+}
+
+/// Who may see the page: `Ok(None)` when it is open, `Err` with the answer otherwise.
+fn visitor(shared: &Shared, headers: &HeaderMap) -> Result<Option<Caller>, Box<Response>> {
+    let loaded = shared.loaded();
+    match loaded.config.http.status_page {
+        StatusPage::Off => Err(Box::new(
+            ApiError::new(StatusCode::NOT_FOUND, "not_found", "the status page is off (http.status_page)")
+                .into_response(),
+        )),
+        StatusPage::Open => Ok(None),
+        StatusPage::Login => {
+            let tokens = &loaded.api_tokens;
+            if let Some(token) = auth::bearer(headers).and_then(|t| auth::find(tokens, t)) {
+                return Ok(Some(Caller { name: token.name.clone(), scope: token.scope }));
+            }
+            match auth::session(tokens, headers, shared.clock.now().timestamp()) {
+                Some(caller) => Ok(Some(caller)),
+                None if tokens.is_empty() => Err(Box::new(login_page(
+                    shared,
+                    StatusCode::UNAUTHORIZED,
+                    Some(
+                        "尚未设置访问令牌：请管理员在配置 [http] tokens 中设置，或将 http.status_page 设为 \"open\"。",
+                    ),
+                ))),
+                None => Err(Box::new(login_page(shared, StatusCode::UNAUTHORIZED, None))),
+            }
+        }
+    }
+}
+
+/// `POST /login`: a form with `token`; a good one sets the session cookie.
+pub async fn login(State(shared): State<Shared>, body: Bytes) -> Response {
+    let loaded = shared.loaded();
+    if loaded.config.http.status_page == StatusPage::Off {
+        return ApiError::new(StatusCode::NOT_FOUND, "not_found", "the status page is off (http.status_page)")
+            .into_response();
+    }
+    let token =
+        form_urlencoded::parse(&body).find(|(k, _)| k == "token").map(|(_, v)| v.into_owned()).unwrap_or_default();
+    match auth::find(&loaded.api_tokens, token.trim()) {
+        Some(token) => {
+            let expires = shared.clock.now().timestamp() + SESSION_HOURS * 3600;
+            let cookie = format!(
+                "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
+                auth::session_value(token, expires),
+                SESSION_HOURS * 3600
+            );
+            tracing::info!(token = %token.name, "status page login");
+            (StatusCode::SEE_OTHER, [(header::LOCATION, "/".to_owned()), (header::SET_COOKIE, cookie)]).into_response()
+        }
+        None => {
+            tracing::warn!("status page login with an unknown token refused");
+            login_page(&shared, StatusCode::UNAUTHORIZED, Some("令牌无效，请重新输入。"))
+        }
+    }
+}
+
+/// `POST /logout`: forgets the session.
+pub async fn logout() -> Response {
+    let cookie = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    (StatusCode::SEE_OTHER, [(header::LOCATION, "/".to_owned()), (header::SET_COOKIE, cookie)]).into_response()
+}
+
+#[derive(Serialize)]
+struct CaseLine {
+    case_no: String,
+    received_on: String,
+    place: String,
+    flags: Vec<&'static str>,
+    deadline: String,
+    overdue: bool,
+}
+
+#[derive(Serialize)]
+struct LeaderGroup {
+    leader: String,
+    cases: Vec<CaseLine>,
+}
+
+#[derive(Serialize)]
+struct NoticeLine {
+    id: String,
+    when: String,
+    job: String,
+    recipient: String,
+    channel: String,
+    cases: usize,
+    status: &'static str,
+    attempts: i64,
+    error: String,
+}
+
+fn status_zh(status: &str, attempts: i64) -> &'static str {
+    match status {
+        "pending" if attempts > 0 => "待重试",
+        "pending" => "待发送",
+        "sending" => "发送中",
+        "sent" => "已送达",
+        "dead" => "未送达",
+        _ => "未知",
+    }
+}
+
+/// `GET /`: the page.
+pub async fn page(State(shared): State<Shared>, headers: HeaderMap) -> Response {
+    let caller = match visitor(&shared, &headers) {
+        Ok(caller) => caller,
+        Err(answer) => return *answer,
+    };
+    match build(&shared, caller).await {
+        Ok(context) => render("status.html", PAGE, context),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn build(shared: &Shared, caller: Option<Caller>) -> Result<minijinja::Value, ApiError> {
+    use crate::store::{NoticeFilter, StatusFilter};
+    let loaded = shared.loaded();
+    let tz = loaded.config.time_zone();
+    let now = shared.clock.now().with_timezone(&tz);
+    let today = now.date_naive();
+    let rules = loaded.config.rule_book();
+    let directory = &rules.directory;
+    let who = |reference: &str| match directory.find(reference) {
+        Some((_, name)) => name.to_owned(),
+        None => reference.to_owned(),
+    };
+
+    let database_ok = shared.store.ping().await.is_ok();
+    let register = shared.store.load_register().await.map_err(ApiError::store)?;
+    let screening = crate::rules::screen(&register, today, &rules, &loaded.calendar);
+    let mut groups: BTreeMap<String, Vec<CaseLine>> = BTreeMap::new();
+    for result in &screening.cases {
+        let leader = result.owner_leader.map_or_else(|| "（未落实包案领导）".to_owned(), who);
+        let due = result.deadlines.iter().min_by_key(|d| d.act_by);
+        let overdue = due.is_some_and(|d| d.due < today);
+        let deadline = due.map_or_else(String::new, |d| {
+            if d.due == d.act_by {
+                format!("{}：{}", d.kind.zh(), d.due)
+            } else {
+                format!("{}：{}（{}前办理）", d.kind.zh(), d.due, d.act_by)
+            }
+        });
+        groups.entry(leader).or_default().push(CaseLine {
+            case_no: result.case_no.to_owned(),
+            received_on: result.received_on.to_string(),
+            place: [result.village, result.category].into_iter().flatten().collect::<Vec<_>>().join(" · "),
+            flags: result.findings.iter().filter(|f| f.flag != Flag::Signed).map(|f| f.flag.zh()).collect(),
+            deadline,
+            overdue,
+        });
+    }
+    let leaders: Vec<LeaderGroup> = groups.into_iter().map(|(leader, cases)| LeaderGroup { leader, cases }).collect();
+
+    let jobs: Vec<minijinja::Value> = super::api::job_list(shared, &loaded)
+        .await?
+        .into_iter()
+        .map(|j| {
+            let local = |t: &Option<String>| {
+                t.as_deref()
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                    .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+            };
+            minijinja::context! { name => j.name, zh => j.name_zh, enabled => j.enabled, next => local(&j.next_firing), last => local(&j.last_firing) }
+        })
+        .collect();
+
+    let line = |n: crate::store::NoticeRow| NoticeLine {
+        when: n.sent_at.unwrap_or(n.created_at).with_timezone(&tz).format("%m-%d %H:%M").to_string(),
+        status: status_zh(&n.status, n.attempts),
+        recipient: who(&n.recipient),
+        cases: n.case_nos.len(),
+        error: n.last_error.unwrap_or_default(),
+        id: n.id,
+        job: crate::jobs::Job::parse(&n.job).map_or(n.job.clone(), |j| j.zh().to_owned()),
+        channel: n.channel,
+        attempts: n.attempts,
+    };
+    let store = &shared.store;
+    let recent = store.list_notices(&NoticeFilter { status: None, since: None }, 15).await.map_err(ApiError::store)?;
+    let mut failures = store
+        .list_notices(&NoticeFilter { status: Some(StatusFilter::Is(crate::store::Status::Dead)), since: None }, 10)
+        .await
+        .map_err(ApiError::store)?;
+    failures.extend(
+        store
+            .list_notices(&NoticeFilter { status: Some(StatusFilter::Failed), since: None }, 10)
+            .await
+            .map_err(ApiError::store)?,
+    );
+    let [pending, sending, sent, dead] = store.outbox_counts().await.map_err(ApiError::store)?;
+    Ok(minijinja::context! {
+        township => loaded.config.township.name.clone(),
+        now => now.format("%Y-%m-%d %H:%M").to_string(),
+        today => today.to_string(),
+        caller => caller.map(|c| c.name),
+        database_ok,
+        scheduler_ok => shared.scheduler_running.load(std::sync::atomic::Ordering::SeqCst),
+        flagged => screening.cases.len(),
+        outbox => minijinja::context! { pending, sending, sent, dead },
+        leaders => minijinja::Value::from(minijinja::value::Serde(&leaders)),
+        jobs,
+        failures => minijinja::Value::from(minijinja::value::Serde(failures.into_iter().map(line).collect::<Vec<_>>())),
+        recent => minijinja::Value::from(minijinja::value::Serde(recent.into_iter().map(line).collect::<Vec<_>>())),
+    })
+}

@@ -1,0 +1,595 @@
+//! The HTTP API, end to end over 127.0.0.1: tokens and scopes, JSON errors, size limits,
+//! case intake through the importer's validation, the OpenAPI document, the status page (also in
+//! headless Chromium) and the metrics of a running daemon.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use petition_watch::clock::SystemClock;
+use petition_watch::config::{self, LoadedConfig};
+use petition_watch::http::{Shared, serve};
+use petition_watch::import::{ImportOptions, import_file};
+use petition_watch::store::Store;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokio::sync::watch;
+
+use crate::delivery::workspace;
+use crate::helpers::{Workspace, open, repo, run_binary, today};
+
+const READ: &str = "office-read-token-0123456789";
+const WRITE: &str = "intake-write-token-0123456789";
+
+fn tokens_env() -> Vec<(String, String)> {
+    vec![(config::TOKENS_ENV.to_owned(), format!("office:read:{READ},county:write:{WRITE}"))]
+}
+
+/// An HTTP listener in this process on a free port, over a workspace's SQLite store.
+struct Api {
+    base: String,
+    client: reqwest::Client,
+    store: Store,
+    loaded: LoadedConfig,
+    _ws: Workspace,
+    _stop: watch::Sender<bool>,
+}
+
+impl Api {
+    async fn start(extra_env: &[(&str, &str)], with_register: bool) -> Self {
+        let ws = workspace("", &["outbox"]);
+        let mut env = tokens_env();
+        env.extend(extra_env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        let loaded = config::load(&ws.config_path(), &env, today()).unwrap_or_else(|e| panic!("config loads: {e}"));
+        let store = open(&loaded.config.database.url).await;
+        if with_register {
+            let options = ImportOptions::from_config(&loaded.config, false, false);
+            let report = import_file(
+                &repo().join("config/examples/register.csv"),
+                Some(&store),
+                &loaded.config,
+                options,
+                Utc::now(),
+            )
+            .await;
+            assert!(report.imported() > 0, "the sample register imports");
+        }
+        let (_config_tx, config_rx) = watch::channel(Arc::new(loaded.clone()));
+        let (stop, stop_rx) = watch::channel(false);
+        let shared = Shared {
+            store: store.clone(),
+            clock: Arc::new(SystemClock),
+            config: config_rx,
+            scheduler_running: Arc::new(std::sync::atomic::AtomicBool::new(true)),
+            wake_delivery: Arc::new(tokio::sync::Notify::new()),
+        };
+        let (addr, _task) = serve("127.0.0.1:0".parse().expect("address"), shared, stop_rx).await.expect("listens");
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        Self { base: format!("http://{addr}"), client, store, loaded, _ws: ws, _stop: stop }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        let mut request = self.client.get(self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        answer(request.send().await.expect("request")).await
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> (StatusCode, Value) {
+        let mut request = self.client.request(method, self.url(path)).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        answer(request.send().await.expect("request")).await
+    }
+
+    async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> (StatusCode, Value) {
+        self.send(reqwest::Method::POST, path, token, body).await
+    }
+}
+
+async fn answer(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let text = response.text().await.expect("body");
+    let value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{status}: not JSON ({e}): {text}"));
+    (status, value)
+}
+
+fn code(body: &Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or_else(|| panic!("no error code in {body}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tokens_are_required_and_scopes_are_enforced() {
+    let api = Api::start(&[], false).await;
+    let response = api.client.get(api.url("/api/v1/jobs")).send().await.expect("request");
+    assert_eq!(response.status(), 401);
+    assert_eq!(response.headers()["www-authenticate"], "Bearer realm=\"petition-watch\"");
+    let (_, body) = answer(response).await;
+    assert_eq!(code(&body), "unauthorized");
+
+    let (status, body) = api.get("/api/v1/jobs", Some("office-read-token-012345678X")).await;
+    assert_eq!((status, code(&body)), (StatusCode::UNAUTHORIZED, "unauthorized"), "a near miss is unknown");
+    let (status, body) = api.get("/api/v1/jobs", Some(READ)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["jobs"].as_array().map(Vec::len), Some(5));
+
+    let case = json!({"case_no": "API-0001", "received_on": "2026-11-20"});
+    let (status, body) = api.post("/api/v1/cases", Some(READ), &case).await;
+    assert_eq!((status, code(&body)), (StatusCode::FORBIDDEN, "forbidden"));
+    let (status, body) = api.post("/api/v1/notices/ntc_x/retry", Some(READ), &json!({})).await;
+    assert_eq!((status, code(&body)), (StatusCode::FORBIDDEN, "forbidden"));
+    let (status, body) = api.post("/api/v1/cases", None, &case).await;
+    assert_eq!((status, code(&body)), (StatusCode::UNAUTHORIZED, "unauthorized"));
+    assert!(api.store.get_cases(&["API-0001"]).await.expect("read").is_empty(), "nothing written");
+
+    let (status, body) = api.get("/api/v1/nothing", Some(READ)).await;
+    assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "not_found"));
+    let (status, body) = api.send(reqwest::Method::DELETE, "/api/v1/cases", Some(WRITE), &json!({})).await;
+    assert_eq!((status, code(&body)), (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn case_intake_is_idempotent_and_conflicts_are_refused() {
+    let api = Api::start(&[], false).await;
+    let case = json!({
+        "case_no": "API-0001", "received_on": "2026-11-20", "信访人": "王小明", "village": "东湖村",
+        "category": "民政救助", "accused": ["李四", "赵五"], "owner_leader": "li-hua", "phone": "13800001111",
+        "extra": {"备注": "来电登记"}
+    });
+    let (status, body) = api.post("/api/v1/cases", Some(WRITE), &case).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["inserted"], 1);
+    let (status, body) = api.post("/api/v1/cases", Some(WRITE), &case).await;
+    assert_eq!(status, 200, "the same case again changes nothing: {body}");
+    assert_eq!((body["inserted"].as_u64(), body["unchanged"].as_u64()), (Some(0), Some(1)));
+
+    let mut changed = case.clone();
+    changed["village"] = json!("西山村");
+    let (status, body) = api.post("/api/v1/cases", Some(WRITE), &changed).await;
+    assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "case_exists"), "{body}");
+    assert_eq!(body["error"]["details"]["case_nos"], json!(["API-0001"]));
+    let (_, stored) = api.get("/api/v1/cases/API-0001", Some(WRITE)).await;
+    assert_eq!(stored["village"], "东湖村", "a refused POST writes nothing");
+
+    let (status, body) = api.send(reqwest::Method::PUT, "/api/v1/cases", Some(WRITE), &json!([changed])).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["updated"], 1);
+    let (status, stored) = api.get("/api/v1/cases/API-0001", Some(WRITE)).await;
+    assert_eq!(status, 200);
+    assert_eq!(stored["village"], "西山村");
+    assert_eq!(stored["petitioner"], "王小明");
+    assert_eq!(stored["accused"], json!(["李四", "赵五"]));
+    assert_eq!(stored["extra"]["备注"], "来电登记");
+
+    // What GET gives back can be PUT again unchanged.
+    let mut round_trip = stored.clone();
+    if let Some(map) = round_trip.as_object_mut() {
+        map.remove("redacted");
+    }
+    let (status, body) = api.send(reqwest::Method::PUT, "/api/v1/cases", Some(WRITE), &round_trip).await;
+    assert_eq!((status, body["unchanged"].as_u64()), (StatusCode::OK, Some(1)), "{body}");
+
+    let (status, missing) = api.get("/api/v1/cases/NO-SUCH", Some(READ)).await;
+    assert_eq!((status, code(&missing)), (StatusCode::NOT_FOUND, "not_found"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_read_token_sees_a_case_without_the_petitioners_identity() {
+    let api = Api::start(&[], false).await;
+    let case = json!({"case_no": "API-0002", "received_on": "2026-11-20", "petitioner": "王小明",
+        "petitioner_id": "110101199003077777", "phone": "13800001111", "summary": "王小明反映李四占地",
+        "extra": {"备注": "王小明的邻居"}});
+    assert_eq!(api.post("/api/v1/cases", Some(WRITE), &case).await.0, 201);
+    let (status, seen) = api.get("/api/v1/cases/API-0002", Some(READ)).await;
+    assert_eq!(status, 200);
+    assert_eq!(seen["petitioner"], "王**");
+    let text = seen.to_string();
+    for secret in ["王小明", "110101199003077777", "13800001111", "占地", "邻居"] {
+        assert!(!text.contains(secret), "a read token saw {secret}: {text}");
+    }
+    assert_eq!(seen["redacted"], json!(["petitioner_id", "phone", "summary", "extra"]));
+    let (_, full) = api.get("/api/v1/cases/API-0002", Some(WRITE)).await;
+    assert_eq!(full["petitioner_id"], "110101199003077777");
+    assert_eq!(full["phone"], "13800001111");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn intake_uses_the_importers_validation_and_takes_a_batch_whole_or_not_at_all() {
+    let api = Api::start(&[], false).await;
+    let batch = json!([
+        {"case_no": "API-0010", "received_on": "2026-11-20"},
+        {"case_no": "API-0011", "received_on": "2026-02-30", "extension_days": 45}
+    ]);
+    let (status, body) = api.post("/api/v1/cases", Some(WRITE), &batch).await;
+    assert_eq!((status, code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_case"), "{body}");
+    let details = &body["error"]["details"];
+    assert_eq!(details[0]["index"], 1);
+    assert_eq!(details[0]["case_no"], "API-0011");
+    let problems: Vec<(String, String)> = details[0]["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .map(|p| (p["column"].as_str().unwrap_or("").to_owned(), p["reason"].as_str().unwrap_or("").to_owned()))
+        .collect();
+    assert!(api.store.get_cases(&["API-0010"]).await.expect("read").is_empty(), "the good case was not written either");
+
+    // The register importer says exactly the same about the same row.
+    let ws = Workspace::new();
+    let csv = ws.write("same.csv", "case_no,received_on,extension_days\nAPI-0011,2026-02-30,45\n");
+    let options = ImportOptions::from_config(&api.loaded.config, true, false);
+    let report = import_file(&csv, None, &api.loaded.config, options, Utc::now()).await;
+    let imported: Vec<(String, String)> =
+        report.rejected.iter().flat_map(|r| &r.problems).map(|p| (p.column.clone(), p.reason.clone())).collect();
+    assert_eq!(problems, imported);
+    assert_eq!(problems.len(), 2, "the date and the extension: {problems:?}");
+
+    for (body, expected) in [
+        (json!({"case_no": "API-0012", "received_on": "2026-11-20", "colour": "red"}), "unknown_field"),
+        (json!({"case_no": "API-0012", "received_on": "2026-11-20", "收到日期": "2026-11-20"}), "unknown_field"),
+        (json!({"case_no": "API-0012", "received_on": "2026-11-20", "extra": {"信访人": "x"}}), "unknown_field"),
+        (json!("API-0012"), "bad_json"),
+        (json!([]), "invalid_case"),
+        (json!({"case_no": "API-0012"}), "invalid_case"),
+        (json!({"case_no": "API-0012", "received_on": "2026-11-20", "accused": [1, 2]}), "invalid_case"),
+    ] {
+        let (status, answer) = api.post("/api/v1/cases", Some(WRITE), &body).await;
+        assert_eq!(code(&answer), expected, "{body} → {status} {answer}");
+        assert!(status.is_client_error());
+    }
+
+    let response = api
+        .client
+        .post(api.url("/api/v1/cases"))
+        .bearer_auth(WRITE)
+        .header("content-type", "application/json")
+        .body("{\"case_no\": \"API-0013\", ")
+        .send()
+        .await
+        .expect("request");
+    let (status, body) = answer(response).await;
+    assert_eq!((status, code(&body)), (StatusCode::BAD_REQUEST, "bad_json"));
+    let response = api
+        .client
+        .post(api.url("/api/v1/cases"))
+        .bearer_auth(WRITE)
+        .header("content-type", "text/csv")
+        .body("case_no,received_on\nAPI-0013,2026-11-20\n")
+        .send()
+        .await
+        .expect("request");
+    let (status, body) = answer(response).await;
+    assert_eq!((status, code(&body)), (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"));
+    assert_eq!(api.store.count_cases().await.expect("count"), 0, "nothing was written by any of these");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_oversized_body_is_refused_before_it_is_read() {
+    let api = Api::start(&[("PETITION_WATCH_HTTP__MAX_BODY_BYTES", "4096")], false).await;
+    let many: Vec<Value> =
+        (0..200).map(|i| json!({"case_no": format!("API-{i:04}"), "received_on": "2026-11-20"})).collect();
+    let (status, body) = api.post("/api/v1/cases", Some(WRITE), &json!(many)).await;
+    assert_eq!((status, code(&body)), (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"), "{body}");
+    let (status, _) = api.post("/api/v1/cases", Some(WRITE), &json!(many[..10])).await;
+    assert_eq!(status, 201, "a batch under the limit is taken");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn findings_notices_and_retries_answer_what_the_register_and_outbox_hold() {
+    let api = Api::start(&[], true).await;
+    // The findings are what `screen --format json` prints for the same day.
+    let (status, findings) = api.get("/api/v1/findings?as_of=2026-10-08", Some(READ)).await;
+    assert_eq!(status, 200);
+    let db = api.loaded.config.database.url.clone();
+    let cli = run_binary(
+        api._ws.dir.path(),
+        &api._ws.config_path(),
+        &["screen", "--as-of", "2026-10-08", "--format", "json"],
+        &[("DATABASE_URL", &db)],
+    );
+    assert_eq!(cli.code, 0, "{}", cli.stderr);
+    let printed: Value = serde_json::from_str(&cli.stdout).expect("screen prints JSON");
+    assert_eq!(findings, printed);
+    assert!(findings["cases"].as_array().is_some_and(|c| !c.is_empty()));
+    for (query, expected) in [("?as_of=2026-13-01", "bad_query"), ("?asof=2026-10-08", "bad_query")] {
+        let (status, body) = api.get(&format!("/api/v1/findings{query}"), Some(READ)).await;
+        assert_eq!((status, code(&body)), (StatusCode::BAD_REQUEST, expected));
+    }
+
+    // A job run fills the outbox; the API lists it.
+    let now = Utc::now();
+    let report = petition_watch::jobs::run(
+        &api.store,
+        &api.loaded,
+        petition_watch::jobs::Job::DeadlineWatch,
+        chrono::NaiveDate::from_ymd_opt(2026, 10, 8).expect("date"),
+        now,
+        now,
+        false,
+    )
+    .await
+    .expect("job runs");
+    assert!(report.enqueued > 0);
+    let (status, list) = api.get("/api/v1/notices?status=pending&limit=1000", Some(READ)).await;
+    assert_eq!(status, 200);
+    let notices = list["notices"].as_array().expect("notices");
+    assert_eq!(notices.len(), report.enqueued);
+    let (_, one) = api.get("/api/v1/notices?limit=1", Some(READ)).await;
+    assert_eq!(one["notices"].as_array().map(Vec::len), Some(1));
+    let (status, body) = api.get("/api/v1/notices?status=lost", Some(READ)).await;
+    assert_eq!((status, code(&body)), (StatusCode::BAD_REQUEST, "bad_query"));
+
+    // A dead notice can be retried; a sent one cannot; an unknown one is 404.
+    let id = notices[0]["id"].as_str().expect("id").to_owned();
+    set_status(&db, &id, "dead").await;
+    let (status, body) = api.post(&format!("/api/v1/notices/{id}/retry"), Some(WRITE), &json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["previous_status"], "dead");
+    let (_, after) = api.get("/api/v1/notices?status=pending&limit=1000", Some(READ)).await;
+    assert!(after["notices"].as_array().expect("list").iter().any(|n| n["id"] == id.as_str()), "pending again");
+    set_status(&db, &id, "sent").await;
+    let (status, body) = api.post(&format!("/api/v1/notices/{id}/retry"), Some(WRITE), &json!({})).await;
+    assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "not_retryable"));
+    let (status, body) = api.post("/api/v1/notices/ntc_nothing/retry", Some(WRITE), &json!({})).await;
+    assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "not_found"));
+
+    let (_, jobs) = api.get("/api/v1/jobs", Some(READ)).await;
+    let watch = jobs["jobs"].as_array().expect("jobs").iter().find(|j| j["name"] == "deadline_watch").cloned();
+    let watch = watch.expect("deadline_watch listed");
+    assert_eq!(watch["name_zh"], "期限督办");
+    assert!(watch["next_firing"].as_str().is_some_and(|t| t.ends_with("08:30:00+08:00")), "{watch}");
+    assert!(watch["last_firing"].is_string(), "the run above is recorded: {watch}");
+}
+
+async fn set_status(url: &str, id: &str, status: &str) {
+    let pool = sqlx::SqlitePool::connect(url).await.expect("sqlite");
+    sqlx::query("UPDATE outbox SET status = $1 WHERE id = $2")
+        .bind(status)
+        .bind(id)
+        .execute(&pool)
+        .await
+        .expect("update");
+    pool.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_openapi_document_is_checked_in_and_every_path_in_it_is_served() {
+    let api = Api::start(&[], false).await;
+    let response = api.client.get(api.url("/api/v1/openapi.json")).send().await.expect("request");
+    assert_eq!(response.status(), 200);
+    let served = response.text().await.expect("body");
+    let file = repo().join("docs/openapi.json");
+    if std::env::var_os("PETITION_WATCH_UPDATE_GOLDEN").is_some() {
+        std::fs::write(&file, format!("{served}\n")).expect("write docs/openapi.json");
+    }
+    let checked_in = std::fs::read_to_string(&file).expect("docs/openapi.json");
+    assert_eq!(
+        checked_in.trim_end(),
+        served,
+        "docs/openapi.json is out of date: run PETITION_WATCH_UPDATE_GOLDEN=1 cargo test openapi and review the diff"
+    );
+    let doc: Value = serde_json::from_str(&served).expect("JSON");
+    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
+    let paths = doc["paths"].as_object().expect("paths");
+    assert_eq!(paths.len(), 6);
+    for (path, operations) in paths {
+        let concrete = path.replace("{case_no}", "XF2026-001").replace("{id}", "ntc_x");
+        for method in operations.as_object().expect("operations").keys() {
+            let method: reqwest::Method = method.to_uppercase().parse().expect("method");
+            let (status, body) = api.send(method.clone(), &concrete, None, &json!({})).await;
+            assert_eq!(status, 401, "{method} {path} is routed and guarded: {body}");
+        }
+    }
+}
+
+/// Waits for `address` to answer `/healthz`.
+async fn wait_healthy(client: &reqwest::Client, address: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        match client.get(format!("http://{address}/healthz")).send().await {
+            Ok(r) if r.status() == 200 => return,
+            _ if std::time::Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(100)).await,
+            _ => panic!("no /healthz on {address}"),
+        }
+    }
+}
+
+fn metric(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter(|l| l.split(['{', ' ']).next() == Some(name))
+        .filter(|l| labels.iter().all(|(k, v)| l.contains(&format!("{k}=\"{v}\""))))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_move_when_the_daemon_runs_a_job_and_delivers() {
+    let ws = workspace("", &["outbox"]);
+    let text = std::fs::read_to_string(ws.config_path()).expect("config");
+    // The deadline watch every five seconds, every day.
+    let old = "schedule = \"0 30 8 * * *\"\non_non_working_day = \"skip\"";
+    assert!(text.contains(old), "the shipped deadline_watch schedule");
+    let text = text.replace(old, "schedule = \"*/5 * * * * *\"\non_non_working_day = \"run\"");
+    std::fs::write(ws.config_path(), text).expect("config");
+    let store = open(&ws.load().config.database.url).await;
+    let loaded = ws.load();
+    let options = ImportOptions::from_config(&loaded.config, false, false);
+    import_file(&repo().join("config/examples/register.csv"), Some(&store), &loaded.config, options, Utc::now()).await;
+    store.close().await;
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+    let address = format!("127.0.0.1:{port}");
+    let mut daemon = std::process::Command::new(env!("CARGO_BIN_EXE_petition-watch"))
+        .current_dir(ws.dir.path())
+        .arg("--config")
+        .arg(ws.config_path())
+        .args(["run", "--listen", &address])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("daemon starts");
+    let client = reqwest::Client::new();
+    wait_healthy(&client, &address).await;
+    let scrape = || async {
+        let response = client.get(format!("http://{address}/metrics")).send().await.expect("metrics");
+        assert_eq!(response.status(), 200);
+        assert!(response.headers()["content-type"].to_str().unwrap_or("").starts_with("text/plain"));
+        response.text().await.expect("text")
+    };
+    let first = scrape().await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(40);
+    let later = loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let text = scrape().await;
+        let runs = metric(&text, "petition_watch_job_firings_total", &[("job", "deadline_watch"), ("outcome", "done")]);
+        let sent = metric(&text, "petition_watch_deliveries_total", &[("channel", "outbox"), ("outcome", "sent")]);
+        if runs >= 2.0 && sent > 0.0 {
+            break text;
+        }
+        assert!(std::time::Instant::now() < deadline, "counters did not move:\n{text}");
+    };
+    let _ = std::process::Command::new("kill").arg("-TERM").arg(daemon.id().to_string()).status();
+    let _ = daemon.wait();
+
+    let before = metric(&first, "petition_watch_job_firings_total", &[("job", "deadline_watch")]);
+    let after = metric(&later, "petition_watch_job_firings_total", &[("job", "deadline_watch")]);
+    assert!(after > before, "firings counted: {before} → {after}");
+    assert!(metric(&later, "petition_watch_job_duration_seconds_count", &[("job", "deadline_watch")]) >= 2.0);
+    assert!(metric(&later, "petition_watch_findings", &[("job", "deadline_watch")]) > 0.0, "findings per flag");
+    let sent = metric(&later, "petition_watch_deliveries_total", &[("outcome", "sent")]);
+    assert_eq!(
+        metric(&later, "petition_watch_delivery_latency_seconds_count", &[]),
+        sent,
+        "one latency per sent notice"
+    );
+    assert!(metric(&later, "petition_watch_outbox_notices", &[("status", "sent")]) > 0.0);
+    assert!(later.contains("petition_watch_outbox_depth "), "{later}");
+    assert!(metric(&later, "petition_watch_job_last_success_timestamp_seconds", &[("job", "deadline_watch")]) > 1.7e9);
+}
+
+fn form(api: &Api, body: &str) -> reqwest::RequestBuilder {
+    api.client.post(api.url("/login")).header("content-type", "application/x-www-form-urlencoded").body(body.to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_status_page_asks_for_a_token_and_shows_no_identity() {
+    let api = Api::start(&[], true).await;
+    let page = api.client.get(api.url("/")).send().await.expect("page");
+    assert_eq!(page.status(), 401);
+    let html = page.text().await.expect("html");
+    assert!(html.contains("访问令牌") && html.contains("action=\"/login\""), "a login form: {html}");
+
+    let bad = form(&api, "token=wrong-token-0123456789").send().await.expect("login");
+    assert_eq!(bad.status(), 401);
+    assert!(bad.text().await.expect("html").contains("令牌无效"));
+
+    let good = form(&api, &format!("token={READ}")).send().await.expect("login");
+    assert_eq!(good.status(), 303);
+    let cookie = good.headers()["set-cookie"].to_str().expect("cookie").to_owned();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(!cookie.contains(READ), "the cookie holds no token");
+    let session = cookie.split(';').next().expect("name=value").to_owned();
+    let page = api.client.get(api.url("/")).header("cookie", &session).send().await.expect("page");
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("html");
+    for expected in ["各包案领导名下预警件", "定时任务", "期限督办", "最近发送", "退出"] {
+        assert!(html.contains(expected), "the page shows {expected}");
+    }
+    assert!(html.contains("XF2026-0"), "case numbers are listed");
+    // Names, ID numbers and phones of the register's petitioners never appear.
+    let register = std::fs::read_to_string(repo().join("config/examples/register.csv")).expect("register");
+    let mut lines = register.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let columns: Vec<usize> = ["信访人", "证件号码", "联系电话"]
+        .iter()
+        .filter_map(|name| header.iter().position(|h| h.trim() == *name))
+        .collect();
+    assert_eq!(columns.len(), 3, "the sample register has these columns: {header:?}");
+    for line in lines {
+        let cells: Vec<&str> = line.split(',').collect();
+        for &i in &columns {
+            if let Some(value) = cells.get(i).map(|v| v.trim()).filter(|v| v.chars().count() >= 2) {
+                assert!(!html.contains(value), "the status page shows {value}");
+            }
+        }
+    }
+    let bearer = api.client.get(api.url("/")).bearer_auth(WRITE).send().await.expect("page");
+    assert_eq!(bearer.status(), 200, "a bearer token works too");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_status_page_can_be_open_or_off() {
+    let open_api = Api::start(&[("PETITION_WATCH_HTTP__STATUS_PAGE", "open")], false).await;
+    assert_eq!(open_api.client.get(open_api.url("/")).send().await.expect("page").status(), 200);
+    let off = Api::start(&[("PETITION_WATCH_HTTP__STATUS_PAGE", "off")], false).await;
+    let (status, body) = off.get("/", Some(READ)).await;
+    assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "not_found"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_status_page_renders_in_headless_chromium() {
+    let Some(chromium) =
+        ["/usr/bin/chromium", "/usr/bin/chromium-browser"].into_iter().find(|p| std::path::Path::new(p).exists())
+    else {
+        assert!(std::env::var_os("CI").is_none(), "CI needs chromium (.ci/run installs it)");
+        eprintln!("SKIPPED: no chromium here; apt-get install chromium fonts-noto-cjk");
+        return;
+    };
+    let api = Api::start(&[("PETITION_WATCH_HTTP__STATUS_PAGE", "open")], true).await;
+    let ws = Workspace::new();
+    let shot = ws.path("status.png");
+    let flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,1600",
+    ];
+    let profile = format!("--user-data-dir={}", ws.path("profile").display());
+    let url = api.url("/");
+    let run = |extra: String| {
+        let chromium = chromium.to_owned();
+        let profile = profile.clone();
+        let url = url.clone();
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(chromium)
+                .args(flags)
+                .arg(&profile)
+                .arg(extra)
+                .arg(url)
+                .output()
+                .expect("chromium runs")
+        })
+    };
+    let dom = run("--dump-dom".into()).await.expect("joined");
+    let dom = String::from_utf8_lossy(&dom.stdout).into_owned();
+    assert!(dom.contains("<h2>各包案领导名下预警件"), "chromium rendered the page: {dom}");
+    assert!(dom.contains("XF2026-0"));
+    let out = run(format!("--screenshot={}", shot.display())).await.expect("joined");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let png = std::fs::read(&shot).expect("screenshot written");
+    assert_eq!(&png[1..4], b"PNG");
+    let width = u32::from_be_bytes([png[16], png[17], png[18], png[19]]);
+    assert_eq!(width, 1280);
+    assert!(png.len() > 50_000, "a page with content, not a blank: {} bytes", png.len());
+    if let Some(keep) = std::env::var_os("PETITION_WATCH_KEEP_SCREENSHOT") {
+        std::fs::copy(&shot, keep).expect("copy screenshot");
+    }
+}
