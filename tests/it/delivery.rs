@@ -477,10 +477,20 @@ async fn chat_notices_wait_out_quiet_hours_and_email_does_not() {
     let loaded = ws.load();
     let (store, planned) = planned(&ws, &loaded).await;
     let deliverer = Deliverer::new(store.clone(), &loaded).expect("deliverer");
-    // 22:30 in Shanghai.
-    let night = chrono::DateTime::parse_from_rfc3339("2026-11-27T22:30:00+08:00").expect("instant").with_timezone(&Utc);
-    let morning =
-        chrono::DateTime::parse_from_rfc3339("2026-11-28T08:00:00+08:00").expect("instant").with_timezone(&Utc);
+    // 22:30 in Shanghai tomorrow (after the notices were planned, whenever the test runs), and
+    // 08:00 the morning after.
+    let shanghai = chrono_tz::Asia::Shanghai;
+    let tomorrow = Utc::now().with_timezone(&shanghai).date_naive() + chrono::Days::new(1);
+    let local = |day: chrono::NaiveDate, h: u32, m: u32| {
+        use chrono::TimeZone;
+        shanghai
+            .from_local_datetime(&day.and_hms_opt(h, m, 0).expect("time"))
+            .single()
+            .expect("instant")
+            .with_timezone(&Utc)
+    };
+    let night = local(tomorrow, 22, 30);
+    let morning = local(tomorrow + chrono::Days::new(1), 8, 0);
     let mut held = 0;
     while let Some((_, outcome)) = deliverer.deliver_one(night).await.expect("deliver") {
         match outcome {
