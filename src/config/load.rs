@@ -99,9 +99,16 @@ pub(super) struct Doc<'a> {
     pub text: &'a str,
     /// Keys set from the environment: (key path, variable name).
     pub overridden: Vec<(String, String)>,
+    /// The environment the config is read with (secrets named `{ env = … }` come from it).
+    pub env: &'a [(String, String)],
 }
 
 impl Doc<'_> {
+    /// A variable of the environment the config is read with.
+    pub fn env_var(&self, name: &str) -> Option<String> {
+        self.env.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())
+    }
+
     /// A problem at `key`, placed on the line where the key is written.
     pub fn problem(&self, key: &str, message: impl Into<String>) -> Problem {
         if let Some((_, var)) =
@@ -135,7 +142,7 @@ pub fn load_from_str(
     today: NaiveDate,
 ) -> Result<LoadedConfig, ConfigError> {
     let mut table: toml::Table = parse_document(text, &path.display().to_string())?;
-    let mut doc = Doc { name: path.display().to_string(), text, overridden: Vec::new() };
+    let mut doc = Doc { name: path.display().to_string(), text, overridden: Vec::new(), env };
     apply_env(&mut table, env, &mut doc)?;
     let config: Config = deserialize(toml::Value::Table(table), &doc)?;
 
@@ -150,10 +157,7 @@ pub fn load_from_str(
     }
     let templates = check_templates(&resolve_against(path, &config.paths.templates), &mut problems);
     let tokens_file = config.http.tokens_file.as_ref().map(|file| resolve_against(path, file));
-    let api_tokens =
-        super::tokens::gather(&config.http.tokens, tokens_file.as_deref(), env, &mut problems, |key, m| {
-            doc.problem(key, m)
-        });
+    let api_tokens = super::tokens::gather(&config.http.tokens, tokens_file.as_deref(), &doc, &mut problems);
 
     if !problems.is_empty() {
         return Err(ConfigError { problems });
@@ -294,7 +298,7 @@ fn load_holidays(dir: &Path, problems: &mut Vec<Problem>) -> (Calendar, Vec<Path
                 continue;
             }
         };
-        let doc = Doc { name: name.clone(), text: &text, overridden: Vec::new() };
+        let doc = Doc { name: name.clone(), text: &text, overridden: Vec::new(), env: &[] };
         let file: HolidayFile =
             match parse_document::<toml::Value>(&text, &name).and_then(|value| deserialize(value, &doc)) {
                 Ok(file) => file,

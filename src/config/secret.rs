@@ -19,13 +19,19 @@ pub struct SecretRef {
 }
 
 impl SecretRef {
-    /// Reads the secret. The error names the variable or file, never the value.
+    /// Reads the secret from the process's environment or its file. The error names the
+    /// variable or file, never the value.
     pub fn resolve(&self) -> Result<Secret, String> {
+        self.resolve_with(|name| std::env::var(name).ok())
+    }
+
+    /// [`SecretRef::resolve`] with the environment given as `lookup`.
+    pub fn resolve_with(&self, lookup: impl Fn(&str) -> Option<String>) -> Result<Secret, String> {
         match (&self.env, &self.file) {
-            (Some(name), None) => match std::env::var(name) {
-                Ok(value) if !value.is_empty() => Ok(Secret(value)),
-                Ok(_) => Err(format!("environment variable {name} is empty")),
-                Err(_) => Err(format!("environment variable {name} is not set")),
+            (Some(name), None) => match lookup(name) {
+                Some(value) if !value.is_empty() => Ok(Secret(value)),
+                Some(_) => Err(format!("environment variable {name} is empty")),
+                None => Err(format!("environment variable {name} is not set")),
             },
             (None, Some(path)) => match std::fs::read_to_string(path) {
                 Ok(value) if !value.trim_end().is_empty() => {

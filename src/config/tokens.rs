@@ -9,7 +9,7 @@ use std::path::Path;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
-use super::load::Problem;
+use super::load::{Doc, Problem};
 use super::secret::{Secret, SecretRef};
 
 /// The environment variable holding tokens: comma-separated `name:scope:token`.
@@ -147,16 +147,16 @@ fn parse_entry(entry: &str) -> Result<ApiToken, String> {
 pub(super) fn gather(
     configured: &[TokenConfig],
     tokens_file: Option<&Path>,
-    env: &[(String, String)],
+    doc: &Doc<'_>,
     problems: &mut Vec<Problem>,
-    problem: impl Fn(&str, String) -> Problem,
 ) -> Vec<ApiToken> {
+    let problem = |key: &str, message: String| doc.problem(key, message);
     let mut tokens: Vec<(ApiToken, String)> = Vec::new();
     for (i, entry) in configured.iter().enumerate() {
         let key = format!("http.tokens[{i}].token");
         let token = match &entry.token {
             TokenValue::Literal(secret) => Ok(secret.clone()),
-            TokenValue::From(reference) => reference.resolve(),
+            TokenValue::From(reference) => reference.resolve_with(|name| doc.env_var(name)),
         };
         match token.and_then(|t| check(&entry.name, t.expose()).map(|()| t)) {
             Ok(token) => {
@@ -183,7 +183,7 @@ pub(super) fn gather(
             Err(e) => problems.push(problem("http.tokens_file", format!("{} cannot be read: {e}", path.display()))),
         }
     }
-    if let Some((_, value)) = env.iter().find(|(name, _)| name == TOKENS_ENV) {
+    if let Some(value) = doc.env_var(TOKENS_ENV) {
         for (n, entry) in value.split(',').enumerate().filter(|(_, e)| !e.trim().is_empty()) {
             let place = format!("environment {TOKENS_ENV}, entry {}", n + 1);
             match parse_entry(entry) {
@@ -217,8 +217,9 @@ pub(super) fn gather(
 mod tests {
     use super::*;
 
-    fn problem(key: &str, message: String) -> Problem {
-        Problem { place: "test.toml".into(), key: key.into(), message }
+    fn from_env(env: &[(String, String)], problems: &mut Vec<Problem>) -> Vec<ApiToken> {
+        let doc = Doc { name: "test.toml".into(), text: "", overridden: Vec::new(), env };
+        gather(&[], None, &doc, problems)
     }
 
     #[test]
@@ -228,7 +229,7 @@ mod tests {
             "ops:read:0123456789abcdefXYZ, intake:write:a:b:c-0123456789abcdef".to_owned(),
         )];
         let mut problems = Vec::new();
-        let tokens = gather(&[], None, &env, &mut problems, problem);
+        let tokens = from_env(&env, &mut problems);
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(tokens.len(), 2);
         assert_eq!((tokens[0].name.as_str(), tokens[0].scope), ("ops", Scope::Read));
@@ -241,7 +242,7 @@ mod tests {
         let secret = "short";
         let env = vec![(TOKENS_ENV.to_owned(), format!("a:admin:0123456789abcdefgh,b:read:{secret},c"))];
         let mut problems = Vec::new();
-        let tokens = gather(&[], None, &env, &mut problems, problem);
+        let tokens = from_env(&env, &mut problems);
         assert!(tokens.is_empty());
         let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
         assert_eq!(problems.len(), 3, "{text:?}");
@@ -258,7 +259,7 @@ mod tests {
             "a:read:0123456789abcdefgh,a:write:zyxwvutsrq9876543,b:read:0123456789abcdefgh".into(),
         )];
         let mut problems = Vec::new();
-        gather(&[], None, &env, &mut problems, problem);
+        from_env(&env, &mut problems);
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(problems[0].message.contains("names must differ"));
         assert!(problems[1].message.contains("same token as \"a\""));

@@ -24,6 +24,13 @@ pub(super) fn validate(config: &Config, doc: &Doc<'_>, problems: &mut Vec<Proble
     if config.database.max_connections == 0 {
         err("database.max_connections", "must be at least 1".into());
     }
+    let listen = &config.http.listen;
+    if !listen.is_empty() && listen.parse::<std::net::SocketAddr>().is_err() {
+        err("http.listen", format!("{listen:?} is not an address like \"127.0.0.1:8080\" or \"[::1]:8080\""));
+    }
+    if config.http.max_body_bytes < 1024 {
+        err("http.max_body_bytes", "must be at least 1024 bytes".into());
+    }
 
     // People: unique ids and names, one party secretary, each category in one portfolio.
     let mut ids = BTreeSet::new();
@@ -87,7 +94,7 @@ pub(super) fn validate(config: &Config, doc: &Doc<'_>, problems: &mut Vec<Proble
     }
 
     for (name, channel) in &config.channels {
-        check_channel(name, channel, &mut err);
+        check_channel(name, channel, &|var: &str| doc.env_var(var), &mut err);
     }
 
     for (name, job) in config.jobs.all() {
@@ -214,7 +221,12 @@ fn looks_like_email(text: &str) -> bool {
 }
 
 /// Checks that a channel has the keys its kind needs and none it cannot use.
-fn check_channel(name: &str, c: &ChannelConfig, err: &mut impl FnMut(&str, String)) {
+fn check_channel(
+    name: &str,
+    c: &ChannelConfig,
+    env: &dyn Fn(&str) -> Option<String>,
+    err: &mut impl FnMut(&str, String),
+) {
     let key = |k: &str| format!("channels.{name}.{k}");
     let kind = format!("{:?}", c.kind).to_lowercase();
     let mut require = |present: bool, k: &str| {
@@ -259,7 +271,7 @@ fn check_channel(name: &str, c: &ChannelConfig, err: &mut impl FnMut(&str, Strin
     if c.enabled {
         for (k, secret) in [("password", &c.password), ("key", &c.key), ("secret", &c.secret)] {
             if let Some(secret) = secret
-                && let Err(message) = secret.resolve()
+                && let Err(message) = secret.resolve_with(env)
             {
                 err(&key(k), message);
             }

@@ -194,3 +194,60 @@ fn an_enabled_duty_roster_needs_a_rotation_of_defined_people() {
     );
     assert!(out.stderr.contains("duty_roster: the duty_roster job is enabled: set rotation"), "{}", out.stderr);
 }
+
+#[test]
+fn api_tokens_come_from_the_config_a_file_and_the_environment_and_bad_ones_are_placed() {
+    let ws = Workspace::new();
+    let secret = ws.write("dashboard.token", "dashboard-token-0123456789\n");
+    let tokens = format!(
+        "[[http.tokens]]\nname = \"county\"\nscope = \"write\"\ntoken = \"county-token-0123456789\"\n\n\
+         [[http.tokens]]\nname = \"dashboard\"\nscope = \"read\"\ntoken = {{ file = {:?} }}\n\n",
+        secret.display().to_string()
+    );
+    let text = std::fs::read_to_string(ws.config_path()).expect("config");
+    let text = text.replacen("[http]\n", &format!("{tokens}[http]\ntokens_file = \"api-tokens\"\n"), 1);
+    std::fs::write(ws.config_path(), text).expect("write config");
+    ws.write("api-tokens", "# name:scope:token\noffice:read:office-token-0123456789\n");
+    let env = vec![(petition_watch::config::TOKENS_ENV.to_owned(), "robot:read:robot-token-0123456789".to_owned())];
+    let loaded = petition_watch::config::load(&ws.config_path(), &env, crate::helpers::today())
+        .unwrap_or_else(|e| panic!("loads: {e}"));
+    let names: Vec<(&str, &str)> = loaded.api_tokens.iter().map(|t| (t.name.as_str(), t.scope.as_str())).collect();
+    assert_eq!(names, [("county", "write"), ("dashboard", "read"), ("office", "read"), ("robot", "read")]);
+    assert_eq!(loaded.api_tokens[1].token.expose(), "dashboard-token-0123456789");
+
+    // A bad line in the file is placed on its line; a bad scope on its key; neither prints a token.
+    ws.write("api-tokens", "office:read:office-token-0123456789\nclerk:admin:clerk-token-0123456789\n");
+    let text = std::fs::read_to_string(ws.config_path()).expect("config");
+    std::fs::write(ws.config_path(), text.replacen("scope = \"read\"", "scope = \"reader\"", 1)).expect("write");
+    let out = ws.run(&["check"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let scope_line = line_of(&ws, "scope = \"reader\"");
+    assert!(out.stderr.contains(&format!("petition-watch.toml:{scope_line}: http.tokens[1].scope")), "{}", out.stderr);
+    assert!(!out.stderr.contains("token-0123456789"), "{}", out.stderr);
+    let text = std::fs::read_to_string(ws.config_path()).expect("config");
+    std::fs::write(ws.config_path(), text.replacen("scope = \"reader\"", "scope = \"read\"", 1)).expect("write");
+    let out = ws.run(&["check"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains("api-tokens:2: http.tokens_file: the scope of \"clerk\" is \"admin\""),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("clerk-token"), "{}", out.stderr);
+}
+
+#[test]
+fn a_listen_address_and_a_body_limit_are_checked() {
+    let ws = edited("listen = \"\"", "listen = \"localhost-8080\"\nmax_body_bytes = 10\n");
+    let text = std::fs::read_to_string(ws.config_path()).expect("config");
+    std::fs::write(ws.config_path(), text.replacen("max_body_bytes = 1048576\n", "", 1)).expect("write");
+    let out = ws.run(&["check"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let line = line_of(&ws, "localhost-8080");
+    assert!(
+        out.stderr.contains(&format!("petition-watch.toml:{line}: http.listen: \"localhost-8080\" is not an address")),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("http.max_body_bytes: must be at least 1024 bytes"), "{}", out.stderr);
+}

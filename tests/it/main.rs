@@ -6,6 +6,7 @@ mod config;
 mod crash;
 mod daemon;
 mod delivery;
+mod deploy;
 mod fuzz;
 mod helpers;
 mod import;
