@@ -53,7 +53,7 @@ pub struct ErrorInfo {
     /// What is wrong, and what would be right.
     pub message: String,
     /// Per-item problems (`invalid_case`: `[{index, case_no, problems: [{column, value, reason}]}]`).
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<serde_json::Value>)]
     pub details: Option<Value>,
 }
 
@@ -145,6 +145,23 @@ pub struct JobList {
     pub jobs: Vec<JobJson>,
 }
 
+/// Which notices to list.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum NoticeStatus {
+    /// Waiting to be sent.
+    Pending,
+    /// Waiting after a failed attempt.
+    Failed,
+    /// Being sent now.
+    Sending,
+    /// Delivered.
+    Sent,
+    /// Given up on.
+    Dead,
+}
+
 /// A register case: column name → value (see the `Case` schema for each column's type).
 pub struct CaseDoc;
 
@@ -153,8 +170,10 @@ impl utoipa::PartialSchema for CaseDoc {
         let mut object = ObjectBuilder::new()
             .description(Some(
                 "A register case keyed by the importer's column names (English, or the Chinese headers on \
-                 input). Values are written as the register would write them.",
+                 input). Values are written as the register would write them; an empty string or null is a \
+                 blank cell. Other fields are refused.",
             ))
+            .additional_properties(Some(utoipa::openapi::schema::AdditionalProperties::<Schema>::FreeForm(false)))
             .required(Column::CaseNo.name())
             .required(Column::ReceivedOn.name());
         for column in Column::all() {
@@ -166,14 +185,53 @@ impl utoipa::PartialSchema for CaseDoc {
                     .description(description)
                     .into(),
                 Kind::Bool => ObjectBuilder::new().schema_type(Type::Boolean).description(description).into(),
-                Kind::Count | Kind::Level => OneOfBuilder::new()
-                    .item(ObjectBuilder::new().schema_type(Type::Integer))
-                    .item(ObjectBuilder::new().schema_type(Type::String))
+                Kind::Count => OneOfBuilder::new()
+                    .item(
+                        ObjectBuilder::new()
+                            .schema_type(Type::Integer)
+                            .minimum(Some(if column == Column::PetitionerCount { 1 } else { 0 })),
+                    )
+                    .item(ObjectBuilder::new().schema_type(Type::String).pattern(Some("^[0-9]*$")))
+                    .description(description)
+                    .into(),
+                Kind::Level => OneOfBuilder::new()
+                    .item(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1)).maximum(Some(5)))
+                    .item(ObjectBuilder::new().schema_type(Type::String).enum_values(Some([
+                        "",
+                        "乡",
+                        "镇",
+                        "乡镇",
+                        "街道",
+                        "县",
+                        "区",
+                        "县级市",
+                        "市",
+                        "省",
+                        "自治区",
+                        "直辖市",
+                        "国家",
+                        "中央",
+                        "北京",
+                        "township",
+                        "county",
+                        "district",
+                        "city",
+                        "province",
+                        "national",
+                    ])))
                     .description(description)
                     .into(),
                 Kind::List => OneOfBuilder::new()
-                    .item(ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::String)))
+                    .item(
+                        ArrayBuilder::new()
+                            .items(ObjectBuilder::new().schema_type(Type::String).pattern(Some("^[^;；、]*$"))),
+                    )
                     .item(ObjectBuilder::new().schema_type(Type::String))
+                    .description(description)
+                    .into(),
+                Kind::Text if column == Column::CaseNo => ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some(r"^\S+$"))
                     .description(description)
                     .into(),
                 Kind::Text => ObjectBuilder::new().schema_type(Type::String).description(description).into(),
@@ -186,9 +244,10 @@ impl utoipa::PartialSchema for CaseDoc {
         object = object.property("extra", extra);
         object = object.property(
             "redacted",
-            ArrayBuilder::new()
-                .items(ObjectBuilder::new().schema_type(Type::String))
-                .description(Some("fields left out for a read token (output only)")),
+            ObjectBuilder::new()
+                .schema_type(Type::Array)
+                .read_only(Some(true))
+                .description(Some("fields left out for a read token (output only; a case carrying it is refused)")),
         );
         RefOr::T(object.into())
     }
@@ -206,7 +265,7 @@ pub struct CaseBatchDoc;
 impl utoipa::PartialSchema for CaseBatchDoc {
     fn schema() -> RefOr<Schema> {
         let case = RefOr::Ref(utoipa::openapi::Ref::from_schema_name("Case"));
-        RefOr::T(OneOfBuilder::new().item(case.clone()).item(ArrayBuilder::new().items(case)).into())
+        RefOr::T(OneOfBuilder::new().item(case.clone()).item(ArrayBuilder::new().items(case).min_items(Some(1))).into())
     }
 }
 
@@ -224,7 +283,16 @@ impl utoipa::PartialSchema for FindingsDoc {
         let case = ObjectBuilder::new()
             .property("case_no", ObjectBuilder::new().schema_type(Type::String))
             .property("flags", ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::String)))
-            .property("deadlines", ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::Object)))
+            .property(
+                "deadlines",
+                ObjectBuilder::new()
+                    .description(Some("running deadlines by kind (acceptance, handling, owner, …): {due, act_by}"))
+                    .additional_properties(Some(
+                        ObjectBuilder::new()
+                            .property("due", ObjectBuilder::new().schema_type(Type::String))
+                            .property("act_by", ObjectBuilder::new().schema_type(Type::String)),
+                    )),
+            )
             .property("evidence", ObjectBuilder::new().schema_type(Type::Object));
         RefOr::T(
             ObjectBuilder::new()
@@ -251,7 +319,7 @@ impl ToSchema for FindingsDoc {
 #[openapi(
     info(title = "petition-watch API", description = "Cases in and out, findings, notices and jobs of a township petition register."),
     paths(post_cases, put_cases, get_case, findings, notices, retry_notice, jobs),
-    components(schemas(ErrorBody, ErrorInfo, IntakeResult, NoticeJson, NoticeList, RetryResult, JobJson, JobList, CaseDoc, CaseBatchDoc, FindingsDoc)),
+    components(schemas(NoticeStatus, ErrorBody, ErrorInfo, IntakeResult, NoticeJson, NoticeList, RetryResult, JobJson, JobList, CaseDoc, CaseBatchDoc, FindingsDoc)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -737,7 +805,7 @@ fn date_param(query: &HashMap<String, String>, name: &str) -> Result<Option<Naiv
 
 /// `GET /api/v1/findings?as_of=YYYY-MM-DD`: the screening at a date (today by default).
 #[utoipa::path(get, path = "/api/v1/findings", tag = "screening",
-    params(("as_of" = Option<String>, Query, description = "YYYY-MM-DD; today in the township's time zone by default")),
+    params(("as_of" = Option<chrono::NaiveDate>, Query, description = "YYYY-MM-DD; today in the township's time zone by default")),
     responses(
         (status = 200, description = "the flagged cases with their deadlines and evidence", body = FindingsDoc),
         (status = 400, description = "bad_query", body = ErrorBody),
@@ -761,9 +829,9 @@ pub async fn findings(
 /// `GET /api/v1/notices`: the outbox, newest first.
 #[utoipa::path(get, path = "/api/v1/notices", tag = "notices",
     params(
-        ("status" = Option<String>, Query, description = "pending, failed (pending after a failure), sending, sent or dead"),
-        ("since" = Option<String>, Query, description = "YYYY-MM-DD: planned on or after (local)"),
-        ("limit" = Option<i64>, Query, description = "1–1000, default 100"),
+        ("status" = Option<NoticeStatus>, Query, description = "failed: pending after a failed attempt"),
+        ("since" = Option<chrono::NaiveDate>, Query, description = "planned on or after this day (local)"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "default 100"),
     ),
     responses(
         (status = 200, description = "the notices", body = NoticeList),
