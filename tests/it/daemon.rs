@@ -104,14 +104,22 @@ async fn three_replicas_on_postgresql_run_each_firing_once_and_stop_on_sigterm()
 
     let started = Utc::now();
     let logs: Vec<std::path::PathBuf> = (0..3).map(|i| ws.path(&format!("daemon-{i}.log"))).collect();
+    let addresses: Vec<String> = (0..3)
+        .map(|_| {
+            let port =
+                std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+            format!("127.0.0.1:{port}")
+        })
+        .collect();
     let mut daemons: Vec<std::process::Child> = logs
         .iter()
-        .map(|log| {
+        .zip(&addresses)
+        .map(|(log, address)| {
             std::process::Command::new(env!("CARGO_BIN_EXE_petition-watch"))
                 .current_dir(ws.dir.path())
                 .arg("--config")
                 .arg(ws.config_path())
-                .arg("run")
+                .args(["run", "--listen", address])
                 .env("RUST_LOG", "warn")
                 .stdout(std::process::Stdio::null())
                 .stderr(std::fs::File::create(log).expect("log"))
@@ -121,6 +129,28 @@ async fn three_replicas_on_postgresql_run_each_firing_once_and_stop_on_sigterm()
         .collect();
     // A minute of firings every second (the test); the other tests run meanwhile.
     tokio::time::sleep(Duration::from_secs(60)).await;
+    // Each replica is ready, and their metrics add up to the firings run between them.
+    let client = reqwest::Client::new();
+    let mut fired_here = 0.0;
+    for address in &addresses {
+        let ready = client.get(format!("http://{address}/readyz")).send().await.expect("readyz");
+        assert_eq!(ready.status(), 200, "{address} ready");
+        let text =
+            client.get(format!("http://{address}/metrics")).send().await.expect("metrics").text().await.expect("text");
+        fired_here += text
+            .lines()
+            .filter(|l| l.starts_with("petition_watch_job_firings_total{") && l.contains("job=\"deadline_watch\""))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum::<f64>();
+    }
+    let counted_then: i64 = {
+        let pool = sqlx::PgPool::connect(&db.url).await.expect("pg");
+        let n = sqlx::query_scalar("SELECT COUNT(*) FROM job_runs").fetch_one(&pool).await.expect("count");
+        pool.close().await;
+        n
+    };
+    // Firings go on between the scrapes and the count: the sum lies within a few of it.
+    assert!((fired_here - counted_then as f64).abs() <= 6.0, "metrics {fired_here} vs job_runs {counted_then}");
     for daemon in &daemons {
         let status =
             std::process::Command::new("kill").arg("-TERM").arg(daemon.id().to_string()).status().expect("kill");
@@ -148,6 +178,9 @@ async fn three_replicas_on_postgresql_run_each_firing_once_and_stop_on_sigterm()
         .expect("runs");
     let firings: Vec<chrono::DateTime<Utc>> = rows.iter().map(|r| r.get(0)).collect();
     assert!(firings.len() >= 50, "a firing each second for a minute: {}", firings.len());
+    let seconds = (stopped - started).num_seconds() + 2;
+    assert!(firings.len() as i64 <= seconds, "no firing ran twice under two names: {} in {seconds} s", firings.len());
+    assert!(firings.iter().all(|f| f.timestamp_subsec_nanos() == 0), "firings are whole seconds: {firings:?}");
     assert!(rows.iter().all(|r| r.get::<String, _>(1) == "done"), "every claimed firing completed");
     assert!(firings.iter().all(|f| *f >= started - chrono::Duration::seconds(1) && *f <= stopped));
     let claimants: std::collections::BTreeSet<String> = rows.iter().map(|r| r.get(2)).collect();
