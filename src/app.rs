@@ -32,6 +32,16 @@ use crate::store::Store;
 /// How far back a catch-up looks at most: a firing missed longer ago is stale.
 pub const CATCH_UP_WINDOW_DAYS: i64 = 35;
 
+/// Waits before trying a failed firing again (then it is given up, and logged).
+const FIRING_RETRIES: [Duration; 6] = [
+    Duration::from_secs(1),
+    Duration::from_secs(2),
+    Duration::from_secs(4),
+    Duration::from_secs(8),
+    Duration::from_secs(15),
+    Duration::ZERO,
+];
+
 /// The longest the scheduler sleeps before looking at the clock again.
 const TICK: Duration = Duration::from_secs(30);
 
@@ -80,13 +90,25 @@ pub async fn run_due(
         let as_of = firing.at.date_naive();
         let scheduled_for = firing.at.with_timezone(&Utc);
         tracing::info!(job = job.name(), at = %firing.at, catch_up = only_catch_up, "firing");
-        let started = std::time::Instant::now();
-        let result = crate::jobs::run(store, loaded, job, as_of, scheduled_for, now, false).await;
-        record_run(job, &result, started.elapsed());
-        match result {
-            Ok(report) if report.claimed => claimed += 1,
-            Ok(_) => {}
-            Err(e) => tracing::error!(job = job.name(), at = %firing.at, error = %e, "job run failed"),
+        // A run that fails (the database went away) is tried again a few times: its claim lets
+        // this process run it again, and nothing of the failed attempt was written.
+        for (attempt, wait) in FIRING_RETRIES.iter().enumerate() {
+            let started = std::time::Instant::now();
+            let result = crate::jobs::run(store, loaded, job, as_of, scheduled_for, now, false).await;
+            record_run(job, &result, started.elapsed());
+            match result {
+                Ok(report) => {
+                    claimed += usize::from(report.claimed);
+                    break;
+                }
+                Err(e) if attempt + 1 < FIRING_RETRIES.len() => {
+                    tracing::warn!(job = job.name(), at = %firing.at, error = %e, retry_in = ?wait, "job run failed; trying again");
+                    tokio::time::sleep(*wait).await;
+                }
+                Err(e) => {
+                    tracing::error!(job = job.name(), at = %firing.at, error = %e, "job run failed; giving up on this firing")
+                }
+            }
         }
     }
     claimed

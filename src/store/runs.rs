@@ -44,12 +44,16 @@ fn escalation_from(code: i64) -> Escalation {
 
 impl Store {
     /// Claims a firing; `true` when this caller owns it, `false` when it was claimed before
-    /// (by another replica, or an earlier run of this one).
+    /// (by another replica, or an earlier process). The same claimant may claim again a firing
+    /// it claimed but did not finish (the database went away mid-run): nothing of that run was
+    /// written, so running it again is the only way it is not lost.
     pub async fn claim_run(&self, run: &RunRecord, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let done = on_pool!(self, pool => {
             sqlx::query(
                 "INSERT INTO job_runs (job, scheduled_for, claimed_by, claimed_at, status) \
-                 VALUES ($1, $2, $3, $4, 'running') ON CONFLICT (job, scheduled_for) DO NOTHING",
+                 VALUES ($1, $2, $3, $4, 'running') ON CONFLICT (job, scheduled_for) DO UPDATE \
+                 SET claimed_at = excluded.claimed_at, status = 'running', error = NULL \
+                 WHERE job_runs.claimed_by = excluded.claimed_by AND job_runs.status IN ('running', 'failed')",
             )
             .bind(&run.job)
             .bind(run.scheduled_for)

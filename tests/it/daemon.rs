@@ -77,6 +77,18 @@ async fn a_firing_missed_while_down_is_caught_up_once_not_once_per_missed_firing
     assert_eq!(runs(&url, "deadline_watch").await, after_first);
 }
 
+/// The shipped config with only the deadline watch on, firing on `spec` every day.
+pub fn only_the_deadline_watch(config: &str, spec: &str) -> String {
+    let mut config = config.to_owned();
+    for job in ["monthly_screening", "quarterly_supervision", "pre_event_sweep", "duty_roster"] {
+        config = config.replacen(&format!("[jobs.{job}]\n"), &format!("[jobs.{job}]\nenabled = false\n"), 1);
+    }
+    let shipped = "schedule = \"0 30 8 * * *\"\non_non_working_day = \"skip\"";
+    assert!(config.contains(shipped), "the shipped deadline watch");
+    let config = config.replace(shipped, &format!("schedule = \"{spec}\"\non_non_working_day = \"run\""));
+    config.replacen("enabled = true\n", "", 5)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn three_replicas_on_postgresql_run_each_firing_once_and_stop_on_sigterm() {
     let Some(db) = PgDatabase::create().await else { return };
@@ -84,16 +96,8 @@ async fn three_replicas_on_postgresql_run_each_firing_once_and_stop_on_sigterm()
     let ws = workspace("", &["hook"]);
     let config = std::fs::read_to_string(ws.config_path()).expect("config") + &http_channels(&ws, &receiver, "");
     // Every second, every day; the other jobs off.
-    let mut config = config.replace(&format!("sqlite://{}/pw.db", ws.dir.path().display()), &db.url);
-    for job in ["monthly_screening", "quarterly_supervision", "pre_event_sweep", "duty_roster"] {
-        config = config.replacen(&format!("[jobs.{job}]\n"), &format!("[jobs.{job}]\nenabled = false\n"), 1);
-    }
-    let config = config.replace(
-        "schedule = \"0 30 8 * * *\"\non_non_working_day = \"skip\"",
-        "schedule = \"* * * * * *\"\non_non_working_day = \"run\"",
-    );
-    let config = config.replacen("enabled = true\n", "", 5);
-    std::fs::write(ws.config_path(), config).expect("config");
+    let config = config.replace(&format!("sqlite://{}/pw.db", ws.dir.path().display()), &db.url);
+    std::fs::write(ws.config_path(), only_the_deadline_watch(&config, "* * * * * *")).expect("config");
     let loaded = ws.load();
     assert!(
         !loaded.config.jobs.monthly_screening.enabled && loaded.config.jobs.deadline_watch.schedule == "* * * * * *"

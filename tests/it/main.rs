@@ -7,6 +7,7 @@ mod crash;
 mod daemon;
 mod delivery;
 mod deploy;
+mod faults;
 mod fuzz;
 mod helpers;
 mod import;

@@ -50,6 +50,8 @@ pub struct SmtpServer {
     pub cert_pem: String,
     pub script: Arc<Mutex<Script>>,
     task: tokio::task::JoinHandle<()>,
+    acceptor: TlsAcceptor,
+    mode: Mode,
 }
 
 impl Drop for SmtpServer {
@@ -94,24 +96,22 @@ impl SmtpServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind SMTP");
         let addr = listener.local_addr().expect("address");
         let script = Arc::new(Mutex::new(Script::default()));
-        let shared = Arc::clone(&script);
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else { return };
-                let script = Arc::clone(&shared);
-                let acceptor = acceptor.clone();
-                tokio::spawn(async move {
-                    let _ = match mode {
-                        Mode::Implicit => match acceptor.accept(stream).await {
-                            Ok(tls) => session(Box::new(tls), acceptor, script, mode).await,
-                            Err(_) => Ok(()),
-                        },
-                        _ => session(Box::new(stream), acceptor, script, mode).await,
-                    };
-                });
-            }
-        });
-        Self { addr, cert_pem, script, task }
+        let task = serve(listener, acceptor.clone(), Arc::clone(&script), mode);
+        Self { addr, cert_pem, script, task, acceptor, mode }
+    }
+
+    /// Goes down: the port refuses connections and every open session is cut.
+    pub async fn stop(&mut self) {
+        self.task.abort();
+        while !self.task.is_finished() {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Comes back on the same port with the same certificate and script.
+    pub async fn resume(&mut self) {
+        let listener = TcpListener::bind(self.addr).await.expect("rebind SMTP");
+        self.task = serve(listener, self.acceptor.clone(), Arc::clone(&self.script), self.mode);
     }
 
     pub fn received(&self) -> Vec<Received> {
@@ -121,6 +121,36 @@ impl SmtpServer {
     pub fn connections(&self) -> usize {
         self.script.lock().expect("script").connections
     }
+}
+
+/// Accepts connections until aborted; aborting also ends every session it started.
+fn serve(
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    script: Arc<Mutex<Script>>,
+    mode: Mode,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut sessions = tokio::task::JoinSet::new();
+        loop {
+            let accepted = tokio::select! {
+                accepted = listener.accept() => accepted,
+                Some(_) = sessions.join_next(), if !sessions.is_empty() => continue,
+            };
+            let Ok((stream, _)) = accepted else { return };
+            let script = Arc::clone(&script);
+            let acceptor = acceptor.clone();
+            sessions.spawn(async move {
+                let _ = match mode {
+                    Mode::Implicit => match acceptor.accept(stream).await {
+                        Ok(tls) => session(Box::new(tls), acceptor, script, mode).await,
+                        Err(_) => Ok(()),
+                    },
+                    _ => session(Box::new(stream), acceptor, script, mode).await,
+                };
+            });
+        }
+    })
 }
 
 async fn session(

@@ -46,7 +46,24 @@ on_both_backends!(
     the_outbox_takes_each_notice_once_by_its_id,
     claims_go_oldest_first_and_a_lapsed_lease_makes_a_notice_due_again,
     every_attempt_is_recorded_and_decides_the_notices_state,
+    a_firing_is_claimed_once_but_its_claimant_may_finish_it_after_a_failure,
 );
+
+async fn a_firing_is_claimed_once_but_its_claimant_may_finish_it_after_a_failure(store: &Store) {
+    use petition_watch::store::RunRecord;
+    let at = now();
+    let mine = RunRecord { job: "deadline_watch".into(), scheduled_for: at, claimed_by: "host-a:1".into() };
+    let theirs = RunRecord { claimed_by: "host-b:2".into(), ..mine.clone() };
+    assert!(store.claim_run(&mine, at).await.expect("claim"));
+    assert!(!store.claim_run(&theirs, at).await.expect("claim"), "another replica does not take it");
+    // The run failed (say the database went away before its notices were written) …
+    store.fail_run(&mine, "connection reset", at).await.expect("fail");
+    assert!(!store.claim_run(&theirs, at).await.expect("claim"), "… still not theirs");
+    assert!(store.claim_run(&mine, at).await.expect("claim"), "… but its claimant may run it again");
+    store.complete_run(&mine, 0, &[], &[], at).await.expect("complete");
+    assert!(!store.claim_run(&mine, at).await.expect("claim"), "a finished firing is never run again");
+    assert_eq!(store.last_done_runs().await.expect("runs").len(), 1);
+}
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
