@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use crate::domain::PersonId;
 
-pub use load::{ConfigError, LoadedConfig, Problem, load, load_from_str};
+pub use load::{ConfigError, LoadedConfig, Problem, load, load_from_str, parse_holiday_file};
 pub use secret::{Secret, SecretRef};
 pub use tokens::{ApiToken, MIN_TOKEN_CHARS, Scope, TOKENS_ENV, TokenConfig, TokenValue};
 

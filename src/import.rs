@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 
 pub use columns::{Column, Header, find_header};
 pub use row::{CellProblem, RowRules, parse_row};
-pub use source::{Cell, Grid, decode, read_csv, read_grid};
+pub use source::{Cell, Grid, decode, read_csv, read_grid, read_workbook_bytes};
 
 use crate::config::Config;
 use crate::domain::{Case, CaseNo};

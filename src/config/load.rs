@@ -299,17 +299,16 @@ fn load_holidays(dir: &Path, problems: &mut Vec<Problem>) -> (Calendar, Vec<Path
             }
         };
         let doc = Doc { name: name.clone(), text: &text, overridden: Vec::new(), env: &[] };
-        let file: HolidayFile =
-            match parse_document::<toml::Value>(&text, &name).and_then(|value| deserialize(value, &doc)) {
-                Ok(file) => file,
-                Err(e) => {
-                    problems.extend(e.problems);
-                    continue;
-                }
-            };
-        let found = file.problems();
+        let (file, found) = match parse_holiday_file(&text, &name) {
+            Ok(file) => (file, Vec::new()),
+            Err((Some(file), found)) => (file, found),
+            Err((None, found)) => {
+                problems.extend(found);
+                continue;
+            }
+        };
         let sound = found.is_empty();
-        problems.extend(found.into_iter().map(|(key, message)| doc.problem(&key, message)));
+        problems.extend(found);
         if let Some(earlier) = files.iter().position(|f| f.year == file.year) {
             problems
                 .push(doc.problem("year", format!("{} is also the year of {}", file.year, paths[earlier].display())));
@@ -318,6 +317,17 @@ fn load_holidays(dir: &Path, problems: &mut Vec<Problem>) -> (Calendar, Vec<Path
         }
     }
     (Calendar::new(files), paths)
+}
+
+/// Parses one holiday file's `text` (named `name` in problems): the file, or its problems —
+/// with the file when it parsed but is not sound (a day off on a make-up day, …).
+pub fn parse_holiday_file(text: &str, name: &str) -> Result<HolidayFile, (Option<HolidayFile>, Vec<Problem>)> {
+    let doc = Doc { name: name.to_owned(), text, overridden: Vec::new(), env: &[] };
+    let file: HolidayFile = parse_document::<toml::Value>(text, name)
+        .and_then(|value| deserialize(value, &doc))
+        .map_err(|e| (None, e.problems))?;
+    let found: Vec<Problem> = file.problems().into_iter().map(|(key, message)| doc.problem(&key, message)).collect();
+    if found.is_empty() { Ok(file) } else { Err((Some(file), found)) }
 }
 
 /// Reads the templates directory and checks the notice templates by rendering each with sample

@@ -126,7 +126,18 @@ fn cell_from(data: &Data) -> Cell {
 
 /// Reads the first sheet whose first rows carry the register's header.
 fn read_workbook(path: &Path) -> Result<Grid, String> {
-    let mut workbook = calamine::open_workbook_auto(path).map_err(|e| format!("cannot be read as a workbook: {e}"))?;
+    let workbook = calamine::open_workbook_auto(path).map_err(|e| format!("cannot be read as a workbook: {e}"))?;
+    workbook_grid(workbook)
+}
+
+/// Reads a workbook (XLSX, XLS, ODS) held in memory, as [`read_grid`] reads a file.
+pub fn read_workbook_bytes(bytes: &[u8]) -> Result<Grid, String> {
+    let workbook = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
+        .map_err(|e| format!("cannot be read as a workbook: {e}"))?;
+    workbook_grid(workbook)
+}
+
+fn workbook_grid<R: std::io::Read + std::io::Seek>(mut workbook: calamine::Sheets<R>) -> Result<Grid, String> {
     let names = workbook.sheet_names().to_vec();
     if names.is_empty() {
         return Err("has no sheets".into());
