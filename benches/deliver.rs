@@ -14,6 +14,9 @@ mod receiver;
 #[path = "../tests/it/smtp_server.rs"]
 #[allow(dead_code)]
 mod smtp_server;
+#[path = "support/mod.rs"]
+#[allow(dead_code)]
+mod support;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,48 +25,7 @@ use chrono::Utc;
 use petition_watch::clock::SystemClock;
 use petition_watch::config;
 use petition_watch::delivery::Deliverer;
-use petition_watch::plan::notice_id;
-use petition_watch::render::notice::{Addressee, NoticeBody, NoticeKind};
-use petition_watch::store::{NewNotice, Store, StoreOptions};
-
-fn notices(n: usize, channel: &str, run: usize) -> Vec<NewNotice> {
-    (0..n)
-        .map(|i| {
-            let body = NoticeBody {
-                kind: NoticeKind::Test,
-                report: None,
-                job: "bench".into(),
-                job_zh: "性能测试".into(),
-                township: "示例镇".into(),
-                period: format!("run-{run}"),
-                as_of: chrono::NaiveDate::from_ymd_opt(2026, 11, 27).expect("date"),
-                to: Addressee {
-                    id: format!("p{i}"),
-                    name: "李华".into(),
-                    title: Some("镇长".into()),
-                    email: Some(format!("p{i}@example.gov.cn")),
-                    wecom_userid: None,
-                    dingtalk_userid: None,
-                    feishu_open_id: None,
-                },
-                group: false,
-                cases: vec![],
-                text: Some("这是一条性能测试消息。".into()),
-            };
-            let payload = serde_json::to_string(&body).expect("json");
-            NewNotice {
-                id: notice_id("bench", &body.period, &body.to.id, channel, payload.as_bytes()),
-                job: "bench".into(),
-                period: body.period.clone(),
-                recipient: body.to.id.clone(),
-                channel: channel.into(),
-                reason: "first".into(),
-                case_nos: vec![],
-                payload,
-            }
-        })
-        .collect()
-}
+use petition_watch::store::{Store, StoreOptions};
 
 async fn run(dir: &std::path::Path, channel_toml: &str, channel: &str, workers: usize, n: usize) -> Duration {
     let holidays = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/holidays");
@@ -87,7 +49,7 @@ async fn run(dir: &std::path::Path, channel_toml: &str, channel: &str, workers: 
         let loaded = config::load(&path, &[], chrono::NaiveDate::from_ymd_opt(2026, 11, 27).expect("date"))
             .unwrap_or_else(|e| panic!("{e}"));
         let store = Store::open(&loaded.config.database.url, &StoreOptions::default()).await.expect("store");
-        store.enqueue(&notices(n, channel, attempt), Utc::now()).await.expect("enqueue");
+        store.enqueue(&support::notices(n, channel, &format!("run-{attempt}")), Utc::now()).await.expect("enqueue");
         let deliverer = Arc::new(Deliverer::new(store.clone(), &loaded).expect("deliverer"));
         let start = Instant::now();
         let summary = deliverer.drain(Arc::new(SystemClock)).await.expect("drain");

@@ -8,7 +8,7 @@
 //! Schedule: the deadline watch every 10 s and the monthly screening every 60 s, each screening
 //! the whole register; the other jobs off.
 
-#[path = "versus_common.rs"]
+#[path = "support/mod.rs"]
 mod common;
 
 use std::collections::HashMap;

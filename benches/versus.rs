@@ -17,7 +17,7 @@
 //!
 //! Environment: VERSUS_N (10000), VERSUS_CASES (100000).
 
-#[path = "versus_common.rs"]
+#[path = "support/mod.rs"]
 mod common;
 
 use std::path::Path;

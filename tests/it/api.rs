@@ -429,18 +429,8 @@ async fn metrics_move_when_the_daemon_runs_a_job_and_delivers() {
     import_file(&repo().join("config/examples/register.csv"), Some(&store), &loaded.config, options, Utc::now()).await;
     store.close().await;
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
-    let address = format!("127.0.0.1:{port}");
-    let mut daemon = std::process::Command::new(env!("CARGO_BIN_EXE_petition-watch"))
-        .current_dir(ws.dir.path())
-        .arg("--config")
-        .arg(ws.config_path())
-        .args(["run", "--listen", &address])
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("daemon starts");
+    let address = crate::helpers::free_address();
+    let mut daemon = crate::helpers::spawn_listening_daemon(&ws, &address);
     let client = reqwest::Client::new();
     wait_healthy(&client, &address).await;
     let scrape = || async {

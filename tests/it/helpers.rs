@@ -89,6 +89,26 @@ pub fn run_binary(cwd: &Path, config: &Path, args: &[&str], env: &[(&str, &str)]
     }
 }
 
+/// A free port on 127.0.0.1, as `127.0.0.1:PORT`.
+pub fn free_address() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+    format!("127.0.0.1:{port}")
+}
+
+/// Starts the daemon (`run --listen ADDRESS`) on the workspace's config, output discarded.
+pub fn spawn_listening_daemon(ws: &Workspace, address: &str) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_petition-watch"))
+        .current_dir(ws.dir.path())
+        .arg("--config")
+        .arg(ws.config_path())
+        .args(["run", "--listen", address])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("daemon starts")
+}
+
 /// The server the PostgreSQL tests use (a database is created per test).
 pub fn pg_admin_url() -> String {
     std::env::var("PETITION_WATCH_TEST_PG").unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/test".into())

@@ -1,4 +1,4 @@
-//! Helpers shared by the `versus` and `soak` benchmarks: the release binary, a config for a
+//! Helpers shared by the `deliver`, `versus` and `soak` benchmarks: the release binary, a config for a
 //! scratch database, synthetic notices and cases, process memory.
 
 use std::path::{Path, PathBuf};
