@@ -8,7 +8,9 @@
 mod record;
 mod register_reader;
 
+use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -134,20 +136,65 @@ pub use runs::RunRecord;
 /// so two writers queue on the busy timeout instead of failing on upgrade.
 trait BeginWrite {
     type Db: sqlx::Database;
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>;
+    async fn begin_write(&self) -> Result<WriteTx<Self::Db>, sqlx::Error>;
+}
+
+/// A write transaction, holding this process's turn to write the SQLite file. Writers of one
+/// process wait for each other here, on an async lock, rather than in SQLite's busy handler,
+/// which sleeps whole milliseconds between tries (four delivery workers spent most of their
+/// time there). Other processes still meet SQLite's own lock and busy timeout.
+pub(crate) struct WriteTx<DB: sqlx::Database> {
+    tx: sqlx::Transaction<'static, DB>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl<DB: sqlx::Database> WriteTx<DB> {
+    /// Commits, then gives up the turn.
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl<DB: sqlx::Database> std::ops::Deref for WriteTx<DB> {
+    type Target = DB::Connection;
+    fn deref(&self) -> &DB::Connection {
+        &self.tx
+    }
+}
+
+impl<DB: sqlx::Database> std::ops::DerefMut for WriteTx<DB> {
+    fn deref_mut(&mut self) -> &mut DB::Connection {
+        &mut self.tx
+    }
+}
+
+/// How long a writer waits for its turn in this process before giving up.
+const WRITE_TURN_WAIT: Duration = Duration::from_secs(60);
+
+/// This process's writer lock for a SQLite file.
+fn sqlite_writer(pool: &SqlitePool) -> Arc<tokio::sync::Mutex<()>> {
+    static WRITERS: std::sync::LazyLock<std::sync::Mutex<HashMap<std::path::PathBuf, Arc<tokio::sync::Mutex<()>>>>> =
+        std::sync::LazyLock::new(Default::default);
+    let file = pool.connect_options().get_filename().to_owned();
+    let mut writers = WRITERS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    Arc::clone(writers.entry(file).or_default())
 }
 
 impl BeginWrite for SqlitePool {
     type Db = sqlx::Sqlite;
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-        self.begin_with("BEGIN IMMEDIATE").await
+    async fn begin_write(&self) -> Result<WriteTx<sqlx::Sqlite>, sqlx::Error> {
+        let turn = tokio::time::timeout(WRITE_TURN_WAIT, sqlite_writer(self).lock_owned())
+            .await
+            .map_err(|_| sqlx::Error::PoolTimedOut)?;
+        let tx = self.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(WriteTx { tx, _turn: Some(turn) })
     }
 }
 
 impl BeginWrite for PgPool {
     type Db = sqlx::Postgres;
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
-        self.begin().await
+    async fn begin_write(&self) -> Result<WriteTx<sqlx::Postgres>, sqlx::Error> {
+        Ok(WriteTx { tx: self.begin().await?, _turn: None })
     }
 }
 
