@@ -32,14 +32,13 @@ use crate::store::Store;
 /// How far back a catch-up looks at most: a firing missed longer ago is stale.
 pub const CATCH_UP_WINDOW_DAYS: i64 = 35;
 
-/// Waits before trying a failed firing again (then it is given up, and logged).
-const FIRING_RETRIES: [Duration; 6] = [
+/// Waits before each new try of a firing whose run failed; after the last, it is given up.
+const FIRING_RETRY_WAITS: [Duration; 5] = [
     Duration::from_secs(1),
     Duration::from_secs(2),
     Duration::from_secs(4),
     Duration::from_secs(8),
     Duration::from_secs(15),
-    Duration::ZERO,
 ];
 
 /// The longest the scheduler sleeps before looking at the clock again.
@@ -92,20 +91,20 @@ pub async fn run_due(
         tracing::info!(job = job.name(), at = %firing.at, catch_up = only_catch_up, "firing");
         // A run that fails (the database went away) is tried again a few times: its claim lets
         // this process run it again, and nothing of the failed attempt was written.
-        for (attempt, wait) in FIRING_RETRIES.iter().enumerate() {
+        for attempt in 0..=FIRING_RETRY_WAITS.len() {
             let started = std::time::Instant::now();
             let result = crate::jobs::run(store, loaded, job, as_of, scheduled_for, now, false).await;
             record_run(job, &result, started.elapsed());
-            match result {
-                Ok(report) => {
+            match (result, FIRING_RETRY_WAITS.get(attempt)) {
+                (Ok(report), _) => {
                     claimed += usize::from(report.claimed);
                     break;
                 }
-                Err(e) if attempt + 1 < FIRING_RETRIES.len() => {
+                (Err(e), Some(wait)) => {
                     tracing::warn!(job = job.name(), at = %firing.at, error = %e, retry_in = ?wait, "job run failed; trying again");
                     tokio::time::sleep(*wait).await;
                 }
-                Err(e) => {
+                (Err(e), None) => {
                     tracing::error!(job = job.name(), at = %firing.at, error = %e, "job run failed; giving up on this firing")
                 }
             }
