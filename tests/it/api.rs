@@ -425,12 +425,11 @@ async fn metrics_move_when_the_daemon_runs_a_job_and_delivers() {
     std::fs::write(ws.config_path(), text).expect("config");
     let store = open(&ws.load().config.database.url).await;
     let loaded = ws.load();
-    let options = ImportOptions::from_config(&loaded.config, false, false);
-    import_file(&repo().join("config/examples/register.csv"), Some(&store), &loaded.config, options, Utc::now()).await;
+    crate::helpers::import_sample(&store, &loaded).await;
     store.close().await;
 
     let address = crate::helpers::free_address();
-    let mut daemon = crate::helpers::spawn_listening_daemon(&ws, &address);
+    let mut daemon = crate::helpers::spawn_listening_daemon(&ws, &address, None);
     let client = reqwest::Client::new();
     wait_healthy(&client, &address).await;
     let scrape = || async {

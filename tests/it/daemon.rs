@@ -7,11 +7,10 @@ use std::time::Duration;
 use chrono::{TimeZone, Utc};
 use petition_watch::app::{self, Control};
 use petition_watch::clock::FixedClock;
-use petition_watch::import::{ImportOptions, import_file};
 use petition_watch::store::RunRecord;
 
 use crate::delivery::{http_channels, workspace};
-use crate::helpers::{PgDatabase, open, repo};
+use crate::helpers::{PgDatabase, open};
 use crate::receiver::Receiver;
 
 fn shanghai(y: i32, m: u32, d: u32, h: u32, min: u32) -> chrono::DateTime<Utc> {
@@ -51,8 +50,7 @@ async fn a_firing_missed_while_down_is_caught_up_once_not_once_per_missed_firing
     let loaded = ws.load();
     let url = loaded.config.database.url.clone();
     let store = open(&url).await;
-    let options = ImportOptions::from_config(&loaded.config, false, false);
-    import_file(&repo().join("config/examples/register.csv"), Some(&store), &loaded.config, options, Utc::now()).await;
+    crate::helpers::import_sample(&store, &loaded).await;
     // The daemon last ran the deadline watch on Tuesday 2026-11-24, then was down until Friday 10:00.
     let last = RunRecord {
         job: "deadline_watch".into(),
@@ -103,8 +101,7 @@ async fn three_replicas_on_postgresql_run_each_firing_once_and_stop_on_sigterm()
         !loaded.config.jobs.monthly_screening.enabled && loaded.config.jobs.deadline_watch.schedule == "* * * * * *"
     );
     let store = open(&db.url).await;
-    let options = ImportOptions::from_config(&loaded.config, false, false);
-    import_file(&repo().join("config/examples/register.csv"), Some(&store), &loaded.config, options, Utc::now()).await;
+    crate::helpers::import_sample(&store, &loaded).await;
 
     let started = Utc::now();
     let logs: Vec<std::path::PathBuf> = (0..3).map(|i| ws.path(&format!("daemon-{i}.log"))).collect();
@@ -118,18 +115,7 @@ async fn three_replicas_on_postgresql_run_each_firing_once_and_stop_on_sigterm()
     let mut daemons: Vec<std::process::Child> = logs
         .iter()
         .zip(&addresses)
-        .map(|(log, address)| {
-            std::process::Command::new(env!("CARGO_BIN_EXE_petition-watch"))
-                .current_dir(ws.dir.path())
-                .arg("--config")
-                .arg(ws.config_path())
-                .args(["run", "--listen", address])
-                .env("RUST_LOG", "warn")
-                .stdout(std::process::Stdio::null())
-                .stderr(std::fs::File::create(log).expect("log"))
-                .spawn()
-                .expect("daemon starts")
-        })
+        .map(|(log, address)| crate::helpers::spawn_listening_daemon(&ws, address, Some(log)))
         .collect();
     // A minute of firings every second (the test); the other tests run meanwhile.
     tokio::time::sleep(Duration::from_secs(60)).await;

@@ -8,7 +8,6 @@ use chrono::{DateTime, TimeZone, Utc};
 use petition_watch::app::{self, Control};
 use petition_watch::clock::Clock;
 use petition_watch::delivery::{Deliverer, Outcome};
-use petition_watch::import::{ImportOptions, import_file};
 
 use crate::delivery::{http_channels, planned, smtp_channel, workspace};
 use crate::helpers::{Workspace, open, repo, run_binary};
@@ -95,8 +94,7 @@ async fn a_clock_jumping_over_firings_runs_the_latest_once() {
     let loaded = ws.load();
     let url = loaded.config.database.url.clone();
     let store = open(&url).await;
-    let options = ImportOptions::from_config(&loaded.config, false, false);
-    import_file(&repo().join("config/examples/register.csv"), Some(&store), &loaded.config, options, Utc::now()).await;
+    crate::helpers::import_sample(&store, &loaded).await;
     store.close().await;
 
     // Monday 10:00: the day's firings are behind, and a new installation does not catch up.

@@ -89,14 +89,32 @@ pub fn run_binary(cwd: &Path, config: &Path, args: &[&str], env: &[(&str, &str)]
     }
 }
 
+/// Imports the sample register (`config/examples/register.csv`) into `store`.
+pub async fn import_sample(store: &Store, loaded: &LoadedConfig) -> petition_watch::import::FileReport {
+    let options = petition_watch::import::ImportOptions::from_config(&loaded.config, false, false);
+    petition_watch::import::import_file(
+        &repo().join("config/examples/register.csv"),
+        Some(store),
+        &loaded.config,
+        options,
+        Utc::now(),
+    )
+    .await
+}
+
 /// A free port on 127.0.0.1, as `127.0.0.1:PORT`.
 pub fn free_address() -> String {
     let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
     format!("127.0.0.1:{port}")
 }
 
-/// Starts the daemon (`run --listen ADDRESS`) on the workspace's config, output discarded.
-pub fn spawn_listening_daemon(ws: &Workspace, address: &str) -> std::process::Child {
+/// Starts the daemon (`run --listen ADDRESS`) on the workspace's config; its log (warnings
+/// and errors) goes to `log`, or nowhere.
+pub fn spawn_listening_daemon(ws: &Workspace, address: &str, log: Option<&Path>) -> std::process::Child {
+    let stderr = match log {
+        Some(path) => std::process::Stdio::from(std::fs::File::create(path).expect("log file")),
+        None => std::process::Stdio::null(),
+    };
     Command::new(env!("CARGO_BIN_EXE_petition-watch"))
         .current_dir(ws.dir.path())
         .arg("--config")
@@ -104,7 +122,7 @@ pub fn spawn_listening_daemon(ws: &Workspace, address: &str) -> std::process::Ch
         .args(["run", "--listen", address])
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stderr(stderr)
         .spawn()
         .expect("daemon starts")
 }
