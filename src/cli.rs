@@ -396,7 +396,7 @@ async fn jobs_run(
 }
 
 async fn notices(loaded: &LoadedConfig, clock: Arc<dyn Clock>, command: NoticesCommand) -> anyhow::Result<ExitCode> {
-    use crate::store::{NoticeFilter, Status, StatusFilter};
+    use crate::store::{NoticeFilter, StatusFilter};
     let store = open_store(loaded).await?;
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let code = match command {
@@ -406,29 +406,16 @@ async fn notices(loaded: &LoadedConfig, clock: Arc<dyn Clock>, command: NoticesC
                 use chrono::TimeZone;
                 tz.from_local_datetime(&t).earliest().map(|t| t.with_timezone(&chrono::Utc))
             });
-            let status = status.map(|s| match s {
-                NoticeStatus::Pending => StatusFilter::Is(Status::Pending),
-                NoticeStatus::Failed => StatusFilter::Failed,
-                NoticeStatus::Sending => StatusFilter::Is(Status::Sending),
-                NoticeStatus::Sent => StatusFilter::Is(Status::Sent),
-                NoticeStatus::Dead => StatusFilter::Is(Status::Dead),
+            let status = status.and_then(|s| {
+                let word = s.to_possible_value().map(|v| v.get_name().to_owned()).unwrap_or_default();
+                StatusFilter::parse(&word)
             });
             let rows = store.list_notices(&NoticeFilter { status, since }, limit).await?;
             let local = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
             match format {
                 ListFormat::Json => {
-                    let list: Vec<serde_json::Value> = rows
-                        .iter()
-                        .map(|n| {
-                            serde_json::json!({
-                                "id": n.id, "status": n.status, "attempts": n.attempts, "job": n.job,
-                                "period": n.period, "recipient": n.recipient, "channel": n.channel,
-                                "reason": n.reason, "case_nos": n.case_nos, "created_at": n.created_at,
-                                "next_attempt_at": n.next_attempt_at, "sent_at": n.sent_at, "last_error": n.last_error,
-                            })
-                        })
-                        .collect();
-                    serde_json::to_writer_pretty(&mut stdout, &serde_json::json!({ "notices": list }))?;
+                    let notices = rows.iter().cloned().map(crate::http::api::NoticeJson::from).collect();
+                    serde_json::to_writer_pretty(&mut stdout, &crate::http::api::NoticeList { notices })?;
                     writeln!(stdout)?;
                 }
                 ListFormat::Table => {

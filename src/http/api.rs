@@ -103,6 +103,26 @@ pub struct NoticeJson {
     pub last_error: Option<String>,
 }
 
+impl From<crate::store::NoticeRow> for NoticeJson {
+    fn from(n: crate::store::NoticeRow) -> Self {
+        Self {
+            id: n.id,
+            status: n.status,
+            attempts: n.attempts,
+            job: n.job,
+            period: n.period,
+            recipient: n.recipient,
+            channel: n.channel,
+            reason: n.reason,
+            case_nos: n.case_nos,
+            created_at: n.created_at,
+            next_attempt_at: n.next_attempt_at,
+            sent_at: n.sent_at,
+            last_error: n.last_error,
+        }
+    }
+}
+
 /// Notices, newest first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NoticeList {
@@ -843,24 +863,19 @@ pub async fn notices(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    use crate::store::{NoticeFilter, Status, StatusFilter};
+    use crate::store::{NoticeFilter, StatusFilter};
     let loaded = shared.loaded();
     require(&loaded.api_tokens, &headers, Scope::Read)?;
     only_params(&query, &["status", "since", "limit"])?;
-    let status = match query.get("status").map(String::as_str) {
+    let status = match query.get("status") {
         None => None,
-        Some("pending") => Some(StatusFilter::Is(Status::Pending)),
-        Some("failed") => Some(StatusFilter::Failed),
-        Some("sending") => Some(StatusFilter::Is(Status::Sending)),
-        Some("sent") => Some(StatusFilter::Is(Status::Sent)),
-        Some("dead") => Some(StatusFilter::Is(Status::Dead)),
-        Some(other) => {
-            return Err(bad(
+        Some(word) => Some(StatusFilter::parse(word).ok_or_else(|| {
+            bad(
                 StatusCode::BAD_REQUEST,
                 "bad_query",
-                format!("status={other:?}; expected pending, failed, sending, sent or dead"),
-            ));
-        }
+                format!("status={word:?}; expected {}", StatusFilter::NAMES.join(", ")),
+            )
+        })?),
     };
     let tz = loaded.config.time_zone();
     let since = date_param(&query, "since")?
@@ -874,24 +889,7 @@ pub async fn notices(
         })?,
     };
     let rows = shared.store.list_notices(&NoticeFilter { status, since }, limit).await.map_err(ApiError::store)?;
-    let notices = rows
-        .into_iter()
-        .map(|n| NoticeJson {
-            id: n.id,
-            status: n.status,
-            attempts: n.attempts,
-            job: n.job,
-            period: n.period,
-            recipient: n.recipient,
-            channel: n.channel,
-            reason: n.reason,
-            case_nos: n.case_nos,
-            created_at: n.created_at,
-            next_attempt_at: n.next_attempt_at,
-            sent_at: n.sent_at,
-            last_error: n.last_error,
-        })
-        .collect();
+    let notices = rows.into_iter().map(NoticeJson::from).collect();
     Ok(axum::Json(NoticeList { notices }).into_response())
 }
 

@@ -358,6 +358,23 @@ pub enum StatusFilter {
     Failed,
 }
 
+impl StatusFilter {
+    /// The words the CLI and the API take: pending, failed, sending, sent, dead.
+    pub const NAMES: [&str; 5] = ["pending", "failed", "sending", "sent", "dead"];
+
+    /// The filter a word names.
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "pending" => Self::Is(Status::Pending),
+            "failed" => Self::Failed,
+            "sending" => Self::Is(Status::Sending),
+            "sent" => Self::Is(Status::Sent),
+            "dead" => Self::Is(Status::Dead),
+            _ => return None,
+        })
+    }
+}
+
 /// A filter over the outbox.
 #[derive(Debug, Clone, Default)]
 pub struct NoticeFilter {
