@@ -1,6 +1,7 @@
 //! Delivery throughput: notices from the outbox (SQLite) to a real SMTP server on loopback
 //! (STARTTLS and AUTH, the test suite's server) and to a real HTTP receiver (a signed generic
-//! webhook, the test suite's receiver), with 1 and 4 workers/connections. Median of 3 runs of
+//! webhook, the test suite's receiver), with 1 and 4 workers/connections (and 16 workers for the
+//! webhook). Median of 3 runs of
 //! N notices each (N=2000 for mail, 5000 for the webhook; MAIL_N / HOOK_N change them).
 //!
 //! `cargo bench --bench deliver`
@@ -96,7 +97,7 @@ fn main() {
                 mail_n as f64 / t.as_secs_f64()
             );
         }
-        for workers in [1, 4] {
+        for workers in [1, 4, 16] {
             let t = run(dir.path(), &hook, "hook", workers, hook_n).await;
             println!(
                 "webhook {workers} worker(s):     {hook_n} notices  in {:>6.2} s = {:>7.0} notices/s (median of 3)",

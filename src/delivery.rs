@@ -6,7 +6,7 @@
 //! notice until a token is free; neither counts as an attempt. A dead notice, and an endpoint
 //! that answered 410 (disabled until restart), are reported to the administrators' channels.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -19,6 +19,9 @@ use crate::plan::{notice_id, retry_at};
 use crate::render::message::Templates;
 use crate::render::notice::{Addressee, NoticeBody, NoticeKind};
 use crate::store::{AttemptOutcome, ClaimOutcome, Claimed, NewNotice, Store, StoreError};
+
+/// Notices claimed at once per worker when the shared queue runs dry ([`Deliverer::drain_until`]).
+pub const CLAIMS_PER_WORKER: usize = 4;
 
 /// How a claimed notice ended this time.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,8 +127,7 @@ impl Deliverer {
 
     /// Claims and delivers one due notice; `None` when nothing is due.
     pub async fn deliver_one(&self, now: DateTime<Utc>) -> Result<Option<(String, Outcome)>, StoreError> {
-        let lease_until = now + chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::minutes(5));
-        let claimed = match self.store.claim_next(now, lease_until).await? {
+        let claimed = match self.store.claim_next(now, self.lease_until(now)).await? {
             ClaimOutcome::Empty => return Ok(None),
             ClaimOutcome::Claimed(claimed) => claimed,
         };
@@ -295,21 +297,30 @@ impl Deliverer {
 
     /// Like [`Deliverer::drain`], but each worker stops after its current notice once `stop`
     /// turns true (shutdown: finish the delivery in progress, start no other).
+    ///
+    /// The workers share a queue of claimed notices, refilled [`CLAIMS_PER_WORKER`] per worker
+    /// at a time, so claiming costs one transaction per batch rather than one per notice.
+    /// Notices claimed and not attempted (shutdown, an error) are put back at once.
     pub async fn drain_until(
         self: &Arc<Self>,
         clock: Arc<dyn Clock>,
         stop: Option<tokio::sync::watch::Receiver<bool>>,
     ) -> Result<DrainSummary, StoreError> {
+        let queue = Arc::new(tokio::sync::Mutex::new(VecDeque::new()));
         let mut tasks = tokio::task::JoinSet::new();
         for _ in 0..self.settings.workers {
             let worker = Arc::clone(self);
             let clock = Arc::clone(&clock);
             let stop = stop.clone();
+            let queue = Arc::clone(&queue);
             tasks.spawn(async move {
                 let mut summary = DrainSummary::default();
                 while !stop.as_ref().is_some_and(|s| *s.borrow())
-                    && let Some((_, outcome)) = worker.deliver_one(clock.now()).await?
+                    && let Some(claimed) = worker.next_claimed(&queue, clock.now()).await?
                 {
+                    let now = clock.now();
+                    let outcome = worker.attempt(&claimed, now).await?;
+                    record_metrics(&claimed, &outcome, now);
                     match outcome {
                         Outcome::Sent => summary.sent += 1,
                         Outcome::Retry(_) => summary.retried += 1,
@@ -321,15 +332,60 @@ impl Deliverer {
             });
         }
         let mut total = DrainSummary::default();
+        let mut failed = None;
         while let Some(joined) = tasks.join_next().await {
-            let summary =
-                joined.map_err(|e| StoreError::Query(sqlx::Error::Protocol(format!("worker stopped: {e}"))))??;
-            total.sent += summary.sent;
-            total.retried += summary.retried;
-            total.dead += summary.dead;
-            total.held += summary.held;
+            let summary = joined
+                .map_err(|e| StoreError::Query(sqlx::Error::Protocol(format!("worker stopped: {e}"))))
+                .and_then(|s| s);
+            match summary {
+                Ok(summary) => {
+                    total.sent += summary.sent;
+                    total.retried += summary.retried;
+                    total.dead += summary.dead;
+                    total.held += summary.held;
+                }
+                Err(e) => {
+                    failed.get_or_insert(e);
+                }
+            }
         }
-        Ok(total)
+        let left: Vec<Claimed> = queue.lock().await.drain(..).map(|(c, _)| c).collect();
+        let now = clock.now();
+        for claimed in &left {
+            if let Err(e) = self.store.hold(claimed, now).await {
+                tracing::warn!(notice = %claimed.id, error = %e, "claimed notice not put back; due again when its lease ends");
+            }
+        }
+        failed.map_or(Ok(total), Err)
+    }
+
+    /// The next claimed notice from the shared queue, claiming a batch when it is empty;
+    /// `None` when nothing is due. A notice that waited in the queue past half its lease is put
+    /// back rather than sent (its lease might run out mid-send and another replica take it).
+    async fn next_claimed(
+        &self,
+        queue: &tokio::sync::Mutex<VecDeque<(Claimed, DateTime<Utc>)>>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Claimed>, StoreError> {
+        let mut queue = queue.lock().await;
+        loop {
+            if queue.is_empty() {
+                let lease_until = self.lease_until(now);
+                let batch = self.settings.workers.saturating_mul(CLAIMS_PER_WORKER);
+                let claimed = self.store.claim_batch(now, lease_until, batch).await?;
+                let stale_after = now + (lease_until - now) / 2;
+                queue.extend(claimed.into_iter().map(|c| (c, stale_after)));
+            }
+            match queue.pop_front() {
+                None => return Ok(None),
+                Some((claimed, stale_after)) if now > stale_after => self.store.hold(&claimed, now).await?,
+                Some((claimed, _)) => return Ok(Some(claimed)),
+            }
+        }
+    }
+
+    fn lease_until(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now + chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::minutes(5))
     }
 
     /// Sends a test message through `channel` to `to` right away (not through the outbox).

@@ -126,6 +126,7 @@ macro_rules! on_pool {
 }
 
 mod outbox;
+mod outbox_sqlite;
 pub use outbox::{
     AttemptOutcome, AttemptRow, ClaimOutcome, Claimed, NewNotice, NoticeFilter, NoticeRow, Status, StatusFilter,
 };
@@ -171,9 +172,28 @@ impl<DB: sqlx::Database> std::ops::DerefMut for WriteTx<DB> {
 /// How long a writer waits for its turn in this process before giving up.
 const WRITE_TURN_WAIT: Duration = Duration::from_secs(60);
 
-/// This process's writer lock for a SQLite file.
-fn sqlite_writer(pool: &SqlitePool) -> Arc<tokio::sync::Mutex<()>> {
-    static WRITERS: std::sync::LazyLock<std::sync::Mutex<HashMap<std::path::PathBuf, Arc<tokio::sync::Mutex<()>>>>> =
+/// This process's writer for a SQLite file: whose turn it is to write, and the finished
+/// deliveries waiting to be recorded together ([`Store::finish_attempt`]).
+#[derive(Default)]
+pub(crate) struct SqliteWriter {
+    turn: Arc<tokio::sync::Mutex<()>>,
+    pub(crate) finishing: std::sync::Mutex<Vec<outbox::Finishing>>,
+    /// The outbox's hot-path connection.
+    pub(crate) hot: outbox_sqlite::HotConnection,
+}
+
+impl SqliteWriter {
+    /// Waits for this process's turn to write.
+    pub(crate) async fn turn(&self) -> Result<tokio::sync::OwnedMutexGuard<()>, sqlx::Error> {
+        tokio::time::timeout(WRITE_TURN_WAIT, Arc::clone(&self.turn).lock_owned())
+            .await
+            .map_err(|_| sqlx::Error::PoolTimedOut)
+    }
+}
+
+/// This process's writer for a SQLite file.
+pub(crate) fn sqlite_writer(pool: &SqlitePool) -> Arc<SqliteWriter> {
+    static WRITERS: std::sync::LazyLock<std::sync::Mutex<HashMap<std::path::PathBuf, Arc<SqliteWriter>>>> =
         std::sync::LazyLock::new(Default::default);
     let file = pool.connect_options().get_filename().to_owned();
     let mut writers = WRITERS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -183,12 +203,18 @@ fn sqlite_writer(pool: &SqlitePool) -> Arc<tokio::sync::Mutex<()>> {
 impl BeginWrite for SqlitePool {
     type Db = sqlx::Sqlite;
     async fn begin_write(&self) -> Result<WriteTx<sqlx::Sqlite>, sqlx::Error> {
-        let turn = tokio::time::timeout(WRITE_TURN_WAIT, sqlite_writer(self).lock_owned())
-            .await
-            .map_err(|_| sqlx::Error::PoolTimedOut)?;
-        let tx = self.begin_with("BEGIN IMMEDIATE").await?;
-        Ok(WriteTx { tx, _turn: Some(turn) })
+        let turn = sqlite_writer(self).turn().await?;
+        begin_in_turn(self, turn).await
     }
+}
+
+/// Begins a SQLite write transaction for a caller that already holds the turn.
+pub(crate) async fn begin_in_turn(
+    pool: &SqlitePool,
+    turn: tokio::sync::OwnedMutexGuard<()>,
+) -> Result<WriteTx<sqlx::Sqlite>, sqlx::Error> {
+    let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    Ok(WriteTx { tx, _turn: Some(turn) })
 }
 
 impl BeginWrite for PgPool {
@@ -232,11 +258,15 @@ impl Store {
                 std::fs::create_dir_all(dir).map_err(|e| connect_error(sqlx::Error::Io(e)))?;
             }
             opts = opts.optimize_on_close(true, None);
+            // A local file needs no ping before each use (the pool's default): that would be one
+            // more round trip to the connection's thread per transaction.
             let pool = SqlitePoolOptions::new()
                 .max_connections(options.max_connections)
+                .test_before_acquire(false)
                 .connect_with(opts)
                 .await
                 .map_err(connect_error)?;
+            sqlite_writer(&pool).hot.configure(options.busy_timeout);
             Store::Sqlite(pool)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new()
@@ -272,6 +302,9 @@ impl Store {
 
     /// Closes the pool, waiting for connections in use.
     pub async fn close(&self) {
+        if let Store::Sqlite(pool) = self {
+            sqlite_writer(pool).hot.close();
+        }
         on_pool!(self, pool => pool.close().await)
     }
 

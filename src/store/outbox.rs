@@ -115,6 +115,94 @@ impl Status {
     }
 }
 
+/// The outcome of one attempt, as written by [`Store::finish_attempt`].
+#[derive(Debug)]
+pub(crate) struct FinishRow {
+    pub(super) id: String,
+    pub(super) attempt: i64,
+    pub(super) status: Status,
+    pub(super) next: DateTime<Utc>,
+    pub(super) error: Option<String>,
+    pub(super) label: &'static str,
+    pub(super) sent_at: Option<DateTime<Utc>>,
+    pub(super) at: DateTime<Utc>,
+}
+
+impl FinishRow {
+    fn new(claimed: &Claimed, outcome: &AttemptOutcome, now: DateTime<Utc>) -> Self {
+        let (status, next, error, label) = match outcome {
+            AttemptOutcome::Sent => (Status::Sent, now, None, "sent"),
+            AttemptOutcome::Retry { at, error } => (Status::Pending, *at, Some(error.clone()), "retry"),
+            AttemptOutcome::Dead { error } => (Status::Dead, now, Some(error.clone()), "dead"),
+        };
+        Self {
+            id: claimed.id.clone(),
+            attempt: claimed.attempt,
+            status,
+            next,
+            error,
+            label,
+            sent_at: (status == Status::Sent).then_some(now),
+            at: now,
+        }
+    }
+}
+
+/// A finished attempt waiting for the SQLite writer, and who to tell when it is committed.
+pub(crate) struct Finishing {
+    row: FinishRow,
+    done: tokio::sync::oneshot::Sender<Result<(), String>>,
+}
+
+/// What [`Store::finish_attempt`] returns once its record's fate is known: the committing
+/// caller's own error when its commit failed, else the answer it was sent.
+fn finished(
+    answer: Result<Result<(), String>, tokio::sync::oneshot::error::RecvError>,
+    own_error: Option<StoreError>,
+) -> Result<(), StoreError> {
+    match (answer, own_error) {
+        (Ok(Ok(())), _) => Ok(()),
+        (_, Some(e)) => Err(e),
+        (Ok(Err(message)), None) => Err(StoreError::Query(sqlx::Error::Protocol(message))),
+        (Err(_), None) => {
+            Err(StoreError::Query(sqlx::Error::Protocol("delivery record abandoned by its writer".into())))
+        }
+    }
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Writes one [`FinishRow`] (the notice's new state and its audit row) inside `$tx`.
+macro_rules! write_finish {
+    ($tx:expr, $row:expr) => {{
+        let row = &$row;
+        sqlx::query(
+            "UPDATE outbox SET status = $2, next_attempt_at = $3, last_error = $4, sent_at = COALESCE($5, sent_at) \
+             WHERE id = $1",
+        )
+        .bind(&row.id)
+        .bind(row.status.as_str())
+        .bind(row.next)
+        .bind(row.error.as_deref())
+        .bind(row.sent_at)
+        .execute(&mut *$tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO deliveries (notice_id, attempt, attempted_at, recipient, channel, case_nos, reason, outcome, detail) \
+             SELECT id, $2, $3, recipient, channel, case_nos, reason, $4, $5 FROM outbox WHERE id = $1",
+        )
+        .bind(&row.id)
+        .bind(row.attempt)
+        .bind(row.at)
+        .bind(row.label)
+        .bind(row.error.as_deref())
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+
 impl Store {
     /// Writes planned notices; a notice whose id is already in the outbox is left as it is.
     /// Returns how many were new. All or nothing: one transaction.
@@ -131,78 +219,92 @@ impl Store {
     /// Claims the notice that has been due longest, leasing it until `lease_until`. A notice
     /// whose lease ran out (its worker died mid-send) is due again.
     pub async fn claim_next(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<ClaimOutcome, StoreError> {
-        let returning = "RETURNING id, channel, recipient, payload, attempts, parts_done, created_at";
-        let row = match self {
+        let mut claimed = self.claim_batch(now, lease_until, 1).await?;
+        Ok(claimed.pop().map_or(ClaimOutcome::Empty, ClaimOutcome::Claimed))
+    }
+
+    /// Claims up to `limit` due notices at once — those due longest, though on SQLite not
+    /// returned in that order — each leased until `lease_until` (see [`Store::claim_next`]).
+    /// A claimed notice that is not attempted must be put back with [`Store::hold`].
+    pub async fn claim_batch(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Claimed>, StoreError> {
+        let limit = i64::try_from(limit.max(1)).unwrap_or(1);
+        let due = "FROM outbox WHERE status IN ('pending', 'sending') AND next_attempt_at <= $1 \
+                   ORDER BY next_attempt_at, id LIMIT $2";
+        match self {
             Store::Sqlite(pool) => {
-                let mut tx = pool.begin_write().await?;
-                let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = $2 \
-                     WHERE id = (SELECT id FROM outbox WHERE status IN ('pending', 'sending') AND next_attempt_at <= $1 \
-                     ORDER BY next_attempt_at, id LIMIT 1) {returning}"
-                )))
-                .bind(now)
-                .bind(lease_until)
-                .fetch_optional(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                row.map(|r| claimed(&r)).transpose()?
+                let writer = super::sqlite_writer(pool);
+                let _turn = writer.turn().await?;
+                writer.hot.claim(pool.connect_options().get_filename().to_owned(), now, lease_until, limit).await
             }
-            Store::Postgres(pool) => {
-                let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = $2 \
-                     WHERE id = (SELECT id FROM outbox WHERE status IN ('pending', 'sending') AND next_attempt_at <= $1 \
-                     ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) {returning}"
-                )))
-                .bind(now)
-                .bind(lease_until)
-                .fetch_optional(pool)
-                .await?;
-                row.map(|r| claimed(&r)).transpose()?
-            }
-        };
-        Ok(row.map_or(ClaimOutcome::Empty, ClaimOutcome::Claimed))
+            Store::Postgres(pool) => Ok(sqlx::query(sqlx::AssertSqlSafe(format!(
+                "WITH due AS (SELECT id, next_attempt_at AS was {due} FOR UPDATE SKIP LOCKED), \
+                 claimed AS (UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = $3 \
+                 FROM due WHERE outbox.id = due.id RETURNING outbox.id, outbox.channel, outbox.recipient, \
+                 outbox.payload, outbox.attempts, outbox.parts_done, outbox.created_at, due.was) \
+                 SELECT id, channel, recipient, payload, attempts, parts_done, created_at FROM claimed ORDER BY was, id"
+            )))
+            .bind(now)
+            .bind(limit)
+            .bind(lease_until)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(claimed)
+            .collect::<Result<Vec<_>, _>>()?),
+        }
     }
 
     /// Records how an attempt on a claimed notice ended, with its audit row, in one transaction.
+    ///
+    /// On SQLite, attempts that end while another is being recorded wait and are recorded
+    /// together, in the next transaction (group commit): each caller still returns only once
+    /// its own record is committed, so a worker never has more than one notice sent and not
+    /// yet marked, and a crash can repeat at most that one per worker.
     pub async fn finish_attempt(
         &self,
         claimed: &Claimed,
         outcome: &AttemptOutcome,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let (status, next, error, label) = match outcome {
-            AttemptOutcome::Sent => (Status::Sent, now, None, "sent"),
-            AttemptOutcome::Retry { at, error } => (Status::Pending, *at, Some(error.as_str()), "retry"),
-            AttemptOutcome::Dead { error } => (Status::Dead, now, Some(error.as_str()), "dead"),
-        };
-        let sent_at = (status == Status::Sent).then_some(now);
-        on_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            sqlx::query(
-                "UPDATE outbox SET status = $2, next_attempt_at = $3, last_error = $4, sent_at = COALESCE($5, sent_at) \
-                 WHERE id = $1",
-            )
-            .bind(&claimed.id)
-            .bind(status.as_str())
-            .bind(next)
-            .bind(error)
-            .bind(sent_at)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO deliveries (notice_id, attempt, attempted_at, recipient, channel, case_nos, reason, outcome, detail) \
-                 SELECT id, $2, $3, recipient, channel, case_nos, reason, $4, $5 FROM outbox WHERE id = $1",
-            )
-            .bind(&claimed.id)
-            .bind(claimed.attempt)
-            .bind(now)
-            .bind(label)
-            .bind(error)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-        });
-        Ok(())
+        let row = FinishRow::new(claimed, outcome, now);
+        match self {
+            Store::Sqlite(pool) => {
+                let writer = super::sqlite_writer(pool);
+                let (done, mut answer) = tokio::sync::oneshot::channel();
+                lock(&writer.finishing).push(Finishing { row, done });
+                // Whoever gets the turn first records everything queued; the rest are answered
+                // without waiting for a turn of their own.
+                let turn = tokio::select! {
+                    biased;
+                    answered = &mut answer => return finished(answered, None),
+                    turn = writer.turn() => turn?,
+                };
+                let batch = std::mem::take(&mut *lock(&writer.finishing));
+                if batch.is_empty() {
+                    drop(turn);
+                    return finished(answer.await, None);
+                }
+                let (rows, answers): (Vec<FinishRow>, Vec<_>) = batch.into_iter().map(|f| (f.row, f.done)).unzip();
+                let outcome = writer.hot.finish(pool.connect_options().get_filename().to_owned(), rows).await;
+                drop(turn);
+                let message = outcome.as_ref().err().map(ToString::to_string);
+                for done in answers {
+                    let _ = done.send(message.clone().map_or(Ok(()), Err));
+                }
+                finished(answer.await, outcome.err())
+            }
+            Store::Postgres(pool) => {
+                let mut tx = pool.begin_write().await?;
+                write_finish!(tx, row);
+                tx.commit().await?;
+                Ok(())
+            }
+        }
     }
 
     /// Puts a claimed notice back without counting the attempt (quiet hours, a rate limit, a

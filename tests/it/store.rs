@@ -46,6 +46,8 @@ on_both_backends!(
     the_outbox_takes_each_notice_once_by_its_id,
     claims_go_oldest_first_and_a_lapsed_lease_makes_a_notice_due_again,
     every_attempt_is_recorded_and_decides_the_notices_state,
+    a_batch_claim_leases_the_longest_due_and_a_notice_put_back_is_due_again,
+    attempts_finishing_together_are_each_recorded_once,
     a_firing_is_claimed_once_but_its_claimant_may_finish_it_after_a_failure,
 );
 
@@ -317,6 +319,76 @@ async fn every_attempt_is_recorded_and_decides_the_notices_state(store: &Store) 
         }
     };
     assert_eq!(audit, 3);
+}
+
+async fn a_batch_claim_leases_the_longest_due_and_a_notice_put_back_is_due_again(store: &Store) {
+    for n in 0..5 {
+        store.enqueue(&[notice(n)], at(n as i64)).await.expect("enqueue");
+    }
+    let ids = |claimed: &[petition_watch::store::Claimed]| {
+        let mut ids: Vec<String> = claimed.iter().map(|c| c.id.clone()).collect();
+        ids.sort();
+        ids
+    };
+    let expected = |ns: &[usize]| {
+        let mut ids: Vec<String> = ns.iter().map(|&n| notice(n).id).collect();
+        ids.sort();
+        ids
+    };
+    assert!(store.claim_batch(at(-1), at(299), 3).await.expect("claim").is_empty(), "nothing due yet");
+    let first = store.claim_batch(at(10), at(310), 3).await.expect("claim");
+    assert_eq!(ids(&first), expected(&[0, 1, 2]), "the three due longest");
+    assert!(first.iter().all(|c| c.attempt == 1));
+    let rest = store.claim_batch(at(10), at(310), 3).await.expect("claim");
+    assert_eq!(ids(&rest), expected(&[3, 4]), "the leased ones are not taken again");
+    assert!(store.claim_batch(at(10), at(310), 3).await.expect("claim").is_empty());
+    // One claimed notice was not attempted (shutdown): put back, due again, same attempt number.
+    store.hold(&rest[0], at(11)).await.expect("hold");
+    let again = store.claim_batch(at(11), at(311), 3).await.expect("claim");
+    assert_eq!(ids(&again), vec![rest[0].id.clone()]);
+    assert_eq!(again[0].attempt, 1, "putting back does not count an attempt");
+}
+
+async fn attempts_finishing_together_are_each_recorded_once(store: &Store) {
+    let batch: Vec<NewNotice> = (0..40).map(notice).collect();
+    store.enqueue(&batch, now()).await.expect("enqueue");
+    let claimed = store.claim_batch(at(1), at(301), 40).await.expect("claim");
+    assert_eq!(claimed.len(), 40);
+    // Forty workers finish at once: every third fails and is due again in ten minutes.
+    let outcomes: Vec<AttemptOutcome> = (0..40)
+        .map(|i| {
+            if i % 3 == 0 {
+                AttemptOutcome::Retry { at: at(600), error: format!("HTTP 503 (#{i})") }
+            } else {
+                AttemptOutcome::Sent
+            }
+        })
+        .collect();
+    let finishes = claimed.iter().zip(&outcomes).map(|(c, o)| store.finish_attempt(c, o, at(2)));
+    for result in futures_util::future::join_all(finishes).await {
+        result.expect("recorded");
+    }
+    assert_eq!(store.outbox_counts().await.expect("counts"), [14, 0, 26, 0]);
+    let sent = store
+        .list_notices(
+            &petition_watch::store::NoticeFilter {
+                status: petition_watch::store::StatusFilter::parse("sent"),
+                since: None,
+            },
+            100,
+        )
+        .await
+        .expect("list");
+    assert_eq!(sent.len(), 26);
+    assert!(sent.iter().all(|n| n.sent_at == Some(at(2)) && n.attempts == 1), "{:?}", sent[0]);
+    assert!(store.claim_batch(at(599), at(899), 40).await.expect("claim").is_empty(), "retries wait their time");
+    let retried = store.claim_batch(at(600), at(900), 40).await.expect("claim");
+    assert_eq!(retried.len(), 14);
+    assert!(retried.iter().all(|c| c.attempt == 2));
+    let (_, attempts) = store.get_notice(&retried[0].id).await.expect("get").expect("found");
+    assert_eq!(attempts.len(), 1, "one audit row per attempt: {attempts:?}");
+    assert_eq!((attempts[0].outcome.as_str(), attempts[0].at), ("retry", at(2)));
+    assert!(attempts[0].detail.as_deref().is_some_and(|d| d.starts_with("HTTP 503")));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,0 +1,145 @@
+//! The outbox's hot path on SQLite — claiming due notices and recording finished attempts —
+//! with rusqlite on a blocking thread, one trip there and back per transaction.
+//!
+//! Through sqlx every statement, and `BEGIN` and `COMMIT` each, is a trip to the connection's
+//! own thread and back, and on a small machine each trip costs a wake-up on both sides: a
+//! delivery's claim and record spent far longer travelling than in SQLite. Here the whole
+//! transaction runs on one thread. This is a second connection to the file, opened on first
+//! use and closed with the store; it takes this process's writer turn like every other writer
+//! ([`super::SqliteWriter`]) and writes exactly what the sqlx path writes (timestamps in
+//! sqlx's RFC 3339 form, so the two read each other's rows).
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
+
+use super::StoreError;
+use super::outbox::{Claimed, FinishRow};
+
+/// This process's hot-path connection to one SQLite file.
+#[derive(Default)]
+pub(crate) struct HotConnection {
+    slot: Arc<Mutex<Option<Connection>>>,
+    busy_timeout: Mutex<Option<Duration>>,
+}
+
+/// A timestamp as sqlx writes it to SQLite.
+fn text(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, false)
+}
+
+fn error(e: &rusqlite::Error) -> StoreError {
+    StoreError::Query(sqlx::Error::Protocol(format!("outbox: {e}")))
+}
+
+const CLAIM: &str = "UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = ?3 \
+     WHERE id IN (SELECT id FROM outbox WHERE status IN ('pending', 'sending') AND next_attempt_at <= ?1 \
+     ORDER BY next_attempt_at, id LIMIT ?2) \
+     RETURNING id, channel, recipient, payload, attempts, parts_done, created_at";
+
+const UPDATE: &str = "UPDATE outbox SET status = ?2, next_attempt_at = ?3, last_error = ?4, \
+     sent_at = COALESCE(?5, sent_at) WHERE id = ?1";
+
+const AUDIT: &str = "INSERT INTO deliveries (notice_id, attempt, attempted_at, recipient, channel, case_nos, reason, \
+     outcome, detail) SELECT id, ?2, ?3, recipient, channel, case_nos, reason, ?4, ?5 FROM outbox WHERE id = ?1";
+
+impl HotConnection {
+    /// Sets the busy timeout the connection is opened with (the store's).
+    pub(crate) fn configure(&self, busy_timeout: Duration) {
+        *self.busy_timeout.lock().unwrap_or_else(PoisonError::into_inner) = Some(busy_timeout);
+    }
+
+    /// Closes the connection (the store is closing); the next use opens it again.
+    pub(crate) fn close(&self) {
+        self.slot.lock().unwrap_or_else(PoisonError::into_inner).take();
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        path: PathBuf,
+        work: impl FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let slot = Arc::clone(&self.slot);
+        let busy = self.busy_timeout.lock().unwrap_or_else(PoisonError::into_inner).unwrap_or(Duration::from_secs(10));
+        tokio::task::spawn_blocking(move || {
+            let mut connection = slot.lock().unwrap_or_else(PoisonError::into_inner);
+            let connection = match &mut *connection {
+                Some(c) => c,
+                none => none.insert(open(&path, busy)?),
+            };
+            work(connection)
+        })
+        .await
+        .map_err(|e| StoreError::Query(sqlx::Error::Protocol(format!("outbox thread stopped: {e}"))))?
+        .map_err(|e| error(&e))
+    }
+
+    /// See [`super::Store::claim_batch`]; the caller holds the writer turn.
+    pub(crate) async fn claim(
+        &self,
+        path: PathBuf,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<Claimed>, StoreError> {
+        let (now, lease_until) = (text(now), text(lease_until));
+        self.run(path, move |db| {
+            let mut claim = db.prepare_cached(CLAIM)?;
+            let rows = claim.query_map(params![now, limit, lease_until], |r| {
+                let created: String = r.get(6)?;
+                let created_at = DateTime::parse_from_rfc3339(&created)
+                    .map_err(|e| {
+                        rusqlite::Error::FromSqlConversionFailure(6, rusqlite::types::Type::Text, Box::new(e))
+                    })?
+                    .with_timezone(&Utc);
+                Ok(Claimed {
+                    id: r.get(0)?,
+                    channel: r.get(1)?,
+                    recipient: r.get(2)?,
+                    payload: r.get(3)?,
+                    attempt: r.get(4)?,
+                    parts_done: r.get(5)?,
+                    created_at,
+                })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    /// Writes finished attempts (each notice's new state and its audit row) in one
+    /// transaction; the caller holds the writer turn.
+    pub(crate) async fn finish(&self, path: PathBuf, rows: Vec<FinishRow>) -> Result<(), StoreError> {
+        self.run(path, move |db| {
+            let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            {
+                let mut update = tx.prepare_cached(UPDATE)?;
+                let mut audit = tx.prepare_cached(AUDIT)?;
+                for row in &rows {
+                    let error = row.error.as_deref();
+                    update.execute(params![
+                        row.id,
+                        row.status.as_str(),
+                        text(row.next),
+                        error,
+                        row.sent_at.map(text)
+                    ])?;
+                    audit.execute(params![row.id, row.attempt, text(row.at), row.label, error])?;
+                }
+            }
+            tx.commit()
+        })
+        .await
+    }
+}
+
+fn open(path: &std::path::Path, busy_timeout: Duration) -> rusqlite::Result<Connection> {
+    let db = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    db.busy_timeout(busy_timeout)?;
+    db.pragma_update(None, "synchronous", "NORMAL")?;
+    db.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(db)
+}
