@@ -110,6 +110,24 @@ fn main() {
             pool.close().await;
             n
         };
+        // Each notice delivered twice, with its attempts as the audit trail recorded them: a
+        // duplicate is allowed only where an attempt failed after the receiver had taken it
+        // (no answer within the timeout) or the daemon stopped between sending and recording.
+        let twice: Vec<String> = {
+            let r = receipts.lock().expect("receipts");
+            r.accepted.iter().filter(|(_, n)| **n > 1).map(|(id, _)| id.clone()).collect()
+        };
+        for id in &twice {
+            match store.get_notice(id).await {
+                Ok(Some((notice, attempts))) => {
+                    println!("delivered twice: {id} ({}, {} attempts)", notice.status, notice.attempts);
+                    for a in attempts {
+                        println!("    attempt {} at {}: {} {}", a.attempt, a.at, a.outcome, a.detail.unwrap_or_default());
+                    }
+                }
+                _ => println!("delivered twice: {id} (not in the outbox)"),
+            }
+        }
         store.close().await;
         let r = receipts.lock().expect("receipts");
         let duplicates: usize = r.accepted.values().map(|n| n.saturating_sub(1)).sum();

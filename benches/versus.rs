@@ -9,7 +9,8 @@
 //! 2. Webhooks: the same receiver on 127.0.0.1 (a minimal axum server in this process) gets
 //!    - from Alertmanager: 10,000 distinct alerts posted one per request to its API
 //!      (`group_by: ['...']`, `group_wait: 0s`, so each alert is one webhook POST);
-//!    - from petition-watch: 10,000 notices in its outbox when the daemon (`run`) starts.
+//!    - from petition-watch: 10,000 notices in its outbox when the daemon (`run`) starts, with
+//!      the shipped `workers = 4` and again with `workers = 16`.
 //!      Time from the first alert posted / the daemon started until the last one arrives, the
 //!      rate, p50/p99 from enqueue to receipt, and peak RSS (VmHWM) of each process.
 //! 3. Mail: 10,000 messages from the outbox to `smtp-sink` (plain SMTP on 127.0.0.1) with 1 and
@@ -248,17 +249,24 @@ async fn petition_watch_idle(binary: &Path, dir: &Path, cases: usize) -> (f64, f
     (rss.max(rss_after), cpu)
 }
 
-async fn petition_watch_webhook(binary: &Path, dir: &Path, n: usize) -> Run {
+async fn petition_watch_webhook(binary: &Path, dir: &Path, n: usize, workers: usize) -> Run {
     let (url, seen) = receiver().await;
-    let db = dir.join("hook.db");
+    let db = dir.join(format!("hook-{workers}.db"));
     let secret = dir.join("hook.key");
     std::fs::write(&secret, "whsec_dGVzdC1rZXktZm9yLWJlbmNobWFya3MtMDEyMzQ1Ng==").expect("key");
     let channels = format!(
         "[channels.hook]\nkind = \"webhook\"\ngroup = true\nurl = \"{url}/pw\"\nkey = {{ file = {:?} }}\ntimeout = \"5s\"\n",
         secret.display().to_string()
     );
-    let config =
-        config(dir, &db, &channels, &[("default_channels = [\"mail\", \"outbox\"]", "default_channels = [\"hook\"]")]);
+    let config = config(
+        dir,
+        &db,
+        &channels,
+        &[
+            ("default_channels = [\"mail\", \"outbox\"]", "default_channels = [\"hook\"]"),
+            ("workers = 4", &format!("workers = {workers}")),
+        ],
+    );
     let batch = notices(n, "hook", "versus");
     prefill(&db, 0, &batch).await;
     let begin = Instant::now();
@@ -335,7 +343,11 @@ fn main() {
         let (pw_idle, pw_idle_cpu) = petition_watch_idle(&binary, dir.path(), cases).await;
         println!("petition-watch idle ({cases} cases): RSS {pw_idle:.1} MiB, CPU {pw_idle_cpu:.2} s over 60 s");
         let am = alertmanager(n, dir.path()).await;
-        let pw = petition_watch_webhook(&binary, dir.path(), n).await;
+        let runs = [4, 16].map(|workers| (workers, petition_watch_webhook(&binary, dir.path(), n, workers)));
+        let mut pw = Vec::new();
+        for (workers, run) in runs {
+            pw.push((workers, run.await));
+        }
         if let Some((am_idle, _, am)) = &am {
             println!("Alertmanager idle: RSS {am_idle:.1} MiB");
             println!(
@@ -343,17 +355,19 @@ fn main() {
                 am.seconds, am.rate, am.p50_ms, am.p99_ms, am.peak_mib, am.duplicates
             );
         }
-        println!(
-            "petition-watch: {n} notices in {:.2} s = {:.0}/s, p50 {:.0} ms, p99 {:.0} ms, peak RSS {:.1} MiB, duplicates {}",
-            pw.seconds, pw.rate, pw.p50_ms, pw.p99_ms, pw.peak_mib, pw.duplicates
-        );
-        if let Some((am_idle, _, am)) = &am {
+        for (workers, pw) in &pw {
             println!(
-                "ratios (petition-watch / Alertmanager): idle RSS {:.2}, webhook rate {:.2}, peak RSS {:.2}",
-                pw_idle / am_idle,
-                pw.rate / am.rate,
-                pw.peak_mib / am.peak_mib
+                "petition-watch ({workers} workers): {n} notices in {:.2} s = {:.0}/s, p50 {:.0} ms, p99 {:.0} ms, peak RSS {:.1} MiB, duplicates {}",
+                pw.seconds, pw.rate, pw.p50_ms, pw.p99_ms, pw.peak_mib, pw.duplicates
             );
+            if let Some((am_idle, _, am)) = &am {
+                println!(
+                    "ratios ({workers} workers; petition-watch / Alertmanager): idle RSS {:.2}, webhook rate {:.2}, peak RSS {:.2}",
+                    pw_idle / am_idle,
+                    pw.rate / am.rate,
+                    pw.peak_mib / am.peak_mib
+                );
+            }
         }
         for connections in [1, 4] {
             if let Some(rate) = mail(&binary, dir.path(), n, connections).await {
