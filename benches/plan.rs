@@ -56,7 +56,8 @@ fn main() {
     let templates = loaded.notice_templates().expect("templates");
     let all = cases(n);
     let register = Register::from_cases(&all);
-    let screening = screen(&register, as_of, &loaded.config.rule_book(), &loaded.calendar);
+    let rules = loaded.config.rule_book();
+    let screening = screen(&register, as_of, &rules, &loaded.calendar);
     let findings: usize = screening.cases.iter().map(|c| c.findings.len()).sum();
     let by_no: HashMap<String, Case> = all.iter().map(|c| (c.case_no.to_string(), c.clone())).collect();
     println!("{n} cases: {} flagged, {findings} findings", screening.cases.len());
