@@ -3,7 +3,10 @@
 //!
 //! Measures, median of 3 runs: the pure screening (all flags and deadlines, one core); reading
 //! the cases from SQLite plus screening, warm; the sqlite3 command-line tool running a simpler
-//! screening query over the same rows in the same run; the import (load) time; peak memory.
+//! screening query over the same rows in the same run; the same read and screening on
+//! PostgreSQL (`PETITION_WATCH_TEST_PG`, default postgres://root@127.0.0.1:5432/test; a scratch
+//! database is created and dropped); the load time, separately; peak memory; and how each cost
+//! grows from the smallest size to the largest.
 //!
 //! `cargo bench --bench screen` (SIZES=100000,1000000 changes the sizes).
 
@@ -25,7 +28,7 @@ fn calendar() -> Calendar {
 }
 
 /// A deterministic register: petitioner k of N/5 has a Zipf-like share of the cases.
-fn register(n: usize) -> Vec<Case> {
+fn register_cases(n: usize) -> Vec<Case> {
     let villages = ["东湖村", "西山村", "南桥社区", "北岭村", "青石村", "柳营村", "石桥村", "新河村"];
     let categories = ["征地拆迁", "劳动社保", "民政救助", "环境保护", "村务管理", "涉法涉诉", "城乡建设", "教育医疗"];
     let people = (n / 5).max(1) as u64;
@@ -125,8 +128,12 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     let dir = tempfile::tempdir().expect("temp dir");
     let mut pure_times = Vec::new();
+    let mut sqlite_times = Vec::new();
+    let mut postgres_times = Vec::new();
+    let pg_admin =
+        std::env::var("PETITION_WATCH_TEST_PG").unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/test".into());
     for n in sizes {
-        let cases = register(n);
+        let cases = register_cases(n);
         let (build, _) = time3(|| Register::from_cases(&cases).len());
         let register = Register::from_cases(&cases);
         let (pure, listed) = time3(|| screen(&register, as_of, &rules, &calendar).cases.len());
@@ -174,6 +181,7 @@ fn main() {
             out.map(|o| o.stdout.len()).unwrap_or(0)
         });
         runtime.block_on(store.close());
+        sqlite_times.push((n, end_to_end));
         println!(
             "{n:>8} cases: SQLite read {:>8.1} ms; read + screening {:>8.1} ms; sqlite3 tool, simpler query {:>8.1} ms \
              (ratio {:.1}x), counting only {:>8.1} ms (ratio {:.1}x)",
@@ -190,12 +198,70 @@ fn main() {
             .unwrap_or_default();
         let peak = child.split_whitespace().nth(1).unwrap_or("?");
         println!("{n:>8} cases: peak memory of a process that opens the database, reads and screens: {peak} MB");
+        match runtime.block_on(postgres(&pg_admin, n, &register_cases(n), as_of, &rules, &calendar)) {
+            Ok(read_and_screen) => postgres_times.push((n, read_and_screen)),
+            Err(e) => println!("{n:>8} cases: PostgreSQL not measured: {e}"),
+        }
     }
-    if let [(n0, t0), .., (n1, t1)] = pure_times.as_slice() {
-        println!(
-            "pure screening cost ratio {n1}/{n0}: {:.1}x for {:.0}x the cases",
-            t1.as_secs_f64() / t0.as_secs_f64(),
-            *n1 as f64 / *n0 as f64
-        );
+    for (what, times) in [
+        ("pure screening", &pure_times),
+        ("SQLite read + screening", &sqlite_times),
+        ("PostgreSQL read + screening", &postgres_times),
+    ] {
+        if let [(n0, t0), .., (n1, t1)] = times.as_slice() {
+            println!(
+                "{what} cost ratio {n1}/{n0}: {:.1}x for {:.0}x the cases",
+                t1.as_secs_f64() / t0.as_secs_f64(),
+                *n1 as f64 / *n0 as f64
+            );
+        }
     }
+}
+
+/// Loads `cases` into a scratch PostgreSQL database, then reads and screens them (median of 3,
+/// warm); returns the read + screening time. The database is dropped afterwards.
+async fn postgres(
+    admin: &str,
+    n: usize,
+    cases: &[Case],
+    as_of: NaiveDate,
+    rules: &RuleBook,
+    calendar: &Calendar,
+) -> Result<Duration, String> {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(admin).await.map_err(|e| format!("{admin} does not answer: {e}"))?;
+    let name = format!("pw_screen_{n}");
+    let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+    let _ = sqlx::query(sqlx::AssertSqlSafe(drop.clone())).execute(&mut conn).await;
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .map_err(|e| e.to_string())?;
+    let base = admin.rsplit_once('/').map_or(admin, |(b, _)| b);
+    let url = format!("{base}/{name}");
+    let store = Store::open(&url, &StoreOptions::default()).await.map_err(|e| e.to_string())?;
+    let start = Instant::now();
+    for chunk in cases.chunks(2_000) {
+        store.upsert_cases(chunk, chrono::Utc::now()).await.map_err(|e| e.to_string())?;
+    }
+    println!("{n:>8} cases: load into PostgreSQL {:>8.1} s", start.elapsed().as_secs_f64());
+    let mut reads = Vec::new();
+    let mut both = Vec::new();
+    for _ in 0..3 {
+        let start = Instant::now();
+        let register = store.load_register().await.map_err(|e| e.to_string())?;
+        reads.push(start.elapsed());
+        let listed = screen(&register, as_of, rules, calendar).cases.len();
+        both.push(start.elapsed());
+        std::hint::black_box(listed);
+    }
+    store.close().await;
+    let _ = sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&mut conn).await;
+    let (read, read_and_screen) = (median(reads), median(both));
+    println!(
+        "{n:>8} cases: PostgreSQL read {:>8.1} ms; read + screening {:>8.1} ms",
+        read.as_secs_f64() * 1e3,
+        read_and_screen.as_secs_f64() * 1e3
+    );
+    Ok(read_and_screen)
 }
