@@ -1,8 +1,8 @@
 //! Delivery throughput: notices from the outbox (SQLite) to a real SMTP server on loopback
 //! (STARTTLS and AUTH, the test suite's server) and to a real HTTP receiver (a signed generic
 //! webhook, the test suite's receiver), with 1 and 4 workers/connections (and 16 workers for the
-//! webhook). Median of 3 runs of
-//! N notices each (N=2000 for mail, 5000 for the webhook; MAIL_N / HOOK_N change them).
+//! webhook). Median of 3 runs of N notices each (N=2000 for mail, 5000 for the webhook; MAIL_N /
+//! HOOK_N change them).
 //!
 //! `cargo bench --bench deliver`
 //!

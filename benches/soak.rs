@@ -30,7 +30,17 @@ struct Receipts {
     refused: usize,
 }
 
-async fn receive(State(state): State<(Arc<Mutex<Receipts>>, Arc<AtomicU64>)>, headers: HeaderMap) -> StatusCode {
+/// Reads the whole request before answering, as a real endpoint does (answering before the body
+/// is read makes the sender's request fail after the answer was counted: a duplicate of the
+/// receiver's making).
+async fn receive(
+    State(state): State<(Arc<Mutex<Receipts>>, Arc<AtomicU64>)>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> StatusCode {
+    if body.is_empty() {
+        return StatusCode::BAD_REQUEST;
+    }
     let (receipts, counter) = state;
     let n = counter.fetch_add(1, Ordering::SeqCst);
     let id = headers.get("webhook-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
