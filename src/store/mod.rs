@@ -204,17 +204,9 @@ impl BeginWrite for SqlitePool {
     type Db = sqlx::Sqlite;
     async fn begin_write(&self) -> Result<WriteTx<sqlx::Sqlite>, sqlx::Error> {
         let turn = sqlite_writer(self).turn().await?;
-        begin_in_turn(self, turn).await
+        let tx = self.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(WriteTx { tx, _turn: Some(turn) })
     }
-}
-
-/// Begins a SQLite write transaction for a caller that already holds the turn.
-pub(crate) async fn begin_in_turn(
-    pool: &SqlitePool,
-    turn: tokio::sync::OwnedMutexGuard<()>,
-) -> Result<WriteTx<sqlx::Sqlite>, sqlx::Error> {
-    let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    Ok(WriteTx { tx, _turn: Some(turn) })
 }
 
 impl BeginWrite for PgPool {
@@ -266,7 +258,7 @@ impl Store {
                 .connect_with(opts)
                 .await
                 .map_err(connect_error)?;
-            sqlite_writer(&pool).hot.configure(options.busy_timeout);
+            sqlite_writer(&pool).hot.configure(path, options.busy_timeout);
             Store::Sqlite(pool)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new()

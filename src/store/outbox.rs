@@ -174,35 +174,6 @@ fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Writes one [`FinishRow`] (the notice's new state and its audit row) inside `$tx`.
-macro_rules! write_finish {
-    ($tx:expr, $row:expr) => {{
-        let row = &$row;
-        sqlx::query(
-            "UPDATE outbox SET status = $2, next_attempt_at = $3, last_error = $4, sent_at = COALESCE($5, sent_at) \
-             WHERE id = $1",
-        )
-        .bind(&row.id)
-        .bind(row.status.as_str())
-        .bind(row.next)
-        .bind(row.error.as_deref())
-        .bind(row.sent_at)
-        .execute(&mut *$tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO deliveries (notice_id, attempt, attempted_at, recipient, channel, case_nos, reason, outcome, detail) \
-             SELECT id, $2, $3, recipient, channel, case_nos, reason, $4, $5 FROM outbox WHERE id = $1",
-        )
-        .bind(&row.id)
-        .bind(row.attempt)
-        .bind(row.at)
-        .bind(row.label)
-        .bind(row.error.as_deref())
-        .execute(&mut *$tx)
-        .await?;
-    }};
-}
-
 impl Store {
     /// Writes planned notices; a notice whose id is already in the outbox is left as it is.
     /// Returns how many were new. All or nothing: one transaction.
@@ -239,7 +210,7 @@ impl Store {
             Store::Sqlite(pool) => {
                 let writer = super::sqlite_writer(pool);
                 let _turn = writer.turn().await?;
-                writer.hot.claim(pool.connect_options().get_filename().to_owned(), now, lease_until, limit).await
+                writer.hot.claim(now, lease_until, limit).await
             }
             Store::Postgres(pool) => Ok(sqlx::query(sqlx::AssertSqlSafe(format!(
                 "WITH due AS (SELECT id, next_attempt_at AS was {due} FOR UPDATE SKIP LOCKED), \
@@ -290,7 +261,7 @@ impl Store {
                     return finished(answer.await, None);
                 }
                 let (rows, answers): (Vec<FinishRow>, Vec<_>) = batch.into_iter().map(|f| (f.row, f.done)).unzip();
-                let outcome = writer.hot.finish(pool.connect_options().get_filename().to_owned(), rows).await;
+                let outcome = writer.hot.finish(rows).await;
                 drop(turn);
                 let message = outcome.as_ref().err().map(ToString::to_string);
                 for done in answers {
@@ -300,7 +271,28 @@ impl Store {
             }
             Store::Postgres(pool) => {
                 let mut tx = pool.begin_write().await?;
-                write_finish!(tx, row);
+                sqlx::query(
+                    "UPDATE outbox SET status = $2, next_attempt_at = $3, last_error = $4, \
+                     sent_at = COALESCE($5, sent_at) WHERE id = $1",
+                )
+                .bind(&row.id)
+                .bind(row.status.as_str())
+                .bind(row.next)
+                .bind(row.error.as_deref())
+                .bind(row.sent_at)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO deliveries (notice_id, attempt, attempted_at, recipient, channel, case_nos, reason, \
+                     outcome, detail) SELECT id, $2, $3, recipient, channel, case_nos, reason, $4, $5 FROM outbox WHERE id = $1",
+                )
+                .bind(&row.id)
+                .bind(row.attempt)
+                .bind(row.at)
+                .bind(row.label)
+                .bind(row.error.as_deref())
+                .execute(&mut *tx)
+                .await?;
                 tx.commit().await?;
                 Ok(())
             }

@@ -21,9 +21,13 @@ use super::outbox::{Claimed, FinishRow};
 
 /// This process's hot-path connection to one SQLite file.
 #[derive(Default)]
-pub(crate) struct HotConnection {
-    slot: Arc<Mutex<Option<Connection>>>,
-    busy_timeout: Mutex<Option<Duration>>,
+pub(crate) struct HotConnection(Arc<Mutex<Slot>>);
+
+#[derive(Default)]
+struct Slot {
+    /// The file and the busy timeout to open it with (the store's).
+    settings: Option<(PathBuf, Duration)>,
+    connection: Option<Connection>,
 }
 
 /// A timestamp as sqlx writes it to SQLite.
@@ -47,28 +51,28 @@ const AUDIT: &str = "INSERT INTO deliveries (notice_id, attempt, attempted_at, r
      outcome, detail) SELECT id, ?2, ?3, recipient, channel, case_nos, reason, ?4, ?5 FROM outbox WHERE id = ?1";
 
 impl HotConnection {
-    /// Sets the busy timeout the connection is opened with (the store's).
-    pub(crate) fn configure(&self, busy_timeout: Duration) {
-        *self.busy_timeout.lock().unwrap_or_else(PoisonError::into_inner) = Some(busy_timeout);
+    /// Sets the file and the busy timeout the connection is opened with (the store's).
+    pub(crate) fn configure(&self, path: PathBuf, busy_timeout: Duration) {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).settings = Some((path, busy_timeout));
     }
 
     /// Closes the connection (the store is closing); the next use opens it again.
     pub(crate) fn close(&self) {
-        self.slot.lock().unwrap_or_else(PoisonError::into_inner).take();
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).connection.take();
     }
 
     async fn run<T: Send + 'static>(
         &self,
-        path: PathBuf,
         work: impl FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let slot = Arc::clone(&self.slot);
-        let busy = self.busy_timeout.lock().unwrap_or_else(PoisonError::into_inner).unwrap_or(Duration::from_secs(10));
+        let slot = Arc::clone(&self.0);
         tokio::task::spawn_blocking(move || {
-            let mut connection = slot.lock().unwrap_or_else(PoisonError::into_inner);
-            let connection = match &mut *connection {
-                Some(c) => c,
-                none => none.insert(open(&path, busy)?),
+            let mut slot = slot.lock().unwrap_or_else(PoisonError::into_inner);
+            let Slot { settings, connection } = &mut *slot;
+            let connection = match (connection, settings) {
+                (Some(c), _) => c,
+                (none, Some((path, busy))) => none.insert(open(path, *busy)?),
+                (None, None) => return Err(rusqlite::Error::InvalidPath("the store was not opened".into())),
             };
             work(connection)
         })
@@ -80,13 +84,12 @@ impl HotConnection {
     /// See [`super::Store::claim_batch`]; the caller holds the writer turn.
     pub(crate) async fn claim(
         &self,
-        path: PathBuf,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<Claimed>, StoreError> {
         let (now, lease_until) = (text(now), text(lease_until));
-        self.run(path, move |db| {
+        self.run(move |db| {
             let mut claim = db.prepare_cached(CLAIM)?;
             let rows = claim.query_map(params![now, limit, lease_until], |r| {
                 let created: String = r.get(6)?;
@@ -112,8 +115,8 @@ impl HotConnection {
 
     /// Writes finished attempts (each notice's new state and its audit row) in one
     /// transaction; the caller holds the writer turn.
-    pub(crate) async fn finish(&self, path: PathBuf, rows: Vec<FinishRow>) -> Result<(), StoreError> {
-        self.run(path, move |db| {
+    pub(crate) async fn finish(&self, rows: Vec<FinishRow>) -> Result<(), StoreError> {
+        self.run(move |db| {
             let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
             {
                 let mut update = tx.prepare_cached(UPDATE)?;
