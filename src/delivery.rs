@@ -76,6 +76,10 @@ pub struct Deliverer {
     administrators: Vec<(Addressee, String)>,
     township: String,
     disabled: Mutex<HashMap<String, String>>,
+    /// One report rendered at a time, whatever the number of workers: a report's workbook lists
+    /// every case it counts, and on a register of 100,000 cases rendering and encoding one takes
+    /// some 200 MB; the few reports a month lose nothing by waiting for each other.
+    reports: tokio::sync::Semaphore,
 }
 
 impl Deliverer {
@@ -117,6 +121,7 @@ impl Deliverer {
             administrators,
             township: config.township.name.clone(),
             disabled: Mutex::new(HashMap::new()),
+            reports: tokio::sync::Semaphore::new(1),
         })
     }
 
@@ -157,6 +162,10 @@ impl Deliverer {
             self.store.hold(claimed, until).await?;
             return Ok(Outcome::Held(until));
         }
+        let _report_turn = match body.kind {
+            NoticeKind::Report => self.reports.acquire().await.ok(),
+            _ => None,
+        };
         let mut parts = usize::try_from(claimed.parts_done).unwrap_or(0);
         let result = channel.send(&claimed.id, &body, &self.templates, now, &mut parts).await;
         if i64::try_from(parts).unwrap_or(0) != claimed.parts_done && result.is_err() {
