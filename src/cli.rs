@@ -665,7 +665,7 @@ async fn report(
                 digest.received.current,
                 digest.overdue.values().map(Vec::len).sum::<usize>()
             );
-            (crate::report::Document::Supervision(Box::new(digest)), figures)
+            (crate::report::Document::Supervision(std::sync::Arc::new(digest)), figures)
         }
         ReportKind::Monthly => {
             let report = crate::report::screening_report(
@@ -683,7 +683,7 @@ async fn report(
                 report.carried_over,
                 report.unassigned.len()
             );
-            (crate::report::Document::Screening(Box::new(report)), figures)
+            (crate::report::Document::Screening(std::sync::Arc::new(report)), figures)
         }
     };
     let bytes = match extension.as_str() {
@@ -734,7 +734,7 @@ async fn sweep_report(loaded: &LoadedConfig, clock: &dyn Clock, name: &str, out:
         &loaded.calendar,
     );
     let count = report.cases.len();
-    let document = crate::report::Document::Sweep(Box::new(report));
+    let document = crate::report::Document::Sweep(std::sync::Arc::new(report));
     let extension = out.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     let bytes = match extension.as_str() {
         "xlsx" => crate::render::report::xlsx(&document).context("building the workbook")?,

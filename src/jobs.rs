@@ -156,7 +156,7 @@ pub fn supervision_plan(
         loaded,
         Job::QuarterlySupervision,
         as_of,
-        crate::report::Document::Supervision(Box::new(digest)),
+        crate::report::Document::Supervision(std::sync::Arc::new(digest)),
         cases,
     );
     Plan { notices, cases_in_scope: received, ..Plan::default() }
@@ -181,7 +181,13 @@ pub fn screening_report_notices(
         &config.rule_book(),
         &loaded.calendar,
     );
-    report_notices(loaded, Job::MonthlyScreening, as_of, crate::report::Document::Screening(Box::new(report)), cases)
+    report_notices(
+        loaded,
+        Job::MonthlyScreening,
+        as_of,
+        crate::report::Document::Screening(std::sync::Arc::new(report)),
+        cases,
+    )
 }
 
 /// The sweep reports for the holidays and events swept on `as_of`, for the leading group.
@@ -205,7 +211,13 @@ pub fn sweep_report_notices(
                 &config.rule_book(),
                 &loaded.calendar,
             );
-            report_notices(loaded, Job::PreEventSweep, as_of, crate::report::Document::Sweep(Box::new(report)), cases)
+            report_notices(
+                loaded,
+                Job::PreEventSweep,
+                as_of,
+                crate::report::Document::Sweep(std::sync::Arc::new(report)),
+                cases,
+            )
         })
         .collect()
 }
@@ -365,21 +377,21 @@ pub async fn run(
         let plan = supervision_plan(loaded, as_of, &all, &register);
         return write_run(store, job, as_of, scheduled_for, now, dry_run, (0, Vec::new()), plan).await;
     }
+    // The leading group gets the month's screening report, or the sweep's list. Made first, and
+    // the whole register it reads let go before the flagged cases are read for the plan: on a
+    // large register the two would otherwise be held at once.
+    let reports = match job {
+        Job::MonthlyScreening => screening_report_notices(loaded, as_of, &store.load_cases().await?, &register),
+        Job::PreEventSweep => sweep_report_notices(loaded, as_of, &store.load_cases().await?, &register),
+        _ => Vec::new(),
+    };
     let screening = crate::rules::screen(&register, as_of, &rules, &loaded.calendar);
     let flagged: Vec<&str> = screening.cases.iter().map(|c| c.case_no).collect();
     let cases: HashMap<String, Case> =
         store.get_cases(&flagged).await?.into_iter().map(|c| (c.case_no.to_string(), c)).collect();
     let previous = store.load_reminders().await?;
     let mut plan = plan_job(loaded, job, as_of, &screening, &cases, &previous);
-    if job == Job::MonthlyScreening {
-        // The leading group gets the month's screening report.
-        let all = store.load_cases().await?;
-        plan.notices.extend(screening_report_notices(loaded, as_of, &all, &register));
-    } else if job == Job::PreEventSweep {
-        // … and the sweep's list.
-        let all = store.load_cases().await?;
-        plan.notices.extend(sweep_report_notices(loaded, as_of, &all, &register));
-    }
+    plan.notices.extend(reports);
     for (case_no, person, why) in &plan.held {
         match why {
             Held::Unreachable => {

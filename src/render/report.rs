@@ -44,13 +44,13 @@ pub fn digest_xlsx(digest: &Digest) -> Result<Vec<u8>, XlsxError> {
 
     let headers =
         ["包案领导", "信访件编号", "收到日期", "村（社区）", "问题类别", "责任单位", "法定期限", "情形", "状态"];
-    let sheet = book.add_worksheet().set_name("超期与临期")?;
     let mut lists: Vec<(&str, &CaseRef)> = Vec::new();
     for (kind, map) in [("超期", &digest.overdue), ("临期", &digest.due_soon)] {
         for cases in map.values() {
             lists.extend(cases.iter().map(|c| (kind, c)));
         }
     }
+    let sheet = list_sheet(&mut book, "超期与临期", lists.len())?;
     sheet.write_string_with_format(0, 0, "类别", &bold)?;
     for (col, header) in headers.iter().enumerate() {
         sheet.write_string_with_format(0, col as u16 + 1, *header, &bold)?;
@@ -60,10 +60,10 @@ pub fn digest_xlsx(digest: &Digest) -> Result<Vec<u8>, XlsxError> {
         sheet.write_string(r, 0, *kind)?;
         write_case(sheet, r, 1, case, true, &date)?;
     }
-    sheet.set_freeze_panes(1, 0)?;
-    sheet.autofit();
+    finish_list(sheet, lists.len(), &case_widths(1, 6.0, true))?;
 
-    let sheet = book.add_worksheet().set_name("办结情况")?;
+    let closed_rows = digest.closed_in_time.len() + digest.closed_late.len();
+    let sheet = list_sheet(&mut book, "办结情况", closed_rows)?;
     sheet.write_string_with_format(0, 0, "办结", &bold)?;
     for (col, header) in headers.iter().enumerate() {
         sheet.write_string_with_format(0, col as u16 + 1, *header, &bold)?;
@@ -75,8 +75,7 @@ pub fn digest_xlsx(digest: &Digest) -> Result<Vec<u8>, XlsxError> {
         sheet.write_string(r, 0, kind)?;
         write_case(sheet, r, 1, case, true, &date)?;
     }
-    sheet.set_freeze_panes(1, 0)?;
-    sheet.autofit();
+    finish_list(sheet, closed_rows, &case_widths(1, 6.0, true))?;
 
     let sheet = book.add_worksheet().set_name("责任追究")?;
     let unit_headers =
@@ -103,7 +102,7 @@ pub fn digest_xlsx(digest: &Digest) -> Result<Vec<u8>, XlsxError> {
     sheet.set_freeze_panes(1, 0)?;
     sheet.autofit();
 
-    let sheet = book.add_worksheet().set_name("案件清单")?;
+    let sheet = list_sheet(&mut book, "案件清单", digest.cases.len())?;
     for (col, header) in headers.iter().skip(1).enumerate() {
         sheet.write_string_with_format(0, col as u16, *header, &bold)?;
     }
@@ -113,9 +112,50 @@ pub fn digest_xlsx(digest: &Digest) -> Result<Vec<u8>, XlsxError> {
         write_case(sheet, r, 0, case, false, &date)?;
         sheet.write_string(r, headers.len() as u16 - 1, &case.owner)?;
     }
-    sheet.set_freeze_panes(1, 0)?;
-    sheet.autofit();
+    let mut widths = case_widths(0, 0.0, false);
+    widths.push(10.0);
+    finish_list(sheet, digest.cases.len(), &widths)?;
     book.save_to_buffer()
+}
+
+/// Rows above which a list sheet is written through a temporary file one row at a time
+/// (rust_xlsxwriter's low-memory mode; strings are still shared, the file is standard) instead of
+/// being held whole: a sheet held whole costs some 300 bytes a cell, which on a register of 100,000
+/// cases is gigabytes. Such a sheet cannot be autofitted (autofit sees only the row in hand) and
+/// gets fixed column widths instead.
+pub const STREAMED_ROWS: usize = 5_000;
+
+/// A new sheet named `name` for a list of `rows` rows (see [`STREAMED_ROWS`]).
+fn list_sheet<'b>(book: &'b mut Workbook, name: &str, rows: usize) -> Result<&'b mut Worksheet, XlsxError> {
+    if rows > STREAMED_ROWS {
+        book.add_worksheet_with_low_memory()?.set_name(name)
+    } else {
+        book.add_worksheet().set_name(name)
+    }
+}
+
+/// Freezes a list sheet's header row and sizes its columns: autofit when it was held whole,
+/// `widths` (characters, from the first column) when it was streamed.
+fn finish_list(sheet: &mut Worksheet, rows: usize, widths: &[f64]) -> Result<(), XlsxError> {
+    sheet.set_freeze_panes(1, 0)?;
+    if rows > STREAMED_ROWS {
+        for (col, width) in widths.iter().enumerate() {
+            sheet.set_column_width(col as u16, *width)?;
+        }
+    } else {
+        sheet.autofit();
+    }
+    Ok(())
+}
+
+/// Column widths of a case as [`write_case`] writes it, after `lead` columns of `lead_width`.
+fn case_widths(lead: usize, lead_width: f64, owner: bool) -> Vec<f64> {
+    let mut widths = vec![lead_width; lead];
+    if owner {
+        widths.push(10.0);
+    }
+    widths.extend([14.0, 11.0, 12.0, 12.0, 16.0, 11.0, 36.0, 10.0]);
+    widths
 }
 
 fn write_row(sheet: &mut Worksheet, row: u32, r: &Row) -> Result<(), XlsxError> {
@@ -372,11 +412,12 @@ pub fn screening_xlsx(report: &ScreeningReport) -> Result<Vec<u8>, XlsxError> {
     )?;
     sheet.write_string_with_format(2, 0, "情形", &bold)?;
     sheet.write_string_with_format(2, 1, "件数", &bold)?;
-    for (i, section) in report.sections.iter().enumerate() {
-        sheet.write_string(3 + i as u32, 0, &section.flag)?;
+    let sections = report.sections();
+    for (i, section) in sections.iter().enumerate() {
+        sheet.write_string(3 + i as u32, 0, section.flag)?;
         sheet.write_number(3 + i as u32, 1, section.cases.len() as f64)?;
     }
-    let row = 4 + report.sections.len() as u32;
+    let row = 4 + sections.len() as u32;
     sheet.write_string(row, 0, "本期新增")?;
     sheet.write_number(row, 1, report.new_cases as f64)?;
     sheet.write_string(row + 1, 0, "上期结转")?;
@@ -385,21 +426,20 @@ pub fn screening_xlsx(report: &ScreeningReport) -> Result<Vec<u8>, XlsxError> {
     // The fixed sheets' names are taken first; a flag sheet never reuses one.
     let mut sheet_names: std::collections::BTreeSet<String> =
         ["概况", "重复信访人", "苗头分布", "包案未落实明细"].iter().map(|s| (*s).to_owned()).collect();
-    for section in &report.sections {
+    for section in &sections {
         // Sheet names cannot hold '/'.
         let name: String = section.flag.replace('/', "、");
         if !sheet_names.insert(name.clone()) {
             continue;
         }
-        let sheet = book.add_worksheet().set_name(&name)?;
+        let sheet = list_sheet(&mut book, &name, section.cases.len())?;
         for (col, header) in headers.iter().enumerate() {
             sheet.write_string_with_format(0, col as u16, *header, &bold)?;
         }
         for (i, case) in section.cases.iter().enumerate() {
             write_case(sheet, i as u32 + 1, 0, case, true, &date)?;
         }
-        sheet.set_freeze_panes(1, 0)?;
-        sheet.autofit();
+        finish_list(sheet, section.cases.len(), &case_widths(0, 0.0, true))?;
     }
     let sheet = book.add_worksheet().set_name("重复信访人")?;
     for (col, header) in ["信访人", "村（社区）", "件数", "信访件编号"].iter().enumerate() {
@@ -427,17 +467,17 @@ pub fn screening_xlsx(report: &ScreeningReport) -> Result<Vec<u8>, XlsxError> {
     }
     sheet.set_freeze_panes(1, 0)?;
     sheet.autofit();
-    let sheet = book.add_worksheet().set_name("包案未落实明细")?;
+    let unassigned = report.unassigned_cases();
+    let sheet = list_sheet(&mut book, "包案未落实明细", unassigned.len())?;
     sheet.write_string_with_format(0, 0, "缺少", &bold)?;
     for (col, header) in headers.iter().enumerate() {
         sheet.write_string_with_format(0, col as u16 + 1, *header, &bold)?;
     }
-    for (i, (case, missing)) in report.unassigned.iter().enumerate() {
-        sheet.write_string(i as u32 + 1, 0, missing)?;
+    for (i, (case, missing)) in unassigned.iter().enumerate() {
+        sheet.write_string(i as u32 + 1, 0, *missing)?;
         write_case(sheet, i as u32 + 1, 1, case, true, &date)?;
     }
-    sheet.set_freeze_panes(1, 0)?;
-    sheet.autofit();
+    finish_list(sheet, unassigned.len(), &case_widths(1, 24.0, true))?;
     book.save_to_buffer()
 }
 
@@ -454,13 +494,14 @@ pub fn screening_markdown(report: &ScreeningReport) -> String {
 ",
         report.new_cases, report.carried_over
     ));
-    if !report.sections.is_empty() {
+    let sections = report.sections();
+    if !sections.is_empty() {
         md.push_str(
             "
 **按情形**
 ",
         );
-        for s in &report.sections {
+        for s in &sections {
             md.push_str(&format!(
                 "- {}：{} 件
 ",
@@ -523,7 +564,7 @@ pub fn sweep_xlsx(report: &SweepReport) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
     let date = Format::new().set_num_format("yyyy-mm-dd");
-    let sheet = book.add_worksheet().set_name("排查清单")?;
+    let sheet = list_sheet(&mut book, "排查清单", report.cases.len())?;
     let headers = [
         "包案领导",
         "信访件编号",
@@ -548,8 +589,9 @@ pub fn sweep_xlsx(report: &SweepReport) -> Result<Vec<u8>, XlsxError> {
         }
         sheet.write_string(r, 10, progress)?;
     }
-    sheet.set_freeze_panes(1, 0)?;
-    sheet.autofit();
+    let mut widths = case_widths(0, 0.0, true);
+    widths.extend([11.0, 30.0]);
+    finish_list(sheet, report.cases.len(), &widths)?;
     book.save_to_buffer()
 }
 

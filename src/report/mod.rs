@@ -8,6 +8,7 @@
 //! leader, closures in time and late, and the accountability table per responsible unit.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{Datelike, Months, NaiveDate};
 
@@ -435,6 +436,55 @@ mod tests {
         NaiveDate::from_ymd_opt(y, m, d).expect("date")
     }
 
+    fn case(no: &str, flags: &[&str]) -> CaseRef {
+        CaseRef {
+            case_no: no.into(),
+            received_on: day(2026, 10, 9),
+            village: "东湖村".into(),
+            category: "征地拆迁".into(),
+            owner: "li-hua".into(),
+            unit: "国土所".into(),
+            flags: flags.iter().map(|f| (*f).to_owned()).collect(),
+            due: Some(day(2026, 11, 20)),
+            status: "办理中".into(),
+        }
+    }
+
+    #[test]
+    fn reports_read_back_as_written_and_a_report_without_its_tag_first_is_refused() {
+        let screening = Document::Screening(Arc::new(ScreeningReport {
+            township: "示例镇".into(),
+            period: ("2026-10".into(), day(2026, 10, 1), day(2026, 10, 31)),
+            cases: vec![case("XF-1", &["重复信访", "越级访"]), case("XF-2", &["越级访"])],
+            repeat_petitioners: vec![],
+            early_signs: vec![("东湖村".into(), "征地拆迁".into(), vec!["XF-1".into()])],
+            unassigned: vec![("XF-2".into(), "责任人".into())],
+            new_cases: 2,
+            carried_over: 0,
+            trend_flags: vec!["重复信访".into()],
+            trend: vec![("2026-10".into(), vec![1])],
+        }));
+        let sweep = Document::Sweep(Arc::new(SweepReport {
+            township: "示例镇".into(),
+            event: "元旦".into(),
+            starts: day(2027, 1, 1),
+            day: day(2026, 12, 24),
+            cases: vec![(case("XF-3", &["受理超期"]), Some(day(2026, 12, 30)), "办理中".into())],
+        }));
+        for document in [screening.clone(), sweep] {
+            let text = serde_json::to_string(&document).expect("json");
+            assert!(text.starts_with("{\"report\":"), "{text}");
+            assert_eq!(serde_json::from_str::<Document>(&text).expect("reads back"), document);
+        }
+        let Document::Screening(report) = &screening else { unreachable!() };
+        let sections: Vec<(&str, usize)> = report.sections().iter().map(|s| (s.flag, s.cases.len())).collect();
+        assert_eq!(sections, [("重复信访", 1), ("越级访", 2)]);
+        assert_eq!(report.unassigned_cases()[0].0.case_no, "XF-2");
+        for bad in [r#"{"township":"示例镇","report":"sweep"}"#, r#"{"report":"annual"}"#, r#"["screening"]"#] {
+            assert!(serde_json::from_str::<Document>(bad).is_err(), "{bad}");
+        }
+    }
+
     #[test]
     fn periods_are_months_quarters_and_years_shifted_by_the_statistical_month() {
         let p = Period::parse("2026Q3", 1).expect("quarter");
@@ -463,13 +513,13 @@ mod tests {
     }
 }
 
-/// One flag's cases in the monthly screening report.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct FlagSection {
+/// One flag's cases in the monthly screening report: a view of [`ScreeningReport::cases`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlagSection<'r> {
     /// The flag's Chinese name.
-    pub flag: String,
-    /// The cases carrying it at the period's end.
-    pub cases: Vec<CaseRef>,
+    pub flag: &'static str,
+    /// The cases carrying it at the period's end, in the report's order.
+    pub cases: Vec<&'r CaseRef>,
 }
 
 /// A petitioner with several cases, one of them flagged 重复信访 (names masked: the report
@@ -491,14 +541,17 @@ pub struct ScreeningReport {
     pub township: String,
     /// The period: label, first and last day; screened at the last.
     pub period: (String, NaiveDate, NaiveDate),
-    /// Per flag, the cases found.
-    pub sections: Vec<FlagSection>,
+    /// Every case flagged at the period's end, once, in screening order; each carries its flags,
+    /// so a flag's list ([`ScreeningReport::sections`]) is read from here rather than stored
+    /// again (on a large register each case carries several flags).
+    pub cases: Vec<CaseRef>,
     /// Petitioners with more than one case.
     pub repeat_petitioners: Vec<RepeatPetitioner>,
     /// Early signs: (village, category, case numbers).
     pub early_signs: Vec<(String, String, Vec<String>)>,
-    /// Flagged cases lacking 包案领导, 责任人 or 包案期限, with what is missing.
-    pub unassigned: Vec<(CaseRef, String)>,
+    /// Open flagged cases lacking 包案领导, 责任人 or 包案期限: (case number, what is missing);
+    /// each is one of [`ScreeningReport::cases`].
+    pub unassigned: Vec<(String, String)>,
     /// Flagged cases received in the period.
     pub new_cases: usize,
     /// Flagged cases received before it.
@@ -507,6 +560,27 @@ pub struct ScreeningReport {
     pub trend_flags: Vec<String>,
     /// The six months ending with the period: (month, received cases carrying each trend flag).
     pub trend: Vec<(String, Vec<usize>)>,
+}
+
+impl ScreeningReport {
+    /// Per flag (in [`Flag::ALL`]'s order), the cases carrying it; flags no case carries are left out.
+    pub fn sections(&self) -> Vec<FlagSection<'_>> {
+        Flag::ALL
+            .iter()
+            .map(|flag| FlagSection {
+                flag: flag.zh(),
+                cases: self.cases.iter().filter(|c| c.flags.iter().any(|f| f == flag.zh())).collect(),
+            })
+            .filter(|s| !s.cases.is_empty())
+            .collect()
+    }
+
+    /// The cases lacking an owner, responsible person or deadline, with what is missing.
+    pub fn unassigned_cases(&self) -> Vec<(&CaseRef, &str)> {
+        let by_no: std::collections::HashMap<&str, &CaseRef> =
+            self.cases.iter().map(|c| (c.case_no.as_str(), c)).collect();
+        self.unassigned.iter().filter_map(|(no, missing)| Some((*by_no.get(no.as_str())?, missing.as_str()))).collect()
+    }
 }
 
 /// The monthly screening report of `period`: the register screened at its last day.
@@ -523,14 +597,7 @@ pub fn screening_report(
     let reference = |result: &crate::rules::CaseResult<'_>| -> Option<CaseRef> {
         Some(case_ref(by_no.get(result.case_no)?, Some(result), period.end))
     };
-    let sections = Flag::ALL
-        .iter()
-        .map(|flag| FlagSection {
-            flag: flag.zh().to_owned(),
-            cases: screening.cases.iter().filter(|r| r.has(*flag)).filter_map(reference).collect(),
-        })
-        .filter(|s| !s.cases.is_empty())
-        .collect();
+    let flagged: Vec<CaseRef> = screening.cases.iter().filter_map(reference).collect();
     // Petitioners with several cases, by ID number, else name and village.
     let mut petitioners: BTreeMap<(String, String), (String, Vec<String>)> = BTreeMap::new();
     for case in cases.iter().filter(|c| c.received_on <= period.end && !c.anonymous && !c.confidential) {
@@ -571,17 +638,14 @@ pub fn screening_report(
         if case.owner_deadline.is_none() {
             missing.push("包案期限");
         }
-        if open
-            && !missing.is_empty()
-            && let Some(r) = reference(result)
-        {
-            unassigned.push((r, missing.join("、")));
+        if open && !missing.is_empty() {
+            unassigned.push((result.case_no.to_owned(), missing.join("、")));
         }
     }
     ScreeningReport {
         township: township.to_owned(),
         period: (period.label.clone(), period.start, period.end),
-        sections,
+        cases: flagged,
         repeat_petitioners,
         early_signs: screening
             .early_signs
@@ -649,16 +713,54 @@ pub fn sweep_report(
     SweepReport { township: township.to_owned(), event: target.name.clone(), starts: target.starts, day, cases: listed }
 }
 
-/// A report as a notice carries it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// A report as a notice carries it. Shared: every reader without cases to recuse from holds the
+/// same report, not a copy.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "report", rename_all = "snake_case")]
 pub enum Document {
     /// The supervision digest (季度督查).
-    Supervision(Box<Digest>),
+    Supervision(Arc<Digest>),
     /// The monthly screening report (预测排查情况).
-    Screening(Box<ScreeningReport>),
+    Screening(Arc<ScreeningReport>),
     /// The pre-event sweep report (节前/会前排查).
-    Sweep(Box<SweepReport>),
+    Sweep(Arc<SweepReport>),
+}
+
+/// Reads the form serde writes for an internally tagged enum (`{"report": "screening", …fields}`)
+/// as it streams by: serde's own reader for that form first copies the whole document into a
+/// generic tree to find the tag, which for a report listing 100,000 cases is hundreds of MB. The
+/// tag is written first, so it is read first and the rest of the map goes straight to the report.
+impl<'de> serde::Deserialize<'de> for Document {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Tagged;
+        impl<'de> serde::de::Visitor<'de> for Tagged {
+            type Value = Document;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a report: a map whose first key is \"report\"")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Document, A::Error> {
+                use serde::de::Error;
+                use serde::de::value::MapAccessDeserializer;
+                match map.next_key::<String>()?.as_deref() {
+                    Some("report") => {}
+                    other => {
+                        return Err(A::Error::custom(format!("expected the key \"report\" first, found {other:?}")));
+                    }
+                }
+                let kind: String = map.next_value()?;
+                let rest = MapAccessDeserializer::new(map);
+                match kind.as_str() {
+                    "supervision" => Ok(Document::Supervision(Arc::new(serde::Deserialize::deserialize(rest)?))),
+                    "screening" => Ok(Document::Screening(Arc::new(serde::Deserialize::deserialize(rest)?))),
+                    "sweep" => Ok(Document::Sweep(Arc::new(serde::Deserialize::deserialize(rest)?))),
+                    other => Err(A::Error::unknown_variant(other, &["supervision", "screening", "sweep"])),
+                }
+            }
+        }
+        deserializer.deserialize_map(Tagged)
+    }
 }
 
 impl Document {
@@ -668,33 +770,31 @@ impl Document {
         let keep = |c: &CaseRef| !hidden.contains(&c.case_no);
         match self {
             Document::Supervision(d) => {
-                let mut d = d.clone();
+                let mut d = d.as_ref().clone();
                 for list in d.overdue.values_mut().chain(d.due_soon.values_mut()) {
                     list.retain(keep);
                 }
                 d.closed_in_time.retain(keep);
                 d.closed_late.retain(keep);
                 d.cases.retain(keep);
-                Document::Supervision(d)
+                Document::Supervision(Arc::new(d))
             }
             Document::Screening(r) => {
-                let mut r = r.clone();
-                for section in &mut r.sections {
-                    section.cases.retain(keep);
-                }
-                r.unassigned.retain(|(c, _)| keep(c));
+                let mut r = r.as_ref().clone();
+                r.cases.retain(keep);
+                r.unassigned.retain(|(n, _)| !hidden.contains(n));
                 for p in &mut r.repeat_petitioners {
                     p.case_nos.retain(|n| !hidden.contains(n));
                 }
                 for (_, _, nos) in &mut r.early_signs {
                     nos.retain(|n| !hidden.contains(n));
                 }
-                Document::Screening(r)
+                Document::Screening(Arc::new(r))
             }
             Document::Sweep(s) => {
-                let mut s = s.clone();
+                let mut s = s.as_ref().clone();
                 s.cases.retain(|(c, _, _)| keep(c));
-                Document::Sweep(s)
+                Document::Sweep(Arc::new(s))
             }
         }
     }

@@ -293,3 +293,37 @@ fn the_report_summaries_of_the_sample_register_match_their_golden_files() {
         golden(file, &std::fs::read_to_string(ws.path(file)).expect("summary"));
     }
 }
+
+#[test]
+fn a_large_monthly_report_is_streamed_and_still_lists_every_case() {
+    // More cases than a sheet holds in memory (STREAMED_ROWS): every flag sheet is written row by
+    // row through a temporary file and must still carry every case, dates as dates.
+    let ws = Workspace::new();
+    let n = petition_watch::render::report::STREAMED_ROWS + 700;
+    let mut csv = String::from("case_no,received_on,village,category,owner_leader\n");
+    for i in 0..n {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 9, 1).expect("d") + chrono::Days::new((i % 50) as u64);
+        csv.push_str(&format!("XF{i:06},{day},第{}村,征地拆迁,li-hua\n", i % 7));
+    }
+    std::fs::write(ws.path("big.csv"), csv).expect("csv");
+    assert_eq!(ws.run(&["import", "big.csv"]).code, 0);
+    let out = ws.run(&["report", "monthly", "--period", "2026-10", "--out", "big.xlsx"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let mut book: Xlsx<_> = open_workbook(ws.path("big.xlsx")).expect("workbook");
+    let summary: Vec<Vec<Data>> = book.worksheet_range("概况").expect("summary").rows().map(<[Data]>::to_vec).collect();
+    let signed = summary.iter().find(|r| r[0] == "署名信访").expect("署名信访 on the summary");
+    assert_eq!(signed[1].get_float(), Some(n as f64));
+    let sheet = book.worksheet_range("署名信访").expect("sheet");
+    assert_eq!(sheet.height(), n + 1);
+    let mut listed: Vec<String> = sheet.rows().skip(1).map(|r| r[1].to_string()).collect();
+    listed.sort();
+    let expected: Vec<String> = (0..n).map(|i| format!("XF{i:06}")).collect();
+    assert_eq!(listed, expected);
+    let first = sheet.rows().nth(1).expect("row");
+    assert_eq!(first[0].to_string(), "li-hua");
+    assert!(first[2].as_date().is_some(), "received as a date: {:?}", first[2]);
+    // Every case lacks a responsible person and a deadline.
+    let unassigned = book.worksheet_range("包案未落实明细").expect("unassigned");
+    assert_eq!(unassigned.height(), n + 1);
+    assert!(unassigned.rows().skip(1).all(|r| r[0] == "责任人、包案期限"));
+}
