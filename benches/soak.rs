@@ -64,7 +64,10 @@ fn main() {
         let receipts = Arc::new(Mutex::new(Receipts::default()));
         let app = Router::new()
             .route("/{*path}", post(receive))
-            .with_state((Arc::clone(&receipts), Arc::new(AtomicU64::new(0))));
+            .with_state((Arc::clone(&receipts), Arc::new(AtomicU64::new(0))))
+            // Every leader's monthly notice lists their 25,000 cases (megabytes of JSON): axum's
+            // 2 MB default would refuse it with 413, a permanent failure, and the notice go dead.
+            .layer(axum::extract::DefaultBodyLimit::max(256 << 20));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         tokio::spawn(async move {
@@ -127,15 +130,22 @@ fn main() {
             let r = receipts.lock().expect("receipts");
             r.accepted.iter().filter(|(_, n)| **n > 1).map(|(id, _)| id.clone()).collect()
         };
-        for id in &twice {
+        let dead_ids: Vec<String> = {
+            let filter = petition_watch::store::NoticeFilter {
+                status: petition_watch::store::StatusFilter::parse("dead"),
+                since: None,
+            };
+            store.list_notices(&filter, 100).await.expect("dead").into_iter().map(|n| n.id).collect()
+        };
+        for (what, id) in twice.iter().map(|id| ("delivered twice", id)).chain(dead_ids.iter().map(|id| ("dead", id))) {
             match store.get_notice(id).await {
                 Ok(Some((notice, attempts))) => {
-                    println!("delivered twice: {id} ({}, {} attempts)", notice.status, notice.attempts);
+                    println!("{what}: {id} ({}, {} attempts)", notice.status, notice.attempts);
                     for a in attempts {
                         println!("    attempt {} at {}: {} {}", a.attempt, a.at, a.outcome, a.detail.unwrap_or_default());
                     }
                 }
-                _ => println!("delivered twice: {id} (not in the outbox)"),
+                _ => println!("{what}: {id} (not in the outbox)"),
             }
         }
         store.close().await;
