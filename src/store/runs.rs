@@ -79,20 +79,37 @@ impl Store {
         let inserted = on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let inserted = insert_notices!(tx, notices, now);
-            for (r, job) in reminders {
-                sqlx::query(
-                    "INSERT INTO reminders (recipient, case_no, sent_on, flags, escalation, job) \
-                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (recipient, case_no) DO UPDATE SET \
-                     sent_on = excluded.sent_on, flags = excluded.flags, escalation = excluded.escalation, job = excluded.job",
-                )
-                .bind(&r.recipient)
-                .bind(&r.case_no)
-                .bind(r.previous.sent_on)
-                .bind(i64::from(r.previous.flags.bits()))
-                .bind(escalation_code(r.previous.escalation))
-                .bind(job)
-                .execute(&mut *tx)
-                .await?;
+            // Many rows per statement (a run over a large register records a reminder per case
+            // and recipient: one statement each held the write lock for seconds). A pair named
+            // twice keeps its last record, as one statement per row did; PostgreSQL refuses a
+            // statement that updates one row twice, so the repeats are dropped first.
+            let mut last: HashMap<(&str, &str), usize> = HashMap::new();
+            for (i, (r, _)) in reminders.iter().enumerate() {
+                last.insert((r.recipient.as_str(), r.case_no.as_str()), i);
+            }
+            let rows: Vec<&(Reminder, String)> = reminders
+                .iter()
+                .enumerate()
+                .filter(|(i, (r, _))| last.get(&(r.recipient.as_str(), r.case_no.as_str())) == Some(i))
+                .map(|(_, row)| row)
+                .collect();
+            for chunk in rows.chunks(super::ROWS_PER_STATEMENT) {
+                let mut insert = sqlx::QueryBuilder::new(
+                    "INSERT INTO reminders (recipient, case_no, sent_on, flags, escalation, job) ",
+                );
+                insert.push_values(chunk, |mut b, (r, job)| {
+                    b.push_bind(r.recipient.clone())
+                        .push_bind(r.case_no.clone())
+                        .push_bind(r.previous.sent_on)
+                        .push_bind(i64::from(r.previous.flags.bits()))
+                        .push_bind(escalation_code(r.previous.escalation))
+                        .push_bind(job.clone());
+                });
+                insert.push(
+                    " ON CONFLICT (recipient, case_no) DO UPDATE SET sent_on = excluded.sent_on, \
+                     flags = excluded.flags, escalation = excluded.escalation, job = excluded.job",
+                );
+                insert.build().execute(&mut *tx).await?;
             }
             sqlx::query(
                 "UPDATE job_runs SET status = 'done', finished_at = $3, findings = $4, notices = $5 \

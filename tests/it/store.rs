@@ -49,7 +49,44 @@ on_both_backends!(
     a_batch_claim_leases_the_longest_due_and_a_notice_put_back_is_due_again,
     attempts_finishing_together_are_each_recorded_once,
     a_firing_is_claimed_once_but_its_claimant_may_finish_it_after_a_failure,
+    a_runs_reminders_are_written_whole_and_a_pair_named_twice_keeps_its_last_record,
 );
+
+async fn a_runs_reminders_are_written_whole_and_a_pair_named_twice_keeps_its_last_record(store: &Store) {
+    use petition_watch::plan::Previous;
+    use petition_watch::plan::notices::Reminder;
+    use petition_watch::routing::Escalation;
+    use petition_watch::rules::FlagSet;
+    use petition_watch::store::RunRecord;
+    let reminder = |person: &str, n: usize, sent_on: NaiveDate, escalation: Escalation| {
+        let previous = Previous { sent_on, flags: FlagSet::from_bits(n as u32 % 64), escalation };
+        (Reminder { recipient: person.into(), case_no: format!("XF{n:05}"), previous }, "deadline_watch".to_owned())
+    };
+    // More reminders than one statement carries, with one pair named twice in the run (both in
+    // the last statement's rows).
+    let mut reminders: Vec<_> =
+        (0..1_234).map(|n| reminder("li-hua", n, day(2026, 11, 2), Escalation::Owner)).collect();
+    reminders.push(reminder("li-hua", 1_200, day(2026, 11, 3), Escalation::Portfolio));
+    let at = now();
+    let run = RunRecord { job: "deadline_watch".into(), scheduled_for: at, claimed_by: "host-a:1".into() };
+    assert!(store.claim_run(&run, at).await.expect("claim"));
+    store.complete_run(&run, 1_234, &[], &reminders, at).await.expect("complete");
+    let stored = store.load_reminders().await.expect("reminders");
+    assert_eq!(stored.len(), 1_234);
+    let twice = &stored[&("li-hua".to_owned(), "XF01200".to_owned())];
+    assert_eq!((twice.sent_on, twice.escalation), (day(2026, 11, 3), Escalation::Portfolio));
+    assert_eq!(stored[&("li-hua".to_owned(), "XF01233".to_owned())].flags, FlagSet::from_bits(1_233 % 64));
+    // A later run replaces what each person was last told, and adds the new pairs.
+    let later: Vec<_> =
+        (1_000..1_600).map(|n| reminder("li-hua", n, day(2026, 11, 6), Escalation::Secretary)).collect();
+    let next = RunRecord { scheduled_for: at + chrono::Duration::days(4), ..run };
+    assert!(store.claim_run(&next, next.scheduled_for).await.expect("claim"));
+    store.complete_run(&next, 600, &[], &later, next.scheduled_for).await.expect("complete");
+    let stored = store.load_reminders().await.expect("reminders");
+    assert_eq!(stored.len(), 1_600);
+    assert_eq!(stored[&("li-hua".to_owned(), "XF01100".to_owned())].sent_on, day(2026, 11, 6));
+    assert_eq!(stored[&("li-hua".to_owned(), "XF00999".to_owned())].sent_on, day(2026, 11, 2));
+}
 
 async fn a_firing_is_claimed_once_but_its_claimant_may_finish_it_after_a_failure(store: &Store) {
     use petition_watch::store::RunRecord;
