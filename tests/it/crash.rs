@@ -14,13 +14,16 @@ use petition_watch::store::NewNotice;
 
 use crate::delivery::{http_channels, workspace};
 use crate::helpers::open;
-use crate::receiver::Receiver;
+use crate::receiver::{Receiver, Reply};
 
 const NOTICES: usize = 1000;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn killing_the_deliverer_loses_nothing_and_repeats_only_what_was_in_flight() {
     let receiver = Receiver::start().await;
+    // A receiver that takes a few milliseconds per request, as real ones do: delivery stays slow
+    // enough to be killed mid-run however fast the deliverer becomes.
+    receiver.script("webhook", (0..2 * NOTICES).map(|_| Reply::Hang(Duration::from_millis(3))));
     let ws = workspace("", &["hook"]);
     let config = std::fs::read_to_string(ws.config_path()).expect("config") + &http_channels(&ws, &receiver, "");
     std::fs::write(ws.config_path(), config.replace("lease = \"5m\"", "lease = \"10s\"")).expect("config");

@@ -451,3 +451,30 @@ async fn two_postgres_replicas_never_claim_the_same_notice() {
     b.close().await;
     db.drop_db().await;
 }
+
+/// The delivery record is written on the calling thread when it can be written at once; when
+/// another process holds the file's write lock it waits for it (on a blocking thread, up to the
+/// busy timeout) rather than failing with "database is locked".
+#[tokio::test(flavor = "multi_thread")]
+async fn an_attempt_finished_while_another_process_writes_waits_for_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("t.db");
+    let store = open(&format!("sqlite://{}", file.display())).await;
+    store.enqueue(&[notice(0), notice(1)], now()).await.expect("enqueue");
+    let claimed = store.claim_batch(at(1), at(301), 2).await.expect("claim");
+    store.finish_attempt(&claimed[0], &AttemptOutcome::Sent, at(2)).await.expect("recorded at once");
+
+    let other = rusqlite::Connection::open(&file).expect("second connection");
+    other.execute_batch("BEGIN IMMEDIATE").expect("the other process takes the write lock");
+    let finishing = {
+        let store = store.clone();
+        let claimed = claimed[1].clone();
+        tokio::spawn(async move { store.finish_attempt(&claimed, &AttemptOutcome::Sent, at(3)).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert!(!finishing.is_finished(), "the record waits while the file is locked");
+    other.execute_batch("COMMIT").expect("the other process is done");
+    finishing.await.expect("task").expect("recorded once the lock is free");
+    assert_eq!(store.outbox_counts().await.expect("counts"), [0, 0, 2, 0]);
+    store.close().await;
+}
