@@ -270,7 +270,9 @@ async fn petition_watch_webhook(binary: &Path, dir: &Path, n: usize, workers: us
     let batch = notices(n, "hook", "versus");
     prefill(&db, 0, &batch).await;
     let begin = Instant::now();
-    let child = start(binary, &config, dir, &["run"]);
+    // `start` waits half a second to see the daemon stay up: off the runtime's threads, so the
+    // receiver keeps both while the notices arrive (Alertmanager is started before its clock).
+    let child = tokio::task::block_in_place(|| start(binary, &config, dir, &["run"]));
     let pid = child.id();
     let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let sampler = sample_peak(pid, Arc::clone(&done));
