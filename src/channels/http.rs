@@ -71,6 +71,8 @@ pub fn defaults(kind: ChannelKind) -> (&'static str, u32, u32, usize) {
 /// An HTTP channel with its client and rate limiters.
 pub struct HttpChannel {
     client: reqwest::Client,
+    /// The endpoint's URL, parsed once (robots: without the key).
+    url: reqwest::Url,
     settings: HttpSettings,
     limiters: Vec<Limiter>,
 }
@@ -95,6 +97,7 @@ impl HttpChannel {
             builder = builder.tls_certs_only([certificate]);
         }
         let client = builder.build().map_err(|e| format!("HTTP client: {e}"))?;
+        let url = reqwest::Url::parse(&settings.url).map_err(|e| format!("url {:?}: {e}", settings.url))?;
         let mut limiters = Vec::new();
         if let Some(n) = NonZeroU32::new(settings.per_minute) {
             limiters.push(RateLimiter::direct(Quota::per_minute(n)));
@@ -102,7 +105,7 @@ impl HttpChannel {
         if let Some(n) = NonZeroU32::new(settings.per_second) {
             limiters.push(RateLimiter::direct(Quota::per_second(n)));
         }
-        Ok(Self { client, settings, limiters })
+        Ok(Self { client, url, settings, limiters })
     }
 
     /// Whether this is a chat robot (held in quiet hours, Markdown in parts).
@@ -122,12 +125,11 @@ impl HttpChannel {
     ) -> Result<(), DeliveryError> {
         if let Endpoint::Webhook(keys) = &self.settings.endpoint {
             self.throttle()?;
-            let payload = webhook_body(id, body, now);
-            let bytes = serde_json::to_vec(&payload).unwrap_or_default();
+            let bytes = serde_json::to_vec(&webhook_body(id, body, now)).unwrap_or_default();
             let timestamp = now.timestamp();
             let mut request = self
                 .client
-                .post(&self.settings.url)
+                .post(self.url.clone())
                 .header("content-type", "application/json")
                 .header("webhook-id", id)
                 .header("webhook-timestamp", timestamp.to_string());
@@ -217,14 +219,30 @@ impl HttpChannel {
     }
 }
 
-/// The generic webhook's body: the notice with an envelope.
-pub fn webhook_body(id: &str, body: &NoticeBody, now: DateTime<Utc>) -> Value {
-    json!({
-        "type": "petition_watch.notice",
-        "id": id,
-        "timestamp": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "data": body,
-    })
+/// The generic webhook's body: the notice with an envelope,
+/// `{"data", "id", "timestamp", "type": "petition_watch.notice"}`. Serialized straight from the
+/// notice (no intermediate JSON tree).
+pub fn webhook_body<'a>(id: &'a str, body: &'a NoticeBody, now: DateTime<Utc>) -> WebhookEnvelope<'a> {
+    WebhookEnvelope {
+        data: body,
+        id,
+        timestamp: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        kind: "petition_watch.notice",
+    }
+}
+
+/// See [`webhook_body`].
+#[derive(Debug, serde::Serialize)]
+pub struct WebhookEnvelope<'a> {
+    /// The notice.
+    pub data: &'a NoticeBody,
+    /// The notice id (also the `webhook-id` header).
+    pub id: &'a str,
+    /// When this attempt was made, RFC 3339 in UTC.
+    pub timestamp: String,
+    /// Always `petition_watch.notice`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
 }
 
 fn encode(text: &str) -> String {

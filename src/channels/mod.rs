@@ -56,7 +56,7 @@ pub enum Channel {
     /// Email.
     Smtp(Box<SmtpChannel>),
     /// A webhook or a chat robot.
-    Http(HttpChannel),
+    Http(Box<HttpChannel>),
     /// Files in a directory.
     File {
         /// The directory.
@@ -131,7 +131,7 @@ impl Channel {
                     max_message_bytes: c.max_message_bytes.unwrap_or(max_bytes),
                     ca_pem,
                 };
-                HttpChannel::new(settings).map(Channel::Http).map_err(context)
+                HttpChannel::new(settings).map(|c| Channel::Http(Box::new(c))).map_err(context)
             }
         }
     }

@@ -67,6 +67,8 @@ impl HotConnection {
     /// opened, in use, or the file locked — on a blocking thread that waits up to the busy
     /// timeout. `work` must do nothing when it fails with "database is locked" (it begins with
     /// the write: `BEGIN IMMEDIATE`, or a single statement), so it can be run again there.
+    /// A commit that sets off SQLite's automatic checkpoint (each 1,000 pages of log, a few
+    /// hundred deliveries) syncs the file here too: milliseconds, that often.
     async fn run<T: Send + 'static>(
         &self,
         work: impl Fn(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
