@@ -40,7 +40,7 @@ async fn run(dir: &std::path::Path, channel_toml: &str, channel: &str, workers: 
         let text = head
             .replace("holidays = \"holidays\"", &format!("holidays = {:?}", holidays.display().to_string()))
             .replace("sqlite://var/petition-watch.db", &format!("sqlite://{}", db.display()))
-            .replace("workers = 4", &format!("workers = {workers}"))
+            .replace("workers = 16", &format!("workers = {workers}"))
             .replace("default_channels = [\"mail\", \"outbox\"]", "default_channels = []")
             .replace("channels = [\"outbox\"]", "channels = []")
             + "\n"

@@ -10,7 +10,7 @@
 //!    - from Alertmanager: 10,000 distinct alerts posted one per request to its API
 //!      (`group_by: ['...']`, `group_wait: 0s`, so each alert is one webhook POST);
 //!    - from petition-watch: 10,000 notices in its outbox when the daemon (`run`) starts, with
-//!      the shipped `workers = 4` and again with `workers = 16`.
+//!      `workers = 4` and again with the shipped `workers = 16`.
 //!      Time from the first alert posted / the daemon started until the last one arrives, the
 //!      rate, p50/p99 from enqueue to receipt, and peak RSS (VmHWM) of each process.
 //! 3. Mail: 10,000 messages from the outbox to `smtp-sink` (plain SMTP on 127.0.0.1) with 1 and
@@ -264,7 +264,7 @@ async fn petition_watch_webhook(binary: &Path, dir: &Path, n: usize, workers: us
         &channels,
         &[
             ("default_channels = [\"mail\", \"outbox\"]", "default_channels = [\"hook\"]"),
-            ("workers = 4", &format!("workers = {workers}")),
+            ("workers = 16", &format!("workers = {workers}")),
         ],
     );
     let batch = notices(n, "hook", "versus");
@@ -316,7 +316,7 @@ async fn mail(binary: &Path, dir: &Path, n: usize, connections: usize) -> Option
         &channels,
         &[
             ("default_channels = [\"mail\", \"outbox\"]", "default_channels = [\"mail\"]"),
-            ("workers = 4", &format!("workers = {connections}")),
+            ("workers = 16", &format!("workers = {connections}")),
         ],
     );
     prefill(&db, 0, &notices(n, "mail", "versus")).await;

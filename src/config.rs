@@ -641,7 +641,7 @@ impl Default for Delivery {
             quiet_hours_start: "21:00".into(),
             quiet_hours_end: "08:00".into(),
             default_channels: vec!["mail".into()],
-            workers: 4,
+            workers: 16,
             lease: Duration::from_secs(300),
         }
     }

@@ -21,13 +21,19 @@ const NOTICES: usize = 1000;
 #[tokio::test(flavor = "multi_thread")]
 async fn killing_the_deliverer_loses_nothing_and_repeats_only_what_was_in_flight() {
     let receiver = Receiver::start().await;
-    // A receiver that takes a few milliseconds per request, as real ones do: delivery stays slow
-    // enough to be killed mid-run however fast the deliverer becomes.
-    receiver.script("webhook", (0..2 * NOTICES).map(|_| Reply::Hang(Duration::from_millis(3))));
+    // A receiver that takes a few milliseconds per request, as real ones do, and four workers:
+    // a run lasts over a second, so the deliverer is still mid-run when it is killed however
+    // fast it becomes.
+    receiver.script("webhook", (0..2 * NOTICES).map(|_| Reply::Hang(Duration::from_millis(5))));
     let ws = workspace("", &["hook"]);
     let config = std::fs::read_to_string(ws.config_path()).expect("config") + &http_channels(&ws, &receiver, "");
-    std::fs::write(ws.config_path(), config.replace("lease = \"5m\"", "lease = \"10s\"")).expect("config");
+    std::fs::write(
+        ws.config_path(),
+        config.replace("lease = \"5m\"", "lease = \"10s\"").replace("workers = 16", "workers = 4"),
+    )
+    .expect("config");
     let loaded = ws.load();
+    assert_eq!(loaded.config.delivery.workers, 4, "the test's config sets four workers");
     let store = open(&loaded.config.database.url).await;
     let notices: Vec<NewNotice> = (0..NOTICES)
         .map(|i| {

@@ -147,7 +147,7 @@ async fn email_goes_over_starttls_with_auth_in_chinese_on_pooled_connections() {
     let ws = workspace("", &["mail"]);
     let config =
         std::fs::read_to_string(ws.config_path()).expect("config") + &smtp_channel(&ws, &server, "connections = 1");
-    std::fs::write(ws.config_path(), config.replace("workers = 4", "workers = 1")).expect("config");
+    std::fs::write(ws.config_path(), config.replace("workers = 16", "workers = 1")).expect("config");
     let loaded = ws.load();
     let (store, planned) = planned(&ws, &loaded).await;
     let summary = drain(&store, &loaded).await;
@@ -264,7 +264,7 @@ async fn a_pooled_connection_the_server_closed_is_replaced_without_a_failed_atte
     let ws = workspace("", &["mail"]);
     let config =
         std::fs::read_to_string(ws.config_path()).expect("config") + &smtp_channel(&ws, &server, "connections = 1");
-    std::fs::write(ws.config_path(), config.replace("workers = 4", "workers = 1")).expect("config");
+    std::fs::write(ws.config_path(), config.replace("workers = 16", "workers = 1")).expect("config");
     let loaded = ws.load();
     let (store, planned) = planned(&ws, &loaded).await;
     let summary = drain(&store, &loaded).await;
@@ -287,7 +287,7 @@ async fn smtp_4xx_is_retried_5xx_is_dead_and_a_421_greeting_is_transient() {
     let ws = workspace("", &["mail"]);
     let config =
         std::fs::read_to_string(ws.config_path()).expect("config") + &smtp_channel(&ws, &server, "connections = 1");
-    std::fs::write(ws.config_path(), config.replace("workers = 4", "workers = 1")).expect("config");
+    std::fs::write(ws.config_path(), config.replace("workers = 16", "workers = 1")).expect("config");
     let loaded = ws.load();
     let (store, planned) = planned(&ws, &loaded).await;
     let deliverer = Deliverer::new(store.clone(), &loaded).expect("deliverer");
@@ -361,7 +361,7 @@ async fn http_failures_are_judged_per_answer() {
     receiver.script("feishu", [Reply::Hang(std::time::Duration::from_secs(4))]);
     let ws = workspace("", &["hook", "wecom", "dingtalk", "feishu"]);
     let config = std::fs::read_to_string(ws.config_path()).expect("config") + &http_channels(&ws, &receiver, "");
-    std::fs::write(ws.config_path(), config.replace("workers = 4", "workers = 1")).expect("config");
+    std::fs::write(ws.config_path(), config.replace("workers = 16", "workers = 1")).expect("config");
     let loaded = ws.load();
     let (store, _) = planned(&ws, &loaded).await;
     let deliverer = Deliverer::new(store.clone(), &loaded).expect("deliverer");
@@ -391,7 +391,7 @@ async fn gone_endpoints_are_disabled_and_bad_keys_are_dead() {
     receiver.script("wecom", [Reply::RobotCode(93000)]);
     let ws = workspace("", &["hook", "wecom"]);
     let config = std::fs::read_to_string(ws.config_path()).expect("config") + &http_channels(&ws, &receiver, "");
-    std::fs::write(ws.config_path(), config.replace("workers = 4", "workers = 1")).expect("config");
+    std::fs::write(ws.config_path(), config.replace("workers = 16", "workers = 1")).expect("config");
     let loaded = ws.load();
     let (store, planned) = planned(&ws, &loaded).await;
     let summary = drain(&store, &loaded).await;
@@ -435,7 +435,7 @@ async fn a_split_message_resumes_after_the_parts_already_delivered() {
     let ws = workspace("", &["wecom"]);
     let config = std::fs::read_to_string(ws.config_path()).expect("config")
         + &http_channels(&ws, &receiver, "max_message_bytes = 300");
-    std::fs::write(ws.config_path(), config.replace("workers = 4", "workers = 1")).expect("config");
+    std::fs::write(ws.config_path(), config.replace("workers = 16", "workers = 1")).expect("config");
     let loaded = ws.load();
     let (store, _) = planned(&ws, &loaded).await;
     let deliverer = Deliverer::new(store.clone(), &loaded).expect("deliverer");
