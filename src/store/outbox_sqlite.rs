@@ -1,5 +1,6 @@
 //! The outbox's hot path on SQLite — claiming due notices and recording finished attempts —
-//! with rusqlite on a blocking thread, one trip there and back per transaction.
+//! with rusqlite, each transaction whole on the calling thread when the file is free, else on a
+//! blocking thread that waits for it ([`HotConnection::run`]).
 //!
 //! Through sqlx every statement, and `BEGIN` and `COMMIT` each, is a trip to the connection's
 //! own thread and back, and on a small machine each trip costs a wake-up on both sides: a
