@@ -11,5 +11,7 @@ mod values;
 
 pub use case::Case;
 pub use ids::{CaseNo, IdError, PersonId, PetitionerId, Phone, mask_name};
-pub use text::{fold, fold_name, normalize_name, normalize_text, parse_bool, parse_date, split_list};
+pub use text::{
+    fold, fold_name, normalize_name, normalize_text, parse_bool, parse_date, person_key, split_hearings, split_list,
+};
 pub use values::{Channel, DateSpan, Level, Source, ValueError};

@@ -80,9 +80,59 @@ pub fn parse_bool(raw: &str) -> Result<bool, String> {
     }
 }
 
-/// Splits a list cell on `;`, `；` or `、`, trimming items and dropping empty ones.
+/// The separators a clerk types between the items of a list cell besides white space
+/// (DESIGN §5.2): `;` `；` `、` `,` `，` `/` `／` `|`, and the full-width bar `｜` that a Chinese
+/// input method types for `|`.
+const LIST_SEPARATORS: [char; 9] = [';', '；', '、', ',', '，', '/', '／', '|', '｜'];
+
+/// Splits a list of names (`accused`, `conflicts`) on every separator of DESIGN §5.2 — `;`
+/// `；` `、` `,` `，` `/` `／` `|`, white space of any kind (the ideographic space included) and
+/// line breaks (Alt+Enter in Excel) — trimming items and dropping empty ones.
 pub fn split_list(raw: &str) -> Vec<String> {
-    raw.split([';', '；', '、']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+    raw.split(|c: char| LIST_SEPARATORS.contains(&c) || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Splits a list of hearing days (`DATE` or `DATE..DATE` items).
+///
+/// Choice: the separators are those of [`split_list`] except `/` and `／`, which are a date's
+/// own separators in this column (`2026/3/5`); white space around `..` joins the two ends of a
+/// range (`2026-03-01 .. 2026-03-05` is one item).
+pub fn split_hearings(raw: &str) -> Vec<String> {
+    let mut items: Vec<String> = Vec::new();
+    let mut joining = false;
+    for piece in raw.split(|c: char| (LIST_SEPARATORS.contains(&c) && c != '/' && c != '／') || c.is_whitespace()) {
+        if piece.is_empty() {
+            continue;
+        }
+        match items.last_mut() {
+            Some(last) if joining || piece.starts_with("..") => last.push_str(piece),
+            _ => items.push(piece.to_owned()),
+        }
+        joining = piece.ends_with("..");
+    }
+    items
+}
+
+/// The key a person's name is compared by in recusal (`accused`, `conflicts`, owners):
+/// NFKC, every white-space character removed, and a title in brackets dropped
+/// (`李华（镇长）`, `李华[副镇长]`, `【书记】李华` all give `李华`).
+pub fn person_key(raw: &str) -> String {
+    let folded = fold_name(raw);
+    let mut key = String::with_capacity(folded.len());
+    let mut depth = 0usize;
+    for c in folded.chars() {
+        match c {
+            '(' | '[' | '【' | '〔' | '〖' | '{' => depth += 1,
+            ')' | ']' | '】' | '〕' | '〗' | '}' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => key.push(c),
+            _ => {}
+        }
+    }
+    // A cell that is nothing but a bracket keeps its text rather than comparing as empty.
+    if key.is_empty() { folded.into_owned() } else { key }
 }
 
 #[cfg(test)]
@@ -131,7 +181,43 @@ mod tests {
     #[test]
     fn lists_split_on_every_separator() {
         assert_eq!(split_list("张三;李四；王五、 赵六 ;"), ["张三", "李四", "王五", "赵六"]);
+        for raw in [
+            "李华，赵敏",
+            "李华,赵敏",
+            "李华 赵敏",
+            "李华\u{3000}赵敏",
+            "李华/赵敏",
+            "李华／赵敏",
+            "李华|赵敏",
+            "李华｜赵敏",
+            "李华\n赵敏",
+            "李华\r\n赵敏",
+            " 李华 ;\t赵敏、",
+        ] {
+            assert_eq!(split_list(raw), ["李华", "赵敏"], "{raw:?}");
+        }
         assert!(split_list("  ").is_empty());
+    }
+
+    #[test]
+    fn hearing_lists_keep_slashed_dates_and_spaced_ranges_whole() {
+        assert_eq!(split_hearings("2026/3/5；2026-03-08 .. 2026-03-09"), ["2026/3/5", "2026-03-08..2026-03-09"]);
+        assert_eq!(
+            split_hearings("2026-03-01..2026-03-02, 2026-03-04\n2026.3.6"),
+            ["2026-03-01..2026-03-02", "2026-03-04", "2026.3.6"]
+        );
+        assert_eq!(split_hearings("2026-03-01 ..\u{3000}2026-03-02"), ["2026-03-01..2026-03-02"]);
+        assert!(split_hearings(" ; ").is_empty());
+    }
+
+    #[test]
+    fn person_keys_ignore_width_spaces_and_bracketed_titles() {
+        for raw in ["李华", " 李 华 ", "李华（镇长）", "李华(副镇长)", "李华【书记】", "李华 (镇长)", "李华\u{3000}"]
+        {
+            assert_eq!(person_key(raw), "李华", "{raw:?}");
+        }
+        assert_eq!(person_key("ｌｉ－ｈｕａ"), "li-hua");
+        assert_eq!(person_key("（镇长）"), "(镇长)", "a bracket alone is kept as text");
     }
 
     #[test]

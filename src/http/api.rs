@@ -242,10 +242,7 @@ impl utoipa::PartialSchema for CaseDoc {
                     .description(description)
                     .into(),
                 Kind::List => OneOfBuilder::new()
-                    .item(
-                        ArrayBuilder::new()
-                            .items(ObjectBuilder::new().schema_type(Type::String).pattern(Some("^[^;；、]*$"))),
-                    )
+                    .item(ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::String)))
                     .item(ObjectBuilder::new().schema_type(Type::String))
                     .description(description)
                     .into(),
@@ -441,13 +438,11 @@ fn cell(value: &Value, column: Option<Column>) -> Result<Cell, String> {
             let mut texts = Vec::with_capacity(items.len());
             for item in items {
                 match item {
-                    Value::String(s) if s.contains([';', '；', '、']) => {
-                        return Err(format!("list item {s:?} contains a separator (; ； 、)"));
-                    }
                     Value::String(s) => texts.push(s.clone()),
                     other => return Err(format!("list items must be strings, not {other}")),
                 }
             }
+            // Items are split again like a cell's (DESIGN §5.2): `["李华，赵敏"]` names two people.
             Cell::Text(texts.join("；"))
         }
         Value::Array(_) => return Err("is a list; this field takes one value".into()),

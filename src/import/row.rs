@@ -9,7 +9,7 @@ use super::columns::{Column, Header};
 use super::source::Cell;
 use crate::domain::{
     Case, CaseNo, Channel, DateSpan, Level, PetitionerId, Phone, Source, normalize_text, parse_bool, parse_date,
-    split_list,
+    split_hearings, split_list,
 };
 
 /// Limits a row is checked against.
@@ -222,7 +222,7 @@ pub fn parse_row(header: &Header, cells: &[Cell], rules: RowRules) -> Result<Cas
     let recheck_requested_on = r.date(Column::RecheckRequestedOn);
     let recheck_opinion_on = r.date(Column::RecheckOpinionOn);
     let mut hearings = Vec::new();
-    for item in r.list(Column::Hearings) {
+    for item in r.text(Column::Hearings).map(|t| split_hearings(&t)).unwrap_or_default() {
         match DateSpan::parse(&item) {
             Ok(span) => hearings.push(span),
             Err(e) => r.fail(Column::Hearings, &item, e.0),

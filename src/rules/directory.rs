@@ -3,7 +3,30 @@
 
 use std::collections::HashMap;
 
-use crate::domain::{normalize_name, normalize_text};
+use crate::domain::{normalize_text, person_key};
+
+/// Titles a clerk may write straight after a name (`李华镇长`), longest first so that
+/// `副镇长` is taken whole.
+pub const TITLES: [&str; 18] = [
+    "党委副书记",
+    "党委书记",
+    "纪委书记",
+    "人大主席",
+    "武装部长",
+    "副镇长",
+    "副乡长",
+    "副书记",
+    "副主任",
+    "镇长",
+    "乡长",
+    "书记",
+    "主任",
+    "主席",
+    "委员",
+    "部长",
+    "所长",
+    "同志",
+];
 
 /// People as the rules need them, built from the config's `[[people]]`.
 #[derive(Debug, Clone, Default)]
@@ -12,8 +35,10 @@ pub struct Directory {
     names: HashMap<String, String>,
     /// Normalised category → (person id, name) of the leader whose portfolio holds it.
     portfolio: HashMap<String, (String, String)>,
-    /// Normalised name → person id.
+    /// A name's [`person_key`] → person id.
     ids: HashMap<String, String>,
+    /// A person id's [`person_key`], lower-cased → person id (`LI-HUA`, `ｌｉ－ｈｕａ` → `li-hua`).
+    folded_ids: HashMap<String, String>,
     /// The party secretary (第一责任人), by id.
     secretary: Option<String>,
 }
@@ -24,7 +49,8 @@ impl Directory {
         let mut directory = Self::default();
         for (id, name, portfolio) in people {
             directory.names.insert(id.to_owned(), name.to_owned());
-            directory.ids.insert(normalize_name(name), id.to_owned());
+            directory.ids.insert(person_key(name), id.to_owned());
+            directory.folded_ids.insert(person_key(id).to_lowercase(), id.to_owned());
             for category in portfolio {
                 directory.portfolio.insert(normalize_text(category), (id.to_owned(), name.to_owned()));
             }
@@ -44,18 +70,34 @@ impl Directory {
         self.names.get(id).map(|name| (id, name.as_str()))
     }
 
-    /// The configured person a reference (an id, or a name after normalisation) means: (id, name).
+    /// The configured person a reference means: (id, name). A reference is a person's id, in
+    /// any case and width (`LI-HUA`), or their name compared by [`person_key`] (`李华（镇长）`).
+    ///
+    /// Choice: a name followed by a title without brackets (`李华镇长`, `李华副书记`) also names
+    /// the person when the title is one of [`TITLES`]: recusal errs toward holding a case back
+    /// from someone it may concern rather than sending it to them.
     pub fn find(&self, id_or_name: &str) -> Option<(&str, &str)> {
         let key = id_or_name.trim();
-        let id = if self.names.contains_key(key) { key } else { self.ids.get(&normalize_name(key))?.as_str() };
+        let id = match self.names.get_key_value(key) {
+            Some((id, _)) => id.as_str(),
+            None => self.id_by_key(&person_key(key))?,
+        };
         self.names.get_key_value(id).map(|(id, name)| (id.as_str(), name.as_str()))
     }
 
-    /// A person reference (an id from the config, or a name) as a normalised name.
+    fn id_by_key(&self, key: &str) -> Option<&str> {
+        if let Some(id) = self.ids.get(key).or_else(|| self.folded_ids.get(&key.to_lowercase())) {
+            return Some(id);
+        }
+        TITLES.iter().find_map(|title| key.strip_suffix(title).and_then(|name| self.ids.get(name))).map(String::as_str)
+    }
+
+    /// A person reference (an id from the config, or a name) as the key recusal compares:
+    /// the configured name's [`person_key`] for a known person, else the text's.
     pub fn resolve(&self, id_or_name: &str) -> String {
-        match self.names.get(id_or_name.trim()) {
-            Some(name) => normalize_name(name),
-            None => normalize_name(id_or_name),
+        match self.find(id_or_name) {
+            Some((_, name)) => person_key(name),
+            None => person_key(id_or_name),
         }
     }
 

@@ -8,7 +8,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::StoreError;
-use crate::domain::{Case, CaseNo, Channel, DateSpan, Level, PetitionerId, Phone, Source};
+use crate::domain::{Case, CaseNo, Channel, DateSpan, Level, PetitionerId, Phone, Source, split_list};
 
 /// A `cases` row as both backends store it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -146,6 +146,11 @@ impl TryFrom<CaseRow> for Case {
         let list = |column: &str, text: &str| -> Result<Vec<String>, StoreError> {
             serde_json::from_str(text).map_err(|e| bad(column, e.to_string()))
         };
+        // Names stored before every separator of DESIGN §5.2 was split on at import
+        // (`李华，赵敏` as one item) are split on read, so recusal holds for them too.
+        let names = |column: &str, text: &str| -> Result<Vec<String>, StoreError> {
+            Ok(list(column, text)?.iter().flat_map(|item| split_list(item)).collect())
+        };
         let count = |column: &str, v: i64| u32::try_from(v).map_err(|e| bad(column, e.to_string()));
         let level = |column: &str, v: Option<i64>| -> Result<Option<Level>, StoreError> {
             v.map(|n| Level::from_number(n).ok_or_else(|| bad(column, format!("{n} is not a level")))).transpose()
@@ -177,7 +182,7 @@ impl TryFrom<CaseRow> for Case {
             category: r.category,
             matter: r.matter,
             summary: r.summary,
-            accused: list("accused", &r.accused)?,
+            accused: names("accused", &r.accused)?,
             competent_level: level("competent_level", r.competent_level)?,
             visited_level: level("visited_level", r.visited_level)?,
             accepted_on: r.accepted_on,
@@ -192,7 +197,7 @@ impl TryFrom<CaseRow> for Case {
             recheck_requested_on: r.recheck_requested_on,
             recheck_opinion_on: r.recheck_opinion_on,
             hearings,
-            conflicts: list("conflicts", &r.conflicts)?,
+            conflicts: names("conflicts", &r.conflicts)?,
             extra,
         })
     }

@@ -13,7 +13,7 @@ use futures_util::TryStreamExt;
 use sqlx::Row;
 
 use super::StoreError;
-use crate::domain::DateSpan;
+use crate::domain::{DateSpan, split_list};
 use crate::rules::{Clocks, RawCase, Register, RegisterBuilder};
 
 /// The columns the rules need, in the order both readers use.
@@ -44,6 +44,20 @@ fn parse_list<'t>(case_no: &str, column: &str, text: &'t str) -> Result<Vec<Cow<
         return Ok(Vec::new());
     }
     serde_json::from_str(text).map_err(|e| corrupt(case_no, column, e.to_string()))
+}
+
+/// The items of a stored name list split again on every separator; borrowed when none has one.
+fn resplit<'t>(items: &[Cow<'t, str>]) -> Vec<Cow<'t, str>> {
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let pieces = split_list(item);
+        if pieces.len() == 1 && pieces[0] == item.as_ref() {
+            out.push(item.clone());
+        } else {
+            out.extend(pieces.into_iter().map(Cow::Owned));
+        }
+    }
+    out
 }
 
 fn parse_hearings(case_no: &str, text: &str) -> Result<Vec<DateSpan>, StoreError> {
@@ -107,6 +121,8 @@ fn push_row(builder: &mut RegisterBuilder, row: &impl ScreenRow) -> Result<(), S
     let hearings = parse_hearings(case_no, row.text(24)?.unwrap_or_default())?;
     let accused = parse_list(case_no, "accused", row.text(25)?.unwrap_or_default())?;
     let conflicts = parse_list(case_no, "conflicts", row.text(26)?.unwrap_or_default())?;
+    // Names stored before every separator of DESIGN §5.2 was split on at import are split here.
+    let (accused, conflicts) = (resplit(&accused), resplit(&conflicts));
     builder.push(&raw, &hearings, accused.iter().map(|s| s.as_ref()), conflicts.iter().map(|s| s.as_ref()));
     Ok(())
 }

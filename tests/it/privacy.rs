@@ -118,3 +118,83 @@ async fn no_message_or_log_line_carries_an_id_number_a_phone_or_an_accused_name(
     }
     assert!(recusals > 0, "the sample register has recusals to check");
 }
+
+/// Recusal holds however the clerk writes the accused or conflicts cell (DESIGN §5.2): every
+/// separator, a line break from Alt+Enter, the person's id in any case or width, a title in
+/// brackets or after the name. 李华 owns every case; she must receive only the control case,
+/// whose cell names nobody she is.
+#[test]
+fn the_accused_never_receives_the_case_however_the_cell_is_written() {
+    let spellings = [
+        ("R-01", "李华，赵敏", ""),
+        ("R-02", "李华,赵敏", ""),
+        ("R-03", "李华 赵敏", ""),
+        ("R-04", "赵敏/李华", ""),
+        ("R-05", "赵敏\n李华", ""),
+        ("R-06", "赵敏\r\n李华", ""),
+        ("R-07", "LI-HUA", ""),
+        ("R-08", "ｌｉ－ｈｕａ", ""),
+        ("R-09", "李华（镇长）", ""),
+        ("R-10", "赵敏｜李华", ""),
+        ("R-11", "赵敏\u{3000}李华", ""),
+        ("R-12", "", "赵敏／李华"),
+        ("R-13", "", "Li-Hua"),
+        ("R-14", "李华镇长", ""),
+        ("R-15", "赵敏|李华", ""),
+    ];
+    let mut csv = String::from("信访件编号,收到日期,信访人,问题类别,被反映人,回避人员,受理日期,包案领导,包案期限\n");
+    for (case_no, accused, conflicts) in spellings {
+        csv.push_str(&format!(
+            "{case_no},2026-09-01,张三,其他,\"{accused}\",\"{conflicts}\",2026-09-02,李华,2026-12-31\n"
+        ));
+    }
+    csv.push_str("R-99,2026-09-01,张三,其他,某村会计 王五,,2026-09-02,李华,2026-12-31\n");
+    let ws = crate::helpers::Workspace::new();
+    let file = ws.write("recusal.csv", csv);
+    let out = ws.run(&["import", file.to_str().expect("path")]);
+    assert_eq!(out.code, 0, "{out:?}");
+
+    let out = ws.run(&["screen", "--as-of", "2026-11-20", "--format", "json"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let screen: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    let flags_of = |case_no: &str| -> Vec<String> {
+        let cases = screen["cases"].as_array().expect("cases");
+        let case = cases.iter().find(|c| c["case_no"] == case_no).unwrap_or_else(|| panic!("{case_no} listed"));
+        serde_json::from_value(case["flags"].clone()).expect("flags")
+    };
+    for (case_no, accused, conflicts) in spellings {
+        assert!(
+            flags_of(case_no).contains(&"conflict".to_owned()),
+            "{case_no} ({accused:?} / {conflicts:?}) not flagged"
+        );
+    }
+    assert!(!flags_of("R-99").contains(&"conflict".to_owned()), "a cell naming nobody known is only text");
+
+    // The daily watch (every case is overdue), then the monthly screening's lists.
+    for args in [
+        ["jobs", "run", "deadline_watch", "--as-of", "2026-11-20"],
+        ["jobs", "run", "monthly_screening", "--as-of", "2026-12-01"],
+    ] {
+        let out = ws.run(&args);
+        assert_eq!(out.code, 0, "{args:?}: {out:?}");
+    }
+    let out = ws.run(&["notices", "list", "--format", "json"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let listed: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    let mut received_by_li_hua = std::collections::BTreeSet::new();
+    let mut recused_went_to_someone = std::collections::BTreeSet::new();
+    for notice in listed["notices"].as_array().expect("notices") {
+        for case_no in notice["case_nos"].as_array().expect("case_nos") {
+            let case_no = case_no.as_str().expect("case_no").to_owned();
+            if notice["recipient"] == "li-hua" {
+                received_by_li_hua.insert(case_no);
+            } else {
+                recused_went_to_someone.insert(case_no);
+            }
+        }
+    }
+    for (case_no, ..) in spellings {
+        assert!(recused_went_to_someone.contains(case_no), "{case_no} reached the next in line");
+    }
+    assert_eq!(received_by_li_hua.into_iter().collect::<Vec<_>>(), ["R-99"], "李华 received only the control case");
+}
