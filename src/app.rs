@@ -7,7 +7,9 @@
 //! each job, the latest firing in (last look, now] — one run even if the clock jumped over
 //! several. Each firing is claimed in `job_runs` before it runs, so with several replicas it
 //! runs once; jobs run one after another, so a job never overlaps itself. At start, a job with
-//! `catch_up = "once"` runs its latest firing missed since the last one recorded, once.
+//! `catch_up = "once"` runs its latest firing missed since the last one recorded, once. At
+//! start and at every look at the clock, a firing whose claimant died before recording it (its
+//! claim's lease ran out) is taken over and run.
 //!
 //! Choice: tokio-cron-scheduler is not used. It has no catch-up, no overlap guard and no
 //! exclusivity across replicas, and cannot apply the working-day policy; what is left of it — a
@@ -86,29 +88,65 @@ pub async fn run_due(
             continue;
         }
         let Some(firing) = schedule.last_in(after, now.with_timezone(&tz), &loaded.calendar) else { continue };
-        let as_of = firing.at.date_naive();
-        let scheduled_for = firing.at.with_timezone(&Utc);
         tracing::info!(job = job.name(), at = %firing.at, catch_up = only_catch_up, "firing");
-        // A run that fails (the database went away) is tried again a few times: its claim lets
-        // this process run it again, and nothing of the failed attempt was written.
-        for attempt in 0..=FIRING_RETRY_WAITS.len() {
-            let started = std::time::Instant::now();
-            let result = crate::jobs::run(store, loaded, job, as_of, scheduled_for, now, false).await;
-            record_run(job, &result, started.elapsed());
-            match (result, FIRING_RETRY_WAITS.get(attempt)) {
-                (Ok(report), _) => {
-                    claimed += usize::from(report.claimed);
-                    break;
-                }
-                (Err(e), Some(wait)) => {
-                    tracing::warn!(job = job.name(), at = %firing.at, error = %e, retry_in = ?wait, "job run failed; trying again");
-                    tokio::time::sleep(*wait).await;
-                }
-                (Err(e), None) => {
-                    tracing::error!(job = job.name(), at = %firing.at, error = %e, "job run failed; giving up on this firing")
-                }
+        claimed += run_firing(store, loaded, job, firing.at, now).await;
+    }
+    claimed
+}
+
+/// Runs one firing of `job` (screening as of its local date); a run that fails (the database
+/// went away) is tried again a few times: its claim lets this process run it again, and nothing
+/// of the failed attempt was written. Returns 1 when this process claimed and ran it.
+async fn run_firing(store: &Store, loaded: &LoadedConfig, job: Job, at: DateTime<Tz>, now: DateTime<Utc>) -> usize {
+    let as_of = at.date_naive();
+    let scheduled_for = at.with_timezone(&Utc);
+    for attempt in 0..=FIRING_RETRY_WAITS.len() {
+        let started = std::time::Instant::now();
+        let result = crate::jobs::run(store, loaded, job, as_of, scheduled_for, now, false).await;
+        record_run(job, &result, started.elapsed());
+        match (result, FIRING_RETRY_WAITS.get(attempt)) {
+            (Ok(report), _) => return usize::from(report.claimed),
+            (Err(e), _) if matches!(e.downcast_ref(), Some(crate::store::StoreError::ClaimLost { .. })) => {
+                tracing::warn!(job = job.name(), %at, error = %e, "another process took the firing over");
+                return 0;
+            }
+            (Err(e), Some(wait)) => {
+                tracing::warn!(job = job.name(), %at, error = %e, retry_in = ?wait, "job run failed; trying again");
+                tokio::time::sleep(*wait).await;
+            }
+            (Err(e), None) => {
+                tracing::error!(job = job.name(), %at, error = %e, "job run failed; giving up on this firing")
             }
         }
+    }
+    0
+}
+
+/// Runs the firings a process claimed and died before recording (their lease ran out), within
+/// the catch-up window, each as it would have run: the firing is taken over, not lost. A job
+/// disabled since is left alone. Returns how many runs this process claimed.
+pub async fn take_over_orphans(store: &Store, loaded: &LoadedConfig, now: DateTime<Utc>) -> usize {
+    let since = now - chrono::Duration::days(CATCH_UP_WINDOW_DAYS);
+    let orphans = match store.orphaned_runs(since, now).await {
+        Ok(orphans) => orphans,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the job runs; no takeover of unfinished firings");
+            return 0;
+        }
+    };
+    let tz = loaded.config.time_zone();
+    let enabled = schedules(loaded);
+    let mut claimed = 0;
+    for orphan in orphans {
+        let Some(job) = Job::parse(&orphan.job).filter(|job| enabled.iter().any(|(j, ..)| j == job)) else { continue };
+        let at = orphan.scheduled_for.with_timezone(&tz);
+        tracing::warn!(
+            job = job.name(),
+            %at,
+            claimed_by = orphan.claimed_by,
+            "a firing claimed by a process that did not finish it: taking it over"
+        );
+        claimed += run_firing(store, loaded, job, at, now).await;
     }
     claimed
 }
@@ -270,7 +308,7 @@ async fn scheduler(
     let tz = running.loaded.config.time_zone();
     // Catch-up: each job's latest firing since the last one recorded (within the window).
     let now = clock.now();
-    let mut caught_up = 0;
+    let mut caught_up = take_over_orphans(&store, &running.loaded, now).await;
     for (job, _, catch_up) in schedules(&running.loaded) {
         if catch_up == CatchUp::Skip {
             continue;
@@ -313,6 +351,9 @@ async fn scheduler(
             _ = stop.changed() => return,
         }
         let now = clock.now();
+        if take_over_orphans(&store, &running.loaded, now).await > 0 {
+            wake_delivery.notify_one();
+        }
         if next.is_some_and(|at| at <= now) {
             if run_due(&store, &running.loaded, cursor, now, false).await > 0 {
                 wake_delivery.notify_one();

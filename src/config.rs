@@ -19,7 +19,7 @@ use serde::Deserialize;
 use crate::domain::PersonId;
 
 pub use load::{ConfigError, LoadedConfig, Problem, load, load_from_str, parse_holiday_file};
-pub use secret::{Secret, SecretRef};
+pub use secret::{Secret, SecretRef, redact_url};
 pub use tokens::{ApiToken, MIN_TOKEN_CHARS, Scope, TOKENS_ENV, TokenConfig, TokenValue};
 
 pub use crate::plan::EscalationSettings as Escalation;
@@ -235,11 +235,20 @@ pub struct Database {
     /// How long a writer waits for a locked SQLite database before failing.
     #[serde(deserialize_with = "de_duration")]
     pub busy_timeout: Duration,
+    /// How long a claimed firing stays its claimant's before it is recorded; when the claimant
+    /// dies first, another process (a restart, a replica) takes the firing over after this.
+    #[serde(deserialize_with = "de_duration")]
+    pub claim_lease: Duration,
 }
 
 impl Default for Database {
     fn default() -> Self {
-        Self { url: "sqlite://var/petition-watch.db".into(), max_connections: 5, busy_timeout: Duration::from_secs(10) }
+        Self {
+            url: "sqlite://var/petition-watch.db".into(),
+            max_connections: 5,
+            busy_timeout: Duration::from_secs(10),
+            claim_lease: Duration::from_secs(120),
+        }
     }
 }
 

@@ -371,11 +371,13 @@ pub async fn run(
     dry_run: bool,
 ) -> anyhow::Result<RunReport> {
     let rules = loaded.config.rule_book();
+    let lease = chrono::Duration::from_std(loaded.config.database.claim_lease).unwrap_or(chrono::Duration::MAX);
+    let lease_until = now.checked_add_signed(lease).unwrap_or(DateTime::<Utc>::MAX_UTC);
     let register = store.load_register().await?;
     if job == Job::QuarterlySupervision {
         let all = store.load_cases().await?;
         let plan = supervision_plan(loaded, as_of, &all, &register);
-        return write_run(store, job, as_of, scheduled_for, now, dry_run, (0, Vec::new()), plan).await;
+        return write_run(store, job, as_of, (scheduled_for, lease_until), now, dry_run, (0, Vec::new()), plan).await;
     }
     // The leading group gets the month's screening report, or the sweep's list. Made first, and
     // the whole register it reads let go before the flagged cases are read for the plan: on a
@@ -407,7 +409,7 @@ pub async fn run(
         .iter()
         .map(|flag| (flag.name(), screening.cases.iter().filter(|c| c.has(*flag)).count()))
         .collect();
-    write_run(store, job, as_of, scheduled_for, now, dry_run, (screening.cases.len(), flags), plan).await
+    write_run(store, job, as_of, (scheduled_for, lease_until), now, dry_run, (screening.cases.len(), flags), plan).await
 }
 
 /// Claims the firing and writes the plan's notices and reminders with the run's record.
@@ -416,7 +418,7 @@ async fn write_run(
     store: &Store,
     job: Job,
     as_of: NaiveDate,
-    scheduled_for: DateTime<Utc>,
+    (scheduled_for, lease_until): (DateTime<Utc>, DateTime<Utc>),
     now: DateTime<Utc>,
     dry_run: bool,
     (flagged, flags): (usize, Vec<(&'static str, usize)>),
@@ -427,7 +429,7 @@ async fn write_run(
         return Ok(report);
     }
     let record = RunRecord { job: job.name().to_owned(), scheduled_for, claimed_by: claimant() };
-    if !store.claim_run(&record, now).await? {
+    if !store.claim_run(&record, now, lease_until).await? {
         tracing::info!(job = job.name(), %scheduled_for, "firing already claimed elsewhere; not run here");
         return Ok(report);
     }
@@ -452,8 +454,11 @@ async fn write_run(
     match store.complete_run(&record, report.flagged, &notices, &reminders, now).await {
         Ok(n) => report.enqueued = n,
         Err(e) => {
-            // The notices were not written; the run is marked failed so it shows.
-            let _ = store.fail_run(&record, &e.to_string(), now).await;
+            // The notices were not written; the run is marked failed so it shows (unless the
+            // claim was lost: the run is another process's now, and this one wrote nothing).
+            if !matches!(e, crate::store::StoreError::ClaimLost { .. }) {
+                let _ = store.fail_run(&record, &e.to_string(), now).await;
+            }
             return Err(e.into());
         }
     }

@@ -6,6 +6,35 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+/// A database URL with its password removed, so it can be shown: in `user:password@host`
+/// the password becomes `***`, and so does a `password=` query parameter. A mistyped URL (no
+/// `://`, an unknown scheme) is redacted the same way: whatever stands between the scheme or
+/// start and the last `@` after its first `:` is taken for a password.
+pub fn redact_url(url: &str) -> String {
+    let mut shown = match url.rfind('@') {
+        Some(at) => {
+            let (before, host) = url.split_at(at);
+            let marked = before.find("://").map(|i| i + 3).or_else(|| before.find("//").map(|i| i + 2));
+            let start = marked.or_else(|| before.find(':').map(|i| i + 1)).unwrap_or(0);
+            let (scheme, auth) = before.split_at(start);
+            match auth.split_once(':') {
+                Some((user, _)) => format!("{scheme}{user}:***{host}"),
+                // `user:password@host` with no scheme: the colon found was the password's.
+                None if marked.is_none() => format!("{}:***{host}", &scheme[..scheme.len().saturating_sub(1)]),
+                None => url.to_owned(),
+            }
+        }
+        None => url.to_owned(),
+    };
+    let lower = shown.to_ascii_lowercase();
+    if let Some(i) = lower.find("password=") {
+        let value = i + "password=".len();
+        let end = shown[value..].find('&').map_or(shown.len(), |e| value + e);
+        shown.replace_range(value..end, "***");
+    }
+    shown
+}
+
 /// Where a secret comes from: `{ env = "NAME" }` or `{ file = "PATH" }`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -77,6 +106,26 @@ impl fmt::Display for Secret {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn database_urls_are_shown_without_their_password_even_when_mistyped() {
+        for (url, shown) in [
+            ("postgres://pw:s3cret@db:5432/x", "postgres://pw:***@db:5432/x"),
+            ("postgress://pw:s3cret@db/x", "postgress://pw:***@db/x"),
+            ("postgres:/pw:s3cret@db/x", "postgres:/pw:***@db/x"),
+            ("postgres//pw:s3cret@db/x", "postgres//pw:***@db/x"),
+            ("pw:s3cret@db/x", "pw:***@db/x"),
+            (
+                "postgres://db/x?user=pw&password=s3cret&sslmode=require",
+                "postgres://db/x?user=pw&password=***&sslmode=require",
+            ),
+            ("postgres://db/x?PASSWORD=s3cret", "postgres://db/x?PASSWORD=***"),
+            ("sqlite://var/pw.db", "sqlite://var/pw.db"),
+        ] {
+            assert_eq!(redact_url(url), shown, "{url}");
+            assert!(!redact_url(url).contains("s3cret"));
+        }
+    }
 
     #[test]
     fn a_secret_never_prints_its_value() {

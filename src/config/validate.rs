@@ -19,7 +19,13 @@ pub(super) fn validate(config: &Config, doc: &Doc<'_>, problems: &mut Vec<Proble
     }
     let url = &config.database.url;
     if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-        err("database.url", format!("{url:?} is neither sqlite://PATH nor postgres://…"));
+        err("database.url", format!("{:?} is neither sqlite://PATH nor postgres://…", super::redact_url(url)));
+    }
+    if config.database.claim_lease < std::time::Duration::from_secs(10) {
+        err(
+            "database.claim_lease",
+            "must be at least 10s (a shorter lease lets a replica take over a firing still running)".into(),
+        );
     }
     if config.database.max_connections == 0 {
         err("database.max_connections", "must be at least 1".into());

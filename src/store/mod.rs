@@ -44,6 +44,15 @@ pub enum StoreError {
     /// A query failed.
     #[error("database error: {0}")]
     Query(#[from] sqlx::Error),
+    /// A firing's claim lapsed and another process took it over before this run was recorded:
+    /// nothing of this run was written (the other process runs the firing).
+    #[error("the claim on {job} at {scheduled_for} lapsed and was taken over; this run was not recorded")]
+    ClaimLost {
+        /// The job.
+        job: String,
+        /// The firing.
+        scheduled_for: chrono::DateTime<chrono::Utc>,
+    },
     /// A stored row does not parse (edited by hand, or written by a newer version).
     #[error("stored case {case_no}: column {column}: {why}")]
     Corrupt {
@@ -131,7 +140,7 @@ pub use outbox::{
     AttemptOutcome, AttemptRow, ClaimOutcome, Claimed, NewNotice, NoticeFilter, NoticeRow, Status, StatusFilter,
 };
 mod runs;
-pub use runs::RunRecord;
+pub use runs::{OrphanedRun, RunRecord};
 
 /// Starting a write transaction: SQLite takes the write lock up front (`BEGIN IMMEDIATE`)
 /// so two writers queue on the busy timeout instead of failing on upgrade.
@@ -153,6 +162,11 @@ impl<DB: sqlx::Database> WriteTx<DB> {
     /// Commits, then gives up the turn.
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         self.tx.commit().await
+    }
+
+    /// Rolls back, then gives up the turn.
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
     }
 }
 
@@ -219,17 +233,7 @@ impl BeginWrite for PgPool {
 /// Rows per multi-row statement: 34 binds each stays under SQLite's 32766 and PostgreSQL's 65535.
 const ROWS_PER_STATEMENT: usize = 500;
 
-/// Removes the password from a database URL so it can be shown.
-pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
-    match rest.split_once('@') {
-        Some((auth, host)) if auth.contains(':') => {
-            let user = auth.split(':').next().unwrap_or_default();
-            format!("{scheme}://{user}:***@{host}")
-        }
-        _ => url.to_owned(),
-    }
-}
+pub use crate::config::redact_url;
 
 impl Store {
     /// Opens the database at `url`, creating it (and its directory) when it does not exist,

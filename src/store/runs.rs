@@ -3,6 +3,13 @@
 //! A run is claimed by inserting its (job, scheduled_for) key: the one insert that succeeds owns
 //! the firing, on either backend. Completing a run writes its record, its notices and the
 //! reminders they carry in one transaction (§4.1): either all of them are there or none.
+//!
+//! A claim holds a lease. A claimant that dies between its claim and its record (kill -9, a
+//! power cut) leaves the firing `running`; once the lease has run out, any process may claim it
+//! again ([`Store::orphaned_runs`] finds them), so the firing still runs exactly once. The
+//! record is fenced: it is written only while the claim is still the recorder's, and the first
+//! statement of its transaction locks the claim's row, so a run being recorded cannot be taken
+//! over.
 
 use std::collections::HashMap;
 
@@ -26,6 +33,17 @@ pub struct RunRecord {
     pub claimed_by: String,
 }
 
+/// A firing claimed by a process that did not record it before its lease ran out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrphanedRun {
+    /// Job name.
+    pub job: String,
+    /// The firing's instant.
+    pub scheduled_for: DateTime<Utc>,
+    /// Who claimed it last.
+    pub claimed_by: String,
+}
+
 fn escalation_code(e: Escalation) -> i64 {
     match e {
         Escalation::Owner => 0,
@@ -43,27 +61,59 @@ fn escalation_from(code: i64) -> Escalation {
 }
 
 impl Store {
-    /// Claims a firing; `true` when this caller owns it, `false` when it was claimed before
-    /// (by another replica, or an earlier process). The same claimant may claim again a firing
-    /// it claimed but did not finish (the database went away mid-run): nothing of that run was
-    /// written, so running it again is the only way it is not lost.
-    pub async fn claim_run(&self, run: &RunRecord, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    /// Claims a firing until `lease_until`; `true` when this caller owns it, `false` when it was
+    /// claimed before (by another replica, or an earlier process) and that claim still holds.
+    /// The same claimant may claim again a firing it claimed but did not finish (the database
+    /// went away mid-run): nothing of that run was written, so running it again is the only way
+    /// it is not lost. Anyone may claim a firing left `running` whose lease has run out.
+    pub async fn claim_run(
+        &self,
+        run: &RunRecord,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         let done = on_pool!(self, pool => {
             sqlx::query(
-                "INSERT INTO job_runs (job, scheduled_for, claimed_by, claimed_at, status) \
-                 VALUES ($1, $2, $3, $4, 'running') ON CONFLICT (job, scheduled_for) DO UPDATE \
-                 SET claimed_at = excluded.claimed_at, status = 'running', error = NULL \
-                 WHERE job_runs.claimed_by = excluded.claimed_by AND job_runs.status IN ('running', 'failed')",
+                "INSERT INTO job_runs (job, scheduled_for, claimed_by, claimed_at, status, lease_until) \
+                 VALUES ($1, $2, $3, $4, 'running', $5) ON CONFLICT (job, scheduled_for) DO UPDATE \
+                 SET claimed_by = excluded.claimed_by, claimed_at = excluded.claimed_at, \
+                 lease_until = excluded.lease_until, status = 'running', error = NULL \
+                 WHERE (job_runs.claimed_by = excluded.claimed_by AND job_runs.status IN ('running', 'failed')) \
+                 OR (job_runs.status = 'running' AND COALESCE(job_runs.lease_until, job_runs.claimed_at) < excluded.claimed_at)",
             )
             .bind(&run.job)
             .bind(run.scheduled_for)
             .bind(&run.claimed_by)
             .bind(now)
+            .bind(lease_until)
             .execute(pool)
             .await?
             .rows_affected()
         });
         Ok(done == 1)
+    }
+
+    /// Firings left `running` whose lease ran out before `now`, claimed on or after `since`,
+    /// oldest first: their claimant died before recording them.
+    pub async fn orphaned_runs(
+        &self,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OrphanedRun>, StoreError> {
+        let rows = on_pool!(self, pool => {
+            sqlx::query_as::<_, (String, DateTime<Utc>, String)>(
+                "SELECT job, scheduled_for, claimed_by FROM job_runs WHERE status = 'running' \
+                 AND COALESCE(lease_until, claimed_at) < $1 AND scheduled_for >= $2 ORDER BY scheduled_for, job",
+            )
+            .bind(now)
+            .bind(since)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(job, scheduled_for, claimed_by)| OrphanedRun { job, scheduled_for, claimed_by })
+            .collect())
     }
 
     /// Completes a claimed run: its record, its notices (new ones only) and their reminders, in
@@ -78,6 +128,22 @@ impl Store {
     ) -> Result<usize, StoreError> {
         let inserted = on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
+            // The fence, first: the claim must still be this run's. On PostgreSQL the update
+            // also locks the row until commit, so a takeover waits and then finds it done.
+            let held = sqlx::query(
+                "UPDATE job_runs SET claimed_at = claimed_at \
+                 WHERE job = $1 AND scheduled_for = $2 AND claimed_by = $3 AND status = 'running'",
+            )
+            .bind(&run.job)
+            .bind(run.scheduled_for)
+            .bind(&run.claimed_by)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if held != 1 {
+                tx.rollback().await?;
+                return Err(StoreError::ClaimLost { job: run.job.clone(), scheduled_for: run.scheduled_for });
+            }
             let inserted = insert_notices!(tx, notices, now);
             // Many rows per statement (a run over a large register records a reminder per case
             // and recipient: one statement each held the write lock for seconds). A pair named
@@ -112,7 +178,7 @@ impl Store {
                 insert.build().execute(&mut *tx).await?;
             }
             sqlx::query(
-                "UPDATE job_runs SET status = 'done', finished_at = $3, findings = $4, notices = $5 \
+                "UPDATE job_runs SET status = 'done', finished_at = $3, findings = $4, notices = $5, lease_until = NULL \
                  WHERE job = $1 AND scheduled_for = $2",
             )
             .bind(&run.job)
@@ -132,12 +198,14 @@ impl Store {
     pub async fn fail_run(&self, run: &RunRecord, error: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
         on_pool!(self, pool => {
             sqlx::query(
-                "UPDATE job_runs SET status = 'failed', finished_at = $3, error = $4 WHERE job = $1 AND scheduled_for = $2",
+                "UPDATE job_runs SET status = 'failed', finished_at = $3, error = $4 \
+                 WHERE job = $1 AND scheduled_for = $2 AND claimed_by = $5 AND status = 'running'",
             )
             .bind(&run.job)
             .bind(run.scheduled_for)
             .bind(now)
             .bind(error)
+            .bind(&run.claimed_by)
             .execute(pool)
             .await?;
         });

@@ -57,7 +57,12 @@ async fn a_firing_missed_while_down_is_caught_up_once_not_once_per_missed_firing
         scheduled_for: shanghai(2026, 11, 24, 8, 30),
         claimed_by: "earlier".into(),
     };
-    assert!(store.claim_run(&last, last.scheduled_for).await.expect("claim"));
+    assert!(
+        store
+            .claim_run(&last, last.scheduled_for, last.scheduled_for + chrono::Duration::minutes(2))
+            .await
+            .expect("claim")
+    );
     store.complete_run(&last, 0, &[], &[], last.scheduled_for).await.expect("complete");
     store.close().await;
 
@@ -73,6 +78,33 @@ async fn a_firing_missed_while_down_is_caught_up_once_not_once_per_missed_firing
     // Restarted the same morning: nothing more to catch up.
     daemon_at(&ws, shanghai(2026, 11, 27, 10, 5), Duration::from_secs(2)).await;
     assert_eq!(runs(&url, "deadline_watch").await, after_first);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_firing_whose_claimant_was_killed_before_recording_it_runs_after_the_restart() {
+    let ws = workspace("", &["outbox"]);
+    let loaded = ws.load();
+    let url = loaded.config.database.url.clone();
+    let store = open(&url).await;
+    crate::helpers::import_sample(&store, &loaded).await;
+    // The monthly screening of 2026-12-01 was claimed at 09:00 by a process killed before it
+    // recorded the run (kill -9 mid-screening): no notices, the claim left "running".
+    let firing = shanghai(2026, 12, 1, 9, 0);
+    let dead = RunRecord { job: "monthly_screening".into(), scheduled_for: firing, claimed_by: "killed:4242".into() };
+    assert!(store.claim_run(&dead, firing, firing + chrono::Duration::minutes(2)).await.expect("claim"));
+    store.close().await;
+
+    daemon_at(&ws, shanghai(2026, 12, 1, 9, 30), Duration::from_secs(3)).await;
+    let after = runs(&url, "monthly_screening").await;
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert_eq!(after[0].1, "done", "the restarted daemon took the firing over and ran it: {after:?}");
+    let delivered = std::fs::read_dir(ws.path("outbox")).expect("outbox").count();
+    assert!(delivered > 0, "its notices were delivered");
+
+    // Restarted again: the firing is done, nothing runs twice.
+    daemon_at(&ws, shanghai(2026, 12, 1, 9, 40), Duration::from_secs(2)).await;
+    assert_eq!(runs(&url, "monthly_screening").await, after);
+    assert_eq!(std::fs::read_dir(ws.path("outbox")).expect("outbox").count(), delivered);
 }
 
 /// The shipped config with only the deadline watch on, firing on `spec` every day.

@@ -49,6 +49,7 @@ on_both_backends!(
     a_batch_claim_leases_the_longest_due_and_a_notice_put_back_is_due_again,
     attempts_finishing_together_are_each_recorded_once,
     a_firing_is_claimed_once_but_its_claimant_may_finish_it_after_a_failure,
+    a_firing_left_running_by_a_dead_claimant_is_taken_over_once_its_lease_runs_out,
     a_runs_reminders_are_written_whole_and_a_pair_named_twice_keeps_its_last_record,
 );
 
@@ -69,7 +70,7 @@ async fn a_runs_reminders_are_written_whole_and_a_pair_named_twice_keeps_its_las
     reminders.push(reminder("li-hua", 1_200, day(2026, 11, 3), Escalation::Portfolio));
     let at = now();
     let run = RunRecord { job: "deadline_watch".into(), scheduled_for: at, claimed_by: "host-a:1".into() };
-    assert!(store.claim_run(&run, at).await.expect("claim"));
+    assert!(store.claim_run(&run, at, lease(at)).await.expect("claim"));
     store.complete_run(&run, 1_234, &[], &reminders, at).await.expect("complete");
     let stored = store.load_reminders().await.expect("reminders");
     assert_eq!(stored.len(), 1_234);
@@ -80,7 +81,7 @@ async fn a_runs_reminders_are_written_whole_and_a_pair_named_twice_keeps_its_las
     let later: Vec<_> =
         (1_000..1_600).map(|n| reminder("li-hua", n, day(2026, 11, 6), Escalation::Secretary)).collect();
     let next = RunRecord { scheduled_for: at + chrono::Duration::days(4), ..run };
-    assert!(store.claim_run(&next, next.scheduled_for).await.expect("claim"));
+    assert!(store.claim_run(&next, next.scheduled_for, lease(next.scheduled_for)).await.expect("claim"));
     store.complete_run(&next, 600, &[], &later, next.scheduled_for).await.expect("complete");
     let stored = store.load_reminders().await.expect("reminders");
     assert_eq!(stored.len(), 1_600);
@@ -93,15 +94,52 @@ async fn a_firing_is_claimed_once_but_its_claimant_may_finish_it_after_a_failure
     let at = now();
     let mine = RunRecord { job: "deadline_watch".into(), scheduled_for: at, claimed_by: "host-a:1".into() };
     let theirs = RunRecord { claimed_by: "host-b:2".into(), ..mine.clone() };
-    assert!(store.claim_run(&mine, at).await.expect("claim"));
-    assert!(!store.claim_run(&theirs, at).await.expect("claim"), "another replica does not take it");
+    assert!(store.claim_run(&mine, at, lease(at)).await.expect("claim"));
+    assert!(!store.claim_run(&theirs, at, lease(at)).await.expect("claim"), "another replica does not take it");
     // The run failed (say the database went away before its notices were written) …
     store.fail_run(&mine, "connection reset", at).await.expect("fail");
-    assert!(!store.claim_run(&theirs, at).await.expect("claim"), "… still not theirs");
-    assert!(store.claim_run(&mine, at).await.expect("claim"), "… but its claimant may run it again");
+    assert!(!store.claim_run(&theirs, at, lease(at)).await.expect("claim"), "… still not theirs");
+    assert!(store.claim_run(&mine, at, lease(at)).await.expect("claim"), "… but its claimant may run it again");
     store.complete_run(&mine, 0, &[], &[], at).await.expect("complete");
-    assert!(!store.claim_run(&mine, at).await.expect("claim"), "a finished firing is never run again");
+    assert!(!store.claim_run(&mine, at, lease(at)).await.expect("claim"), "a finished firing is never run again");
     assert_eq!(store.last_done_runs().await.expect("runs").len(), 1);
+}
+
+/// A claim's lease as the shipped config makes it: two minutes from `at`.
+fn lease(at: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    at + chrono::Duration::minutes(2)
+}
+
+async fn a_firing_left_running_by_a_dead_claimant_is_taken_over_once_its_lease_runs_out(store: &Store) {
+    use petition_watch::store::{OrphanedRun, RunRecord, StoreError};
+    let at = now();
+    let dead = RunRecord { job: "monthly_screening".into(), scheduled_for: at, claimed_by: "host-a:1".into() };
+    let restarted = RunRecord { claimed_by: "host-a:2".into(), ..dead.clone() };
+    let replica = RunRecord { claimed_by: "host-b:7".into(), ..dead.clone() };
+    assert!(store.claim_run(&dead, at, lease(at)).await.expect("claim"));
+    // host-a:1 is killed here, before it records the run.
+    let soon = at + chrono::Duration::seconds(30);
+    assert!(store.orphaned_runs(at - chrono::Duration::days(1), soon).await.expect("orphans").is_empty());
+    assert!(!store.claim_run(&restarted, soon, lease(soon)).await.expect("claim"), "the lease still holds");
+    let later = at + chrono::Duration::minutes(3);
+    let orphans = store.orphaned_runs(at - chrono::Duration::days(1), later).await.expect("orphans");
+    assert_eq!(orphans, [OrphanedRun { job: dead.job.clone(), scheduled_for: at, claimed_by: "host-a:1".into() }]);
+    assert!(
+        store.orphaned_runs(at + chrono::Duration::seconds(1), later).await.expect("orphans").is_empty(),
+        "only firings since the given instant"
+    );
+    assert!(store.claim_run(&restarted, later, lease(later)).await.expect("claim"), "taken over after the lease");
+    assert!(!store.claim_run(&replica, later, lease(later)).await.expect("claim"), "by one process only");
+    assert!(store.orphaned_runs(at - chrono::Duration::days(1), later).await.expect("orphans").is_empty());
+    // The first claimant, had it only been slow, may no longer record the run: the fence.
+    match store.complete_run(&dead, 0, &[], &[], later).await {
+        Err(StoreError::ClaimLost { job, .. }) => assert_eq!(job, "monthly_screening"),
+        other => panic!("a lapsed claim recorded its run: {other:?}"),
+    }
+    store.complete_run(&restarted, 3, &[], &[], later).await.expect("the new claimant records it");
+    let much_later = at + chrono::Duration::hours(1);
+    assert!(!store.claim_run(&replica, much_later, lease(much_later)).await.expect("claim"), "done is done");
+    assert!(store.orphaned_runs(at - chrono::Duration::days(1), much_later).await.expect("orphans").is_empty());
 }
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
