@@ -83,6 +83,16 @@ pub struct Http {
     pub status_page: StatusPage,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Most connections open at once; one more is closed as soon as it is accepted, so the
+    /// listener never takes the file descriptors delivery needs.
+    pub max_connections: usize,
+    /// How long a connection may take to send a request's header, and stay idle between
+    /// requests, before it is closed.
+    #[serde(deserialize_with = "de_duration")]
+    pub header_read_timeout: Duration,
+    /// How long one request may take, its body included, before it is answered 408.
+    #[serde(deserialize_with = "de_duration")]
+    pub request_timeout: Duration,
 }
 
 impl Default for Http {
@@ -93,6 +103,9 @@ impl Default for Http {
             tokens_file: None,
             status_page: StatusPage::Login,
             max_body_bytes: 1024 * 1024,
+            max_connections: 256,
+            header_read_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
         }
     }
 }

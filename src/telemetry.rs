@@ -43,6 +43,8 @@ pub mod metric {
     pub const OUTBOX: &str = "petition_watch_outbox_notices";
     /// Gauge: notices waiting to be sent (pending or sending), all channels.
     pub const OUTBOX_DEPTH: &str = "petition_watch_outbox_depth";
+    /// Counter: connections closed on arrival because `http.max_connections` were open.
+    pub const HTTP_CONNECTIONS_REFUSED: &str = "petition_watch_http_connections_refused_total";
 }
 
 /// The process's Prometheus recorder, installed on first use (one per process).
@@ -76,4 +78,8 @@ fn describe() {
     metrics::describe_histogram!(DELIVERY_LATENCY, metrics::Unit::Seconds, "From planning to delivery.");
     metrics::describe_gauge!(OUTBOX, "Notices in the outbox by channel and status.");
     metrics::describe_gauge!(OUTBOX_DEPTH, "Notices waiting to be sent.");
+    metrics::describe_counter!(
+        HTTP_CONNECTIONS_REFUSED,
+        "Connections closed on arrival: http.max_connections were open."
+    );
 }

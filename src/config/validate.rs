@@ -34,6 +34,15 @@ pub(super) fn validate(config: &Config, doc: &Doc<'_>, problems: &mut Vec<Proble
     if !listen.is_empty() && listen.parse::<std::net::SocketAddr>().is_err() {
         err("http.listen", format!("{listen:?} is not an address like \"127.0.0.1:8080\" or \"[::1]:8080\""));
     }
+    if config.http.max_connections == 0 {
+        err("http.max_connections", "must be at least 1".into());
+    }
+    if config.http.header_read_timeout.is_zero() {
+        err("http.header_read_timeout", "must be longer than 0s".into());
+    }
+    if config.http.request_timeout.is_zero() {
+        err("http.request_timeout", "must be longer than 0s".into());
+    }
     if config.http.max_body_bytes < 1024 {
         err("http.max_body_bytes", "must be at least 1024 bytes".into());
     }

@@ -104,9 +104,11 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The router. The body limit is read from the config given here (a reload keeps it).
+/// The router. The body limit and request timeout are read from the config given here (a
+/// reload keeps them).
 pub fn router(shared: Shared) -> Router {
     let limit = shared.loaded().config.http.max_body_bytes;
+    let timeout = shared.loaded().config.http.request_timeout;
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -124,6 +126,22 @@ pub fn router(shared: Shared) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn(
+            move |request: axum::extract::Request, next: axum::middleware::Next| async move {
+                match tokio::time::timeout(timeout, next.run(request)).await {
+                    Ok(response) => response,
+                    Err(_) => ApiError::new(
+                        StatusCode::REQUEST_TIMEOUT,
+                        "request_timeout",
+                        format!(
+                            "the request took longer than http.request_timeout ({})",
+                            humantime::format_duration(timeout)
+                        ),
+                    )
+                    .into_response(),
+                }
+            },
+        ))
         .with_state(shared)
 }
 
@@ -186,30 +204,108 @@ async fn metrics(State(shared): State<Shared>) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], handle.render()).into_response()
 }
 
+/// How the listener bounds its connections (`[http]`).
+#[derive(Debug, Clone, Copy)]
+struct ConnectionLimits {
+    max_connections: usize,
+    header_read_timeout: std::time::Duration,
+}
+
 /// Serves the router on `address` until `stop` turns true. Returns the bound address (port 0
 /// picks a free one) once listening.
+///
+/// The accept loop is this module's own rather than `axum::serve`'s, which neither times out a
+/// connection that never finishes its header nor bounds how many are open: about a thousand
+/// idle connections took every file descriptor, and the database and the mail and file channels
+/// failed with them. Here a connection past `http.max_connections` is closed as soon as it is
+/// accepted, and one that sends no complete header within `http.header_read_timeout` (also the
+/// wait for the next request on a kept-alive connection) is closed by hyper's timer.
 pub async fn serve(
     address: SocketAddr,
     shared: Shared,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = tokio::net::TcpListener::bind(address).await?;
     let bound = listener.local_addr()?;
     // Install the recorder before the first job runs, so nothing recorded is lost.
     let _ = crate::telemetry::metrics();
+    let http = shared.loaded().config.http.clone();
+    let limits =
+        ConnectionLimits { max_connections: http.max_connections, header_read_timeout: http.header_read_timeout };
     let app = router(shared);
-    let task = tokio::spawn(async move {
-        let shutdown = async move {
-            while !*stop.borrow() {
-                if stop.changed().await.is_err() {
-                    return;
-                }
+    let task = tokio::spawn(accept_loop(listener, app, limits, stop));
+    tracing::info!(address = %bound, max_connections = limits.max_connections, "HTTP listener started");
+    Ok((bound, task))
+}
+
+/// Accepts connections until `stop` turns true, then lets open requests finish (10 s at most).
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    limits: ConnectionLimits,
+    mut stop: watch::Receiver<bool>,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut refused_since_logged = 0u64;
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = stopped(&mut stop) => break,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // Out of file descriptors (EMFILE) or a connection reset before it was taken:
+                // wait a little rather than spin, and keep listening.
+                tracing::warn!(error = %e, "cannot accept a connection");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
             }
         };
-        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
-            tracing::error!(error = %e, "HTTP listener stopped");
+        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+            metrics::counter!(crate::telemetry::metric::HTTP_CONNECTIONS_REFUSED).increment(1);
+            if refused_since_logged == 0 {
+                tracing::warn!(
+                    max = limits.max_connections,
+                    "too many connections open: closing new ones until some end"
+                );
+            }
+            refused_since_logged += 1;
+            drop(stream);
+            continue;
+        };
+        if refused_since_logged > 0 && slots.available_permits() > limits.max_connections / 2 {
+            tracing::info!(refused = refused_since_logged, "connections accepted again");
+            refused_since_logged = 0;
         }
-    });
-    tracing::info!(address = %bound, "HTTP listener started");
-    Ok((bound, task))
+        let _ = stream.set_nodelay(true);
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let mut builder = hyper::server::conn::http1::Builder::new();
+        builder.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
+        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            let _slot = slot;
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "HTTP connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(std::time::Duration::from_secs(10)) => {
+            tracing::warn!("HTTP connections still open after 10 s; closing them");
+        }
+    }
+}
+
+/// Resolves once `stop` is true (or its sender is gone).
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    while !*stop.borrow() {
+        if stop.changed().await.is_err() {
+            return;
+        }
+    }
 }

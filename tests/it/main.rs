@@ -11,6 +11,7 @@ mod faults;
 mod fuzz;
 mod helpers;
 mod import;
+mod listener;
 mod privacy;
 mod receiver;
 mod report;
