@@ -89,7 +89,7 @@ pub fn parse_grid(grid: &Grid, rules: RowRules, knows_person: impl Fn(&str) -> b
                 if let Some(owner) = &case.owner_leader
                     && !knows_person(owner)
                 {
-                    parsed.unknown_people.insert(owner.clone());
+                    parsed.unknown_people.insert(crate::domain::mask_identifiers(owner).into_owned());
                 }
                 first_row_of.insert(case.case_no.clone(), row);
                 parsed.cases.push((row, case));

@@ -130,6 +130,82 @@ fn mask(value: &str, head: usize, tail: usize) -> String {
     out
 }
 
+/// The fewest digits in a run that [`mask_identifiers`] masks: a mobile number has 11.
+const IDENTIFYING_DIGITS: usize = 11;
+
+/// Masks every ID number, mobile number or other long number typed into free text (DESIGN §3):
+/// a run of at least 11 digits (full-width digits too), which may be split by single `-` or
+/// spaces (`138-0013-8000`, `138 0013 8000`, `+86 138…`), becomes its masked digits like the
+/// columns made for them — an ID number (15 or 18 characters, a final `X` included) keeps its
+/// first and last four (`3201**********1657`), anything else its first three and last four
+/// (`138****8000`). Text without such a run is returned as it is, without copying.
+///
+/// Choice: any run of 11 or more digits is masked, not only well-formed ID and mobile numbers:
+/// bank card and landline numbers with area code identify a petitioner as well, and a number
+/// that long is never what a leader needs to read. Two numbers separated by a single space merge
+/// into one run and are masked together (over-masking, never a leak).
+pub fn mask_identifiers(text: &str) -> std::borrow::Cow<'_, str> {
+    let digit = |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c);
+    // Fast path: fewer than 11 digits in all cannot hold a run that long.
+    if text.chars().filter(|c| digit(*c)).count() < IDENTIFYING_DIGITS {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let separator = |c: char| matches!(c, '-' | ' ' | '－' | '\u{3000}');
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0; // byte offset of the text not yet copied
+    let mut i = 0;
+    while i < chars.len() {
+        if !digit(chars[i].1) {
+            i += 1;
+            continue;
+        }
+        // A run: digits, single separators between digits, and an ID's final X.
+        let start = i;
+        let mut digits = String::new();
+        let mut end = i;
+        while end < chars.len() {
+            let c = chars[end].1;
+            if digit(c) {
+                // Full-width digits are written as ASCII ones: U+FF10..FF19 → '0'..'9'.
+                let ascii =
+                    if c.is_ascii_digit() { c } else { char::from_u32(c as u32 - 0xFF10 + 0x30).unwrap_or('0') };
+                digits.push(ascii);
+                end += 1;
+            } else if separator(c) && chars.get(end + 1).is_some_and(|(_, n)| digit(*n)) && end > start {
+                end += 1;
+            } else {
+                break;
+            }
+        }
+        if matches!(digits.len(), 14 | 17) && chars.get(end).is_some_and(|(_, c)| matches!(c, 'X' | 'x' | 'Ｘ' | 'ｘ'))
+        {
+            digits.push('X');
+            end += 1;
+        }
+        if digits.chars().filter(char::is_ascii_digit).count() >= IDENTIFYING_DIGITS {
+            let from = chars[start].0;
+            let to = chars.get(end).map_or(text.len(), |(at, _)| *at);
+            out.push_str(&text[copied..from]);
+            let id_like = matches!(digits.len(), 15 | 18);
+            out.push_str(&if id_like { mask(&digits, 4, 4) } else { mask(&digits, 3, 4) });
+            copied = to;
+        }
+        i = end.max(start + 1);
+    }
+    if copied == 0 {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    out.push_str(&text[copied..]);
+    std::borrow::Cow::Owned(out)
+}
+
+/// A cell of a column made for an ID or phone number, as an error message may show it: at most
+/// its first two and last two characters.
+pub fn mask_cell(value: &str) -> String {
+    mask(value.trim(), 2, 2)
+}
+
 /// A petitioner's name as group channels may show it (DESIGN §3): the first character and
 /// two stars, whatever the name's length (`张三` and `欧阳修远` → `张**`, `欧**`), so neither the
 /// given name nor its length shows. Blank names give `**`.
@@ -217,6 +293,27 @@ impl fmt::Display for Phone {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn long_numbers_in_free_text_are_masked_like_their_columns() {
+        use super::mask_identifiers;
+        for (text, want) in [
+            ("身份证320140196702261657，要求补偿", "身份证3201**********1657，要求补偿"),
+            ("证件 32011219650312002x 已核", "证件 3201**********002X 已核"),
+            ("旧证320140670226165", "旧证3201*******6165"),
+            ("电话13800138000联系", "电话138****8000联系"),
+            ("电话138-0013-8000", "电话138****8000"),
+            ("电话 138 0013 8000。", "电话 138****8000。"),
+            ("手机＋８６１３８００１３８０００", "手机＋861******8000"),
+            ("银行卡6222020200112233445", "银行卡622************3445"),
+            ("两个：13800138000、13900139000", "两个：138****8000、139****9000"),
+        ] {
+            assert_eq!(mask_identifiers(text), want, "{text}");
+        }
+        for text in ["2026-03-05 反映 12 户", "XF2026-001", "补偿款 1200000 元", "", "无号码"] {
+            assert!(matches!(mask_identifiers(text), std::borrow::Cow::Borrowed(t) if t == text), "{text}");
+        }
+    }
+
     use super::*;
 
     #[test]

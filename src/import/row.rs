@@ -8,8 +8,8 @@ use chrono::{Days, NaiveDate};
 use super::columns::{Column, Header};
 use super::source::Cell;
 use crate::domain::{
-    Case, CaseNo, Channel, DateSpan, Level, PetitionerId, Phone, Source, normalize_text, parse_bool, parse_date,
-    split_hearings, split_list,
+    Case, CaseNo, Channel, DateSpan, Level, PetitionerId, Phone, Source, mask_cell, mask_identifiers, normalize_text,
+    parse_bool, parse_date, split_hearings, split_list,
 };
 
 /// Limits a row is checked against.
@@ -32,10 +32,12 @@ pub struct CellProblem {
     pub reason: String,
 }
 
-/// Shortens a value for an error message.
+/// Shortens a value for an error message, long numbers in it masked first (a cut could leave
+/// the first ten digits of an ID number whole).
 fn shown(text: &str) -> String {
     const MAX: usize = 40;
-    let trimmed = text.trim();
+    let masked = mask_identifiers(text);
+    let trimmed = masked.trim();
     if trimmed.chars().count() <= MAX {
         trimmed.to_owned()
     } else {
@@ -73,8 +75,15 @@ impl RowReader<'_> {
         }
     }
 
+    /// Records a problem with a cell. The value is shown as an error message may show it
+    /// (DESIGN §3): an ID or phone column's cell masked whole, long numbers in any other masked.
     fn fail(&mut self, column: Column, value: &str, reason: impl Into<String>) {
-        let problem = CellProblem { column: self.title(column), value: shown(value), reason: reason.into() };
+        let value = match column {
+            Column::PetitionerId | Column::Phone => mask_cell(value),
+            _ => shown(value),
+        };
+        let reason = mask_identifiers(&reason.into()).into_owned();
+        let problem = CellProblem { column: self.title(column), value, reason };
         self.problems.push(problem);
     }
 

@@ -8,7 +8,9 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::StoreError;
-use crate::domain::{Case, CaseNo, Channel, DateSpan, Level, PetitionerId, Phone, Source, split_list};
+use crate::domain::{
+    Case, CaseNo, Channel, DateSpan, Level, PetitionerId, Phone, Source, mask_identifiers, split_list,
+};
 
 /// A `cases` row as both backends store it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -136,6 +138,16 @@ impl From<&Case> for CaseRow {
     }
 }
 
+/// Free text as every output may show it: ID and mobile numbers typed into it masked
+/// (DESIGN §3). The store keeps what was written; a case read from it is masked here, once,
+/// so no surface (notice, report, export, API, status page, log) can show them.
+fn masked(text: String) -> String {
+    match mask_identifiers(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(masked) => masked,
+    }
+}
+
 impl TryFrom<CaseRow> for Case {
     type Error = StoreError;
 
@@ -149,7 +161,7 @@ impl TryFrom<CaseRow> for Case {
         // Names stored before every separator of DESIGN §5.2 was split on at import
         // (`李华，赵敏` as one item) are split on read, so recusal holds for them too.
         let names = |column: &str, text: &str| -> Result<Vec<String>, StoreError> {
-            Ok(list(column, text)?.iter().flat_map(|item| split_list(item)).collect())
+            Ok(list(column, text)?.iter().flat_map(|item| split_list(item)).map(masked).collect())
         };
         let count = |column: &str, v: i64| u32::try_from(v).map_err(|e| bad(column, e.to_string()));
         let level = |column: &str, v: Option<i64>| -> Result<Option<Level>, StoreError> {
@@ -159,14 +171,17 @@ impl TryFrom<CaseRow> for Case {
             .iter()
             .map(|t| DateSpan::parse(t).map_err(|e| bad("hearings", e.0)))
             .collect::<Result<_, _>>()?;
-        let extra: BTreeMap<String, String> =
+        let mut extra: BTreeMap<String, String> =
             serde_json::from_str(&r.extra).map_err(|e| bad("extra", e.to_string()))?;
+        for value in extra.values_mut() {
+            *value = masked(std::mem::take(value));
+        }
         Ok(Case {
             case_no,
             received_on: r.received_on,
             channel: r.channel.as_deref().map(Channel::parse).transpose().map_err(|e| bad("channel", e.0))?,
             source: r.source.as_deref().map(Source::parse).transpose().map_err(|e| bad("source", e.0))?,
-            petitioner: r.petitioner,
+            petitioner: r.petitioner.map(masked),
             petitioner_id: r
                 .petitioner_id
                 .as_deref()
@@ -174,23 +189,23 @@ impl TryFrom<CaseRow> for Case {
                 .transpose()
                 .map_err(|e| bad("petitioner_id", e.to_string()))?,
             phone: r.phone.as_deref().map(Phone::parse).transpose().map_err(|e| bad("phone", e.to_string()))?,
-            village: r.village,
+            village: r.village.map(masked),
             anonymous: r.anonymous,
             confidential: r.confidential,
             petitioner_count: count("petitioner_count", r.petitioner_count)?,
             signatories: count("signatories", r.signatories)?,
-            category: r.category,
-            matter: r.matter,
-            summary: r.summary,
+            category: r.category.map(masked),
+            matter: r.matter.map(masked),
+            summary: r.summary.map(masked),
             accused: names("accused", &r.accused)?,
             competent_level: level("competent_level", r.competent_level)?,
             visited_level: level("visited_level", r.visited_level)?,
             accepted_on: r.accepted_on,
             extension_days: count("extension_days", r.extension_days)?,
-            owner_leader: r.owner_leader,
+            owner_leader: r.owner_leader.map(masked),
             owner_deadline: r.owner_deadline,
-            responsible_person: r.responsible_person,
-            responsible_unit: r.responsible_unit,
+            responsible_person: r.responsible_person.map(masked),
+            responsible_unit: r.responsible_unit.map(masked),
             concluded_on: r.concluded_on,
             review_accepted_on: r.review_accepted_on,
             review_opinion_on: r.review_opinion_on,

@@ -13,7 +13,7 @@ use futures_util::TryStreamExt;
 use sqlx::Row;
 
 use super::StoreError;
-use crate::domain::{DateSpan, split_list};
+use crate::domain::{DateSpan, mask_identifiers, split_list};
 use crate::rules::{Clocks, RawCase, Register, RegisterBuilder};
 
 /// The columns the rules need, in the order both readers use.
@@ -46,15 +46,19 @@ fn parse_list<'t>(case_no: &str, column: &str, text: &'t str) -> Result<Vec<Cow<
     serde_json::from_str(text).map_err(|e| corrupt(case_no, column, e.to_string()))
 }
 
-/// The items of a stored name list split again on every separator; borrowed when none has one.
+/// The items of a stored name list split again on every separator and masked; borrowed when
+/// neither changes one.
 fn resplit<'t>(items: &[Cow<'t, str>]) -> Vec<Cow<'t, str>> {
     let mut out = Vec::with_capacity(items.len());
     for item in items {
         let pieces = split_list(item);
         if pieces.len() == 1 && pieces[0] == item.as_ref() {
-            out.push(item.clone());
+            out.push(match mask_identifiers(item) {
+                Cow::Borrowed(_) => item.clone(),
+                Cow::Owned(masked) => Cow::Owned(masked),
+            });
         } else {
-            out.extend(pieces.into_iter().map(Cow::Owned));
+            out.extend(pieces.into_iter().map(|piece| Cow::Owned(mask_identifiers(&piece).into_owned())));
         }
     }
     out
@@ -90,6 +94,11 @@ fn push_row(builder: &mut RegisterBuilder, row: &impl ScreenRow) -> Result<(), S
         StoreError::Corrupt { column, why, .. } => corrupt(case_no, &column, why),
         other => other,
     };
+    // Free text as every output may show it (DESIGN §3): evidence quotes matters, villages,
+    // categories and names, so ID and mobile numbers typed into them are masked here.
+    let text = |i: usize| -> Result<Option<Cow<'_, str>>, StoreError> { Ok(row.text(i)?.map(mask_identifiers)) };
+    let (petitioner, village, category, matter) = (text(2)?, text(5)?, text(6)?, text(7)?);
+    let (owner_leader, responsible_person, responsible_unit) = (text(21)?, text(22)?, text(23)?);
     let raw = RawCase {
         case_no,
         clocks: Clocks {
@@ -103,20 +112,20 @@ fn push_row(builder: &mut RegisterBuilder, row: &impl ScreenRow) -> Result<(), S
             recheck_opinion_on: row.date(19, "recheck_opinion_on").map_err(at)?,
             extension_days: count(row.int(20)?.unwrap_or(0)),
         },
-        petitioner: row.text(2)?,
+        petitioner: petitioner.as_deref(),
         petitioner_id: row.text(3)?,
         phone: row.text(4)?,
-        village: row.text(5)?,
-        category: row.text(6)?,
-        matter: row.text(7)?,
+        village: village.as_deref(),
+        category: category.as_deref(),
+        matter: matter.as_deref(),
         anonymous: row.flag(8)?,
         petitioner_count: count(row.int(9)?.unwrap_or(1)),
         signatories: count(row.int(10)?.unwrap_or(1)),
         visited_level: level(row.int(11)?),
         competent_level: level(row.int(12)?),
-        owner_leader: row.text(21)?,
-        responsible_person: row.text(22)?,
-        responsible_unit: row.text(23)?,
+        owner_leader: owner_leader.as_deref(),
+        responsible_person: responsible_person.as_deref(),
+        responsible_unit: responsible_unit.as_deref(),
     };
     let hearings = parse_hearings(case_no, row.text(24)?.unwrap_or_default())?;
     let accused = parse_list(case_no, "accused", row.text(25)?.unwrap_or_default())?;

@@ -198,3 +198,136 @@ fn the_accused_never_receives_the_case_however_the_cell_is_written() {
     }
     assert_eq!(received_by_li_hua.into_iter().collect::<Vec<_>>(), ["R-99"], "李华 received only the control case");
 }
+
+/// The xlsx's cells as text, every sheet.
+fn xlsx_text(path: &std::path::Path) -> String {
+    use calamine::{Reader, open_workbook_auto};
+    let mut book = open_workbook_auto(path).expect("workbook opens");
+    let mut text = String::new();
+    for name in book.sheet_names() {
+        let range = book.worksheet_range(&name).expect("sheet");
+        for row in range.rows() {
+            for cell in row {
+                text.push_str(&cell.to_string());
+                text.push('\t');
+            }
+            text.push('\n');
+        }
+    }
+    text
+}
+
+/// ID and mobile numbers typed into free text (DESIGN §3): masked on every surface — notices by
+/// file and group webhook, `screen --format csv`, the report workbook, `cases`, the rejected-rows
+/// file and the messages on stderr, the read and write API, the status page.
+#[tokio::test(flavor = "multi_thread")]
+async fn id_and_mobile_numbers_typed_into_free_text_are_masked_on_every_surface() {
+    let receiver = Receiver::start().await;
+    let ws = workspace("", &["outbox", "hook"]);
+    let config = std::fs::read_to_string(ws.config_path()).expect("config") + &http_channels(&ws, &receiver, "");
+    std::fs::write(ws.config_path(), config).expect("config");
+    let (cwd, config) = (ws.dir.path().to_owned(), ws.config_path());
+    let register = ws.write(
+        "free-text.csv",
+        "信访件编号,收到日期,信访人,证件号码,村(社区),问题类别,事项,主要诉求,被反映人,受理日期,包案领导,包案期限,备注\n\
+         FT-1,2026-09-01,赵大海13912345678,,东湖村 139-1234-5678,村务管理,账目 13700001111,\"身份证320140196702261657，电话139 1234 5678\",王五15011112222,2026-09-02,孙丽,2026-10-31,联系13812340000\n\
+         FT-2,13955556666,钱二,32014019670226165#,西山村,村务管理,,,,,,,\n",
+    );
+    let forbidden = [
+        "13912345678",
+        "139-1234-5678",
+        "139 1234 5678",
+        "13700001111",
+        "320140196702261657",
+        "15011112222",
+        "13812340000",
+        "13955556666",
+        "32014019670226165",
+    ];
+    let mut seen = String::new();
+    let words = |text: &str| text.split(' ').map(str::to_owned).collect::<Vec<_>>();
+    let errors = ws.path("rejected.csv");
+    let import =
+        vec!["import".to_owned(), register.display().to_string(), "--errors".to_owned(), errors.display().to_string()];
+    let out = binary(cwd.clone(), config.clone(), import).await;
+    assert_eq!(out.code, 3, "FT-2 is rejected: {}{}", out.stdout, out.stderr);
+    seen.push_str(&out.stdout);
+    seen.push_str(&out.stderr);
+    let rejected = std::fs::read_to_string(&errors).expect("rejected rows");
+    assert!(rejected.contains("139****6666") && rejected.contains("证件号码"), "{rejected}");
+    seen.push_str(&rejected);
+    let report = ws.path("monthly.xlsx");
+    for args in [
+        words("screen --as-of 2026-11-20 --format csv"),
+        words("screen --as-of 2026-11-20 --format json"),
+        words("cases --format json"),
+        words("jobs run deadline_watch --as-of 2026-11-20"),
+        words("jobs run monthly_screening --as-of 2026-12-01"),
+        words("notices deliver"),
+        vec![
+            "report".into(),
+            "monthly".into(),
+            "--period".into(),
+            "2026-11".into(),
+            "--out".into(),
+            report.display().to_string(),
+        ],
+    ] {
+        let out = binary(cwd.clone(), config.clone(), args.clone()).await;
+        assert_eq!(out.code, 0, "{args:?}: {}{}", out.stdout, out.stderr);
+        seen.push_str(&out.stdout);
+        seen.push_str(&out.stderr);
+    }
+    seen.push_str(&xlsx_text(&report));
+    let mut files = 0;
+    for entry in std::fs::read_dir(ws.path("outbox")).expect("outbox") {
+        let path = entry.expect("entry").path();
+        seen.push_str(&readable(&std::fs::read_to_string(&path).expect("notice file")));
+        files += 1;
+    }
+    let hits = receiver.hits();
+    assert!(files > 0 && !hits.is_empty(), "notices by file ({files}) and by the group webhook ({})", hits.len());
+    seen.extend(hits.iter().map(|h| h.body.to_string()));
+
+    // The API with either scope, and the status page.
+    let address = crate::helpers::free_address();
+    let mut daemon = std::process::Command::new(env!("CARGO_BIN_EXE_petition-watch"))
+        .current_dir(&cwd)
+        .arg("--config")
+        .arg(&config)
+        .args(["run", "--listen", &address])
+        .env("RUST_LOG", "warn")
+        .env("PETITION_WATCH_API_TOKENS", "office:read:read-token-0123456789,county:write:write-token-0123456789")
+        .env("PETITION_WATCH_HTTP__STATUS_PAGE", "open")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("daemon starts");
+    let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).build().expect("client");
+    let base = format!("http://{address}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while client.get(format!("{base}/healthz")).send().await.is_err() {
+        assert!(std::time::Instant::now() < deadline, "the daemon did not start listening");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    for token in ["read-token-0123456789", "write-token-0123456789"] {
+        for path in ["/api/v1/cases/FT-1", "/api/v1/findings?as_of=2026-11-20"] {
+            let response = client.get(format!("{base}{path}")).bearer_auth(token).send().await.expect("request");
+            assert_eq!(response.status(), 200, "{path}");
+            seen.push_str(&response.text().await.expect("body"));
+        }
+    }
+    let page = client.get(format!("{base}/")).send().await.expect("status page");
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.expect("page");
+    assert!(page.contains("FT-1"), "the status page lists the case");
+    seen.push_str(&page);
+    let _ = daemon.kill();
+    let _ = daemon.wait();
+
+    for number in forbidden {
+        assert!(!seen.contains(number), "{number} left unmasked");
+    }
+    assert!(seen.contains("139****5678"), "the free text was there to mask");
+    assert!(seen.contains("3201**********1657"), "the ID number was there to mask");
+}
