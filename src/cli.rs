@@ -1006,14 +1006,22 @@ fn write_rejections(path: &Path, reports: &[FileReport]) -> anyhow::Result<()> {
     out.write_all(b"\xEF\xBB\xBF")?;
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(["file", "row", "column", "value", "reason"])?;
+    // Every cell as text: a value from the register may start with `=`, `+`, `-` or `@`.
+    let safe = |cells: [&str; 5]| cells.map(|c| crate::domain::spreadsheet_text(c).into_owned());
     for report in reports {
         let file = report.file.display().to_string();
         if let Some(fatal) = &report.fatal {
-            writer.write_record([file.as_str(), "", "", "", fatal])?;
+            writer.write_record(safe([file.as_str(), "", "", "", fatal]))?;
         }
         for rejection in &report.rejected {
             for p in &rejection.problems {
-                writer.write_record([file.as_str(), &rejection.row.to_string(), &p.column, &p.value, &p.reason])?;
+                writer.write_record(safe([
+                    file.as_str(),
+                    &rejection.row.to_string(),
+                    &p.column,
+                    &p.value,
+                    &p.reason,
+                ]))?;
             }
         }
     }

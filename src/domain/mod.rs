@@ -13,5 +13,6 @@ pub use case::Case;
 pub use ids::{CaseNo, IdError, PersonId, PetitionerId, Phone, mask_cell, mask_identifiers, mask_name};
 pub use text::{
     fold, fold_name, normalize_name, normalize_text, parse_bool, parse_date, person_key, split_hearings, split_list,
+    spreadsheet_text,
 };
 pub use values::{Channel, DateSpan, Level, Source, ValueError};

@@ -80,6 +80,16 @@ pub fn parse_bool(raw: &str) -> Result<bool, String> {
     }
 }
 
+/// A cell of an export that opens in a spreadsheet (CSV), written as text (DESIGN §3): a value
+/// beginning with `=` `+` `-` `@`, a tab or a carriage return (or their full-width forms) would
+/// be read as a formula, so it gets a leading `'`, which spreadsheets show as text and hide.
+pub fn spreadsheet_text(cell: &str) -> Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '＝' | '＋' | '－' | '＠') => Cow::Owned(format!("'{cell}")),
+        _ => Cow::Borrowed(cell),
+    }
+}
+
 /// The separators a clerk types between the items of a list cell besides white space
 /// (DESIGN §5.2): `;` `；` `、` `,` `，` `/` `／` `|`, and the full-width bar `｜` that a Chinese
 /// input method types for `|`.
@@ -197,6 +207,25 @@ mod tests {
             assert_eq!(split_list(raw), ["李华", "赵敏"], "{raw:?}");
         }
         assert!(split_list("  ").is_empty());
+    }
+
+    #[test]
+    fn cells_that_a_spreadsheet_would_run_as_formulas_are_written_as_text() {
+        for cell in [
+            "=HYPERLINK(\"http://x\",\"点此\")",
+            "=cmd|' /C calc'!A0",
+            "+1+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\t=1",
+            "\r=1",
+            "＝1",
+        ] {
+            assert_eq!(spreadsheet_text(cell), format!("'{cell}"), "{cell:?}");
+        }
+        for cell in ["XF2026-001", "2026-03-05", "东湖村", "", "a=b"] {
+            assert!(matches!(spreadsheet_text(cell), Cow::Borrowed(c) if c == cell), "{cell:?}");
+        }
     }
 
     #[test]

@@ -198,7 +198,7 @@ pub fn to_csv(screening: &Screening<'_>) -> Result<Vec<u8>, csv::Error> {
             .filter(|f| f.flag.name() != "signed")
             .map(|f| format!("{}：{}", f.flag.zh(), f.evidence))
             .collect();
-        writer.write_record([
+        let record = [
             c.case_no,
             &c.received_on.to_string(),
             c.village.unwrap_or(""),
@@ -213,7 +213,8 @@ pub fn to_csv(screening: &Screening<'_>) -> Result<Vec<u8>, csv::Error> {
             c.owner_leader.unwrap_or(""),
             c.responsible_unit.unwrap_or(""),
             &why.join("；"),
-        ])?;
+        ];
+        writer.write_record(record.iter().map(|cell| crate::domain::spreadsheet_text(cell)).map(|c| c.into_owned()))?;
     }
     writer.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }

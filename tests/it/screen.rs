@@ -101,3 +101,36 @@ fn the_sample_register_screens_as_an_office_worker_expects() {
     }
     assert!(!joint.contains(&"skip_level".to_owned()));
 }
+
+/// Register text never becomes a live formula in a CSV export (DESIGN §3): `screen --format
+/// csv` and `import --errors` write cells beginning with `=` `+` `-` `@` as text.
+#[test]
+fn csv_exports_write_formula_like_register_text_as_text() {
+    let ws = crate::helpers::Workspace::new();
+    let file = ws.write(
+        "formulas.csv",
+        "信访件编号,收到日期,村(社区),问题类别,受理日期,责任单位,人数\n\
+         F-1,2026-09-01,\"=HYPERLINK(\"\"http://example.invalid\"\",\"\"点此\"\")\",+cmd,2026-09-02,@SUM(A1),1\n\
+         F-2,2026-09-01,-2+3,征地拆迁,=cmd|' /C calc'!A0,,1\n",
+    );
+    let errors = ws.path("rejected.csv");
+    let out = ws.run(&["import", file.to_str().expect("path"), "--errors", errors.to_str().expect("path")]);
+    assert_eq!(out.code, 3, "F-2's acceptance date is not a date: {out:?}");
+    let out = ws.run(&["screen", "--as-of", "2026-11-20", "--format", "csv"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let rejected = std::fs::read_to_string(&errors).expect("rejected rows");
+    for (what, text) in [("screen", out.stdout.as_str()), ("rejected rows", rejected.as_str())] {
+        let mut reader =
+            csv::ReaderBuilder::new().has_headers(false).from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        let mut cells = 0;
+        for record in reader.records() {
+            for cell in record.expect("CSV row").iter() {
+                cells += 1;
+                assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "{what}: live formula {cell:?}");
+            }
+        }
+        assert!(cells > 5, "{what} has cells");
+    }
+    assert!(out.stdout.contains("'=HYPERLINK"), "the village is kept, as text: {}", out.stdout);
+    assert!(rejected.contains("'=cmd"), "the rejected value is kept, as text: {rejected}");
+}
