@@ -65,9 +65,25 @@ impl Templates {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_fuel(Some(FUEL));
-        env.set_auto_escape_callback(
-            |name| if name.ends_with(".html.j2") { AutoEscape::Html } else { AutoEscape::None },
-        );
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".html.j2") {
+                AutoEscape::Html
+            } else if name.ends_with(".md.j2") {
+                AutoEscape::Custom("markdown".into())
+            } else {
+                AutoEscape::None
+            }
+        });
+        // Robot Markdown: every value from a notice is register text, neutralised (links,
+        // mentions, tags, emphasis); the `mention` the channel writes is passed as safe.
+        env.set_formatter(|out, state, value| {
+            if matches!(state.auto_escape(), AutoEscape::Custom(name) if name == "markdown") {
+                let text = value.to_string();
+                let shown = if value.is_safe() { text } else { super::markdown_text(&text).into_owned() };
+                return out.write_str(&shown).map_err(minijinja::Error::from);
+            }
+            minijinja::escape_formatter(out, state, value)
+        });
         let mut sources: Vec<(String, String)> =
             BUILT_IN.iter().map(|(name, source)| ((*name).to_owned(), (*source).to_owned())).collect();
         for (name, source) in overrides {
@@ -89,7 +105,10 @@ impl Templates {
     fn render(&self, name: &str, body: &NoticeBody, mention: &str) -> Result<String, TemplateError> {
         let template = self.env.get_template(name).map_err(|e| TemplateError::new(name, &e))?;
         template
-            .render(context! { mention => mention, ..minijinja::Value::from(minijinja::value::Serde(body)) })
+            .render(context! {
+                mention => minijinja::Value::from_safe_string(mention.to_owned()),
+                ..minijinja::Value::from(minijinja::value::Serde(body))
+            })
             .map_err(|e| TemplateError::new(name, &e))
     }
 

@@ -2,6 +2,7 @@
 //! Chinese headers, frozen header row, dates as dates) for the leading group to sort, and as a
 //! Markdown summary for the chat robots. Pure: the model in, bytes or text out.
 
+use super::markdown_text;
 use chrono::NaiveDate;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 
@@ -222,7 +223,8 @@ pub fn digest_markdown(digest: &Digest) -> String {
         md.push_str("\n**超期件（按包案领导）**\n");
         for (owner, cases) in &digest.overdue {
             let nos: Vec<&str> = cases.iter().map(|c| c.case_no.as_str()).collect();
-            md.push_str(&format!("- {owner}：{} 件（{}）\n", cases.len(), nos.join("、")));
+            let (owner, nos) = (markdown_text(owner), markdown_text(&nos.join("、")).into_owned());
+            md.push_str(&format!("- {owner}：{} 件（{nos}）\n", cases.len()));
         }
     }
     let flagged: Vec<_> = digest.accountability.iter().filter(|u| u.repeat + u.skip_level + u.collective > 0).collect();
@@ -231,7 +233,10 @@ pub fn digest_markdown(digest: &Digest) -> String {
         for u in flagged {
             md.push_str(&format!(
                 "- {}：重复信访 {}，越级访 {}，集体访 {}\n",
-                u.unit, u.repeat, u.skip_level, u.collective
+                markdown_text(&u.unit),
+                u.repeat,
+                u.skip_level,
+                u.collective
             ));
         }
     }
@@ -525,6 +530,7 @@ pub fn screening_markdown(report: &ScreeningReport) -> String {
 ",
         );
         for (village, category, nos) in &report.early_signs {
+            let (village, category) = (markdown_text(village), markdown_text(category));
             md.push_str(&format!(
                 "- {village}·{category}：{} 件
 ",
@@ -610,7 +616,7 @@ pub fn sweep_markdown(report: &SweepReport) -> String {
         *by_owner.entry(case.owner.as_str()).or_default() += 1;
     }
     for (owner, n) in by_owner {
-        md.push_str(&format!("- {owner}：{n} 件\n"));
+        md.push_str(&format!("- {}：{n} 件\n", markdown_text(owner)));
     }
     md.push_str("\n明细见附件表格。");
     md

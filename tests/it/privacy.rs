@@ -331,3 +331,49 @@ async fn id_and_mobile_numbers_typed_into_free_text_are_masked_on_every_surface(
     assert!(seen.contains("139****5678"), "the free text was there to mask");
     assert!(seen.contains("3201**********1657"), "the ID number was there to mask");
 }
+
+/// Register text is data in robot Markdown (DESIGN §3): links, @-mentions and tags written into
+/// a village, a category, an owner or a unit reach the WeCom, DingTalk, Feishu and webhook
+/// receivers neutralised, in case notices and in the leading group's report summary alike.
+#[tokio::test(flavor = "multi_thread")]
+async fn links_and_mentions_in_register_text_reach_no_robot_alive() {
+    let receiver = Receiver::start().await;
+    let ws = workspace("", &["wecom", "dingtalk", "feishu", "hook"]);
+    let config = std::fs::read_to_string(ws.config_path())
+        .expect("config")
+        .replace("channels = [\"outbox\"]", "channels = [\"wecom\", \"dingtalk\", \"feishu\", \"hook\"]")
+        + &http_channels(&ws, &receiver, "");
+    std::fs::write(ws.config_path(), config).expect("config");
+    let (cwd, config) = (ws.dir.path().to_owned(), ws.config_path());
+    let mut csv = String::from("信访件编号,收到日期,信访人,村(社区),问题类别,受理日期,包案领导,包案期限,责任单位\n");
+    for n in 1..=3 {
+        csv.push_str(&format!(
+            "MD-{n},2026-11-1{n},@all,[点此](http://evil.example/x),<@all>,2026-11-1{n},\"<at id=all></at>\",2026-11-20,<at user_id=\"\"all\"\">所有人</at>\n"
+        ));
+    }
+    let register = ws.write("markup.csv", csv);
+    let mut logs = String::new();
+    for args in [
+        vec!["import".to_owned(), register.display().to_string()],
+        "jobs run deadline_watch --as-of 2026-11-27".split(' ').map(str::to_owned).collect(),
+        "jobs run monthly_screening --as-of 2026-12-01".split(' ').map(str::to_owned).collect(),
+        vec!["notices".to_owned(), "deliver".to_owned()],
+    ] {
+        let out = binary(cwd.clone(), config.clone(), args.clone()).await;
+        assert_eq!(out.code, 0, "{args:?}: {}{}", out.stdout, out.stderr);
+        logs.push_str(&out.stderr);
+    }
+    // The generic webhook carries the notice as JSON data for another system, not Markdown.
+    let hits = receiver.hits();
+    let bodies: Vec<String> = hits.iter().filter(|h| h.route != "webhook").map(|h| h.body.to_string()).collect();
+    for route in ["wecom", "dingtalk", "feishu"] {
+        assert!(hits.iter().any(|h| h.route == route), "{route} got messages");
+    }
+    assert!(bodies.iter().any(|b| b.contains("MD-1")), "the cases reached the robots: {bodies:?}");
+    assert!(bodies.iter().any(|b| b.contains("预测排查")), "the report summary reached the robots");
+    for body in &bodies {
+        for live in ["[点此](", "<at id=all", "<at user_id", "<@all>", "@all", "http://evil", "\\u003c@all"] {
+            assert!(!body.contains(live), "{live} reached a robot: {body}");
+        }
+    }
+}
