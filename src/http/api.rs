@@ -35,6 +35,7 @@ use super::{ApiError, Shared};
 use crate::config::Scope;
 use crate::domain::{Case, CaseNo, mask_name};
 use crate::import::{Cell, Column, Grid, ImportOptions, parse_grid};
+use crate::store::NewCasesOutcome;
 
 /// The error body every failure answers with.
 #[derive(Serialize, ToSchema)]
@@ -639,28 +640,28 @@ async fn intake(
     let value = json_body(headers, body)?;
     let (cases, unknown_people) = parse_batch(shared, value)?;
     let case_nos: Vec<&str> = cases.iter().map(|c| c.case_no.as_str()).collect();
-    if !replace {
-        let stored = shared.store.get_cases(&case_nos).await.map_err(ApiError::store)?;
-        let stored: HashMap<&str, &Case> = stored.iter().map(|c| (c.case_no.as_str(), c)).collect();
-        let clashes: Vec<&str> = cases
-            .iter()
-            .filter(|c| stored.get(c.case_no.as_str()).is_some_and(|s| *s != *c))
-            .map(|c| c.case_no.as_str())
-            .collect();
-        if !clashes.is_empty() {
-            return Err(bad(
-                StatusCode::CONFLICT,
-                "case_exists",
-                format!(
-                    "{} case number(s) are stored with other content ({}); nothing was written. PUT replaces cases",
-                    clashes.len(),
-                    clashes.join(", ")
-                ),
-            )
-            .with_details(json!({ "case_nos": clashes })));
+    let now = shared.clock.now();
+    let counts = if replace {
+        shared.store.upsert_cases(&cases, now).await.map_err(ApiError::store)?
+    } else {
+        // One transaction checks and writes: of concurrent POSTs of one new number exactly one
+        // inserts it, the others find it stored (unchanged, or a clash).
+        match shared.store.insert_new_cases(&cases, now).await.map_err(ApiError::store)? {
+            NewCasesOutcome::Written(counts) => counts,
+            NewCasesOutcome::Exists(clashes) => {
+                return Err(bad(
+                    StatusCode::CONFLICT,
+                    "case_exists",
+                    format!(
+                        "{} case number(s) are stored with other content ({}); nothing was written. PUT replaces cases",
+                        clashes.len(),
+                        clashes.join(", ")
+                    ),
+                )
+                .with_details(json!({ "case_nos": clashes })));
+            }
         }
-    }
-    let counts = shared.store.upsert_cases(&cases, shared.clock.now()).await.map_err(ApiError::store)?;
+    };
     tracing::info!(
         token = %caller.name,
         inserted = counts.inserted,

@@ -91,6 +91,20 @@ pub struct UpsertCounts {
     pub unchanged: usize,
 }
 
+/// What writing only new cases did ([`Store::insert_new_cases`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NewCasesOutcome {
+    /// Every case was new or stored exactly so: the new ones were written.
+    Written(UpsertCounts),
+    /// These case numbers are stored with other content: nothing was written.
+    Exists(Vec<String>),
+}
+
+/// The PostgreSQL advisory lock every transaction writing cases holds (`pg_advisory_xact_lock`):
+/// replicas write cases one transaction at a time, as SQLite's single writer does, so a check
+/// of what is stored and the write that follows cannot interleave with another's.
+const CASES_WRITE_LOCK: i64 = 0x7077_6361_7365; // "pwcase"
+
 /// The register's store, on one of the two backends.
 #[derive(Debug, Clone)]
 pub enum Store {
@@ -312,11 +326,41 @@ impl Store {
         cases: impl IntoIterator<Item = &'c Case>,
         now: DateTime<Utc>,
     ) -> Result<UpsertCounts, StoreError> {
+        match self.write_cases(cases, now, false).await? {
+            NewCasesOutcome::Written(counts) => Ok(counts),
+            NewCasesOutcome::Exists(_) => unreachable!("replacing cases never refuses one"),
+        }
+    }
+
+    /// Writes `cases` that are not stored yet, in one transaction, unless one of the numbers is
+    /// stored with other content: then nothing is written and those numbers are returned. A case
+    /// stored exactly so counts as unchanged. The check and the write are one transaction under
+    /// the cases' write lock, so concurrent callers with one new number get one `inserted`.
+    #[tracing::instrument(skip_all)]
+    pub async fn insert_new_cases<'c>(
+        &self,
+        cases: impl IntoIterator<Item = &'c Case>,
+        now: DateTime<Utc>,
+    ) -> Result<NewCasesOutcome, StoreError> {
+        self.write_cases(cases, now, true).await
+    }
+
+    async fn write_cases<'c>(
+        &self,
+        cases: impl IntoIterator<Item = &'c Case>,
+        now: DateTime<Utc>,
+        new_only: bool,
+    ) -> Result<NewCasesOutcome, StoreError> {
         let rows: Vec<CaseRow> = cases.into_iter().map(CaseRow::from).collect();
         tracing::debug!(cases = rows.len(), "writing cases");
         let mut counts = UpsertCounts::default();
+        let mut clashes = Vec::new();
+        let postgres = matches!(self, Store::Postgres(_));
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
+            if postgres {
+                sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(CASES_WRITE_LOCK).execute(&mut *tx).await?;
+            }
             for chunk in rows.chunks(ROWS_PER_STATEMENT) {
                 let mut select = QueryBuilder::new("SELECT case_no, fingerprint FROM cases WHERE case_no IN (");
                 let mut list = select.separated(", ");
@@ -336,10 +380,11 @@ impl Store {
                     .filter(|row| match stored.get(&row.case_no) {
                         None => { counts.inserted += 1; true }
                         Some(f) if *f == row.fingerprint => { counts.unchanged += 1; false }
+                        Some(_) if new_only => { clashes.push(row.case_no.clone()); false }
                         Some(_) => { counts.updated += 1; true }
                     })
                     .collect();
-                if changed.is_empty() {
+                if changed.is_empty() || !clashes.is_empty() {
                     continue;
                 }
                 let mut insert = QueryBuilder::new(format!("INSERT INTO cases ({}, updated_at) ", CASE_COLUMNS.join(", ")));
@@ -389,9 +434,13 @@ impl Store {
                 insert.push(updates.join(", "));
                 insert.build().execute(&mut *tx).await?;
             }
+            if !clashes.is_empty() {
+                tx.rollback().await?;
+                return Ok(NewCasesOutcome::Exists(clashes));
+            }
             tx.commit().await?;
         });
-        Ok(counts)
+        Ok(NewCasesOutcome::Written(counts))
     }
 
     /// Every stored case, ordered by case number.

@@ -582,3 +582,45 @@ async fn the_status_page_renders_in_headless_chromium() {
         std::fs::copy(&shot, keep).expect("copy screenshot");
     }
 }
+
+/// `POST /api/v1/cases` checks and writes in one transaction (DESIGN §5.3): forty clients
+/// posting one new number at once on PostgreSQL get one 201 between them; the same content
+/// again is 200 unchanged, other content 409 — never a second 201 or an "updated".
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_posts_of_one_new_number_insert_it_once_on_postgresql() {
+    let Some(db) = crate::helpers::PgDatabase::create().await else { return };
+    let api = Api::start(&[("DATABASE_URL", db.url.as_str())], false).await;
+    assert_eq!(api.store.backend(), "postgres");
+    let post_all = |bodies: Vec<Value>| {
+        let api = &api;
+        async move {
+            let requests =
+                bodies.into_iter().map(|body| async move { api.post("/api/v1/cases", Some(WRITE), &body).await });
+            futures_util::future::join_all(requests).await
+        }
+    };
+    let same = json!({"case_no": "RACE-1", "received_on": "2026-11-20", "summary": "同一内容"});
+    let answers = post_all(vec![same; 40]).await;
+    let created = answers.iter().filter(|(s, _)| *s == StatusCode::CREATED).count();
+    let statuses = |answers: &[(StatusCode, Value)]| answers.iter().map(|(s, _)| s.as_u16()).collect::<Vec<_>>();
+    assert_eq!(created, 1, "one 201: {:?}", statuses(&answers));
+    for (status, body) in answers.iter().filter(|(s, _)| *s != StatusCode::CREATED) {
+        assert_eq!(*status, StatusCode::OK, "{body}");
+        assert_eq!(
+            (body["inserted"].as_u64(), body["updated"].as_u64(), body["unchanged"].as_u64()),
+            (Some(0), Some(0), Some(1))
+        );
+    }
+    let different: Vec<Value> = (0..40)
+        .map(|n| json!({"case_no": "RACE-2", "received_on": "2026-11-20", "summary": format!("内容 {n}")}))
+        .collect();
+    let answers = post_all(different).await;
+    let created = answers.iter().filter(|(s, _)| *s == StatusCode::CREATED).count();
+    assert_eq!(created, 1, "one 201: {:?}", statuses(&answers));
+    for (status, body) in answers.iter().filter(|(s, _)| *s != StatusCode::CREATED) {
+        assert_eq!(*status, StatusCode::CONFLICT, "{body}");
+        assert_eq!(code(body), "case_exists");
+    }
+    api.store.close().await;
+    db.drop_db().await;
+}
