@@ -742,7 +742,8 @@ pub fn case_json(case: &Case, full: bool) -> Value {
         put(Column::PetitionerId, case.petitioner_id.as_ref().map_or(Value::Null, |v| json!(v.expose())));
         put(Column::Phone, case.phone.as_ref().map_or(Value::Null, |v| json!(v.expose())));
         put(Column::Summary, text(&case.summary));
-    } else if !case.anonymous {
+    } else if !case.anonymous && !case.confidential {
+        // A confidential or anonymous petitioner is never shown, not even masked (DESIGN §3).
         put(Column::Petitioner, case.petitioner.as_deref().map_or(Value::Null, |p| json!(mask_name(p))));
     }
     put(Column::Village, text(&case.village));
@@ -752,7 +753,10 @@ pub fn case_json(case: &Case, full: bool) -> Value {
     put(Column::Signatories, json!(case.signatories));
     put(Column::Category, text(&case.category));
     put(Column::Matter, text(&case.matter));
-    put(Column::Accused, json!(case.accused));
+    // Who is accused, and who must recuse, only for the write scope (DESIGN §3).
+    if full {
+        put(Column::Accused, json!(case.accused));
+    }
     put(Column::CompetentLevel, case.competent_level.map_or(Value::Null, |l| json!(l.number())));
     put(Column::VisitedLevel, case.visited_level.map_or(Value::Null, |l| json!(l.number())));
     put(Column::AcceptedOn, date(case.accepted_on));
@@ -767,11 +771,11 @@ pub fn case_json(case: &Case, full: bool) -> Value {
     put(Column::RecheckRequestedOn, date(case.recheck_requested_on));
     put(Column::RecheckOpinionOn, date(case.recheck_opinion_on));
     put(Column::Hearings, json!(case.hearings.iter().map(ToString::to_string).collect::<Vec<_>>()));
-    put(Column::Conflicts, json!(case.conflicts));
     if full {
+        put(Column::Conflicts, json!(case.conflicts));
         map.insert("extra".into(), json!(case.extra));
     } else {
-        map.insert("redacted".into(), json!(["petitioner_id", "phone", "summary", "extra"]));
+        map.insert("redacted".into(), json!(["petitioner_id", "phone", "summary", "accused", "conflicts", "extra"]));
     }
     Value::Object(map)
 }
@@ -833,13 +837,18 @@ pub async fn findings(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let loaded = shared.loaded();
-    require(&loaded.api_tokens, &headers, Scope::Read)?;
+    let caller = require(&loaded.api_tokens, &headers, Scope::Read)?;
     only_params(&query, &["as_of"])?;
     let as_of = date_param(&query, "as_of")?.unwrap_or_else(|| shared.clock.today(loaded.config.time_zone()));
     let register = shared.store.load_register().await.map_err(ApiError::store)?;
     let rules = loaded.config.rule_book();
     let screening = crate::rules::screen(&register, as_of, &rules, &loaded.calendar);
-    Ok(axum::Json(crate::render::screen::to_json(&screening)).into_response())
+    // A read token never learns who is accused (DESIGN §3): the recusal's evidence names nobody.
+    let json = match caller.scope {
+        Scope::Write => crate::render::screen::to_json(&screening),
+        Scope::Read => crate::render::screen::to_json_without_parties(&screening),
+    };
+    Ok(axum::Json(json).into_response())
 }
 
 /// `GET /api/v1/notices`: the outbox, newest first.

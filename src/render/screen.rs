@@ -14,34 +14,52 @@ use crate::rules::{CaseResult, DeadlineKind, Screening};
 /// name, each `{"due", "act_by"}` plus `"calendar_unverified": true` where a fallback year
 /// was used) and `evidence` (flag → why, in Chinese). Stable: other tools read it.
 pub fn to_json(screening: &Screening<'_>) -> Value {
-    serde_json::to_value(JsonScreening(screening)).unwrap_or(Value::Null)
+    serde_json::to_value(JsonScreening(screening, Parties::Shown)).unwrap_or(Value::Null)
+}
+
+/// [`to_json`] as a reader who may not learn who is accused sees it (a read-only API token,
+/// DESIGN §3): the `conflict` flag stays, its evidence names nobody.
+pub fn to_json_without_parties(screening: &Screening<'_>) -> Value {
+    serde_json::to_value(JsonScreening(screening, Parties::Withheld)).unwrap_or(Value::Null)
 }
 
 /// Streams the public JSON object of [`to_json`] to `out` without building it in memory.
 pub fn write_json(screening: &Screening<'_>, out: impl std::io::Write) -> serde_json::Result<()> {
-    serde_json::to_writer(out, &JsonScreening(screening))
+    serde_json::to_writer(out, &JsonScreening(screening, Parties::Shown))
 }
 
-struct JsonScreening<'s, 'a>(&'s Screening<'a>);
+/// What the evidence of a recusal says of the people in it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Parties {
+    /// Who must recuse and why (包案领导李华系被反映人).
+    Shown,
+    /// Only that someone must.
+    Withheld,
+}
+
+/// The evidence of a recusal for a reader who may not learn who is accused.
+pub const RECUSAL_WITHHELD: &str = "承办人员中有须回避的人";
+
+struct JsonScreening<'s, 'a>(&'s Screening<'a>, Parties);
 
 impl Serialize for JsonScreening<'_, '_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(2))?;
         map.serialize_entry("as_of", &self.0.as_of.to_string())?;
-        map.serialize_entry("cases", &JsonCases(&self.0.cases))?;
+        map.serialize_entry("cases", &JsonCases(&self.0.cases, self.1))?;
         map.end()
     }
 }
 
-struct JsonCases<'s, 'a>(&'s [CaseResult<'a>]);
+struct JsonCases<'s, 'a>(&'s [CaseResult<'a>], Parties);
 
 impl Serialize for JsonCases<'_, '_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.iter().map(JsonCase))
+        serializer.collect_seq(self.0.iter().map(|r| JsonCase(r, self.1)))
     }
 }
 
-struct JsonCase<'s, 'a>(&'s CaseResult<'a>);
+struct JsonCase<'s, 'a>(&'s CaseResult<'a>, Parties);
 
 impl Serialize for JsonCase<'_, '_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -50,7 +68,7 @@ impl Serialize for JsonCase<'_, '_> {
         let mut map = serializer.serialize_map(Some(4))?;
         map.serialize_entry("case_no", r.case_no)?;
         map.serialize_entry("deadlines", &JsonDeadlines(&r.deadlines))?;
-        map.serialize_entry("evidence", &JsonEvidence(&r.findings))?;
+        map.serialize_entry("evidence", &JsonEvidence(&r.findings, self.1))?;
         map.serialize_entry("flags", &r.flag_names())?;
         map.end()
     }
@@ -85,7 +103,7 @@ impl Serialize for JsonDeadline<'_> {
     }
 }
 
-struct JsonEvidence<'s, 'a>(&'s [crate::rules::Finding<'a>]);
+struct JsonEvidence<'s, 'a>(&'s [crate::rules::Finding<'a>], Parties);
 
 impl Serialize for JsonEvidence<'_, '_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -93,7 +111,11 @@ impl Serialize for JsonEvidence<'_, '_> {
         sorted.sort_by_key(|f| f.flag.name());
         let mut map = serializer.serialize_map(Some(sorted.len()))?;
         for f in sorted {
-            map.serialize_entry(f.flag.name(), &DisplayString(&f.evidence))?;
+            if self.1 == Parties::Withheld && matches!(f.evidence, crate::rules::Evidence::Recusal { .. }) {
+                map.serialize_entry(f.flag.name(), RECUSAL_WITHHELD)?;
+            } else {
+                map.serialize_entry(f.flag.name(), &DisplayString(&f.evidence))?;
+            }
         }
         map.end()
     }

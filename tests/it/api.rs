@@ -199,10 +199,38 @@ async fn a_read_token_sees_a_case_without_the_petitioners_identity() {
     for secret in ["王小明", "110101199003077777", "13800001111", "占地", "邻居"] {
         assert!(!text.contains(secret), "a read token saw {secret}: {text}");
     }
-    assert_eq!(seen["redacted"], json!(["petitioner_id", "phone", "summary", "extra"]));
+    assert_eq!(seen["redacted"], json!(["petitioner_id", "phone", "summary", "accused", "conflicts", "extra"]));
     let (_, full) = api.get("/api/v1/cases/API-0002", Some(WRITE)).await;
     assert_eq!(full["petitioner_id"], "110101199003077777");
     assert_eq!(full["phone"], "13800001111");
+}
+
+/// What each scope may see (DESIGN §3): a read token never learns who is accused — not from
+/// the case (`accused`, `conflicts`), not from the findings' evidence — nor a confidential or
+/// anonymous petitioner's name, even masked; the write scope sees all of it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_read_token_never_learns_who_is_accused_or_a_confidential_petitioner() {
+    let api = Api::start(&[], false).await;
+    let case = json!({"case_no": "API-0003", "received_on": "2026-09-01", "accepted_on": "2026-09-02",
+        "petitioner": "保小红", "confidential": true, "accused": ["李华"], "conflicts": ["赵敏"],
+        "owner_leader": "li-hua", "owner_deadline": "2026-12-31"});
+    assert_eq!(api.post("/api/v1/cases", Some(WRITE), &case).await.0, 201);
+    let (status, seen) = api.get("/api/v1/cases/API-0003", Some(READ)).await;
+    assert_eq!(status, 200);
+    let (_, findings) = api.get("/api/v1/findings?as_of=2026-11-20", Some(READ)).await;
+    let listed = findings["cases"].as_array().expect("cases").iter().find(|c| c["case_no"] == "API-0003").cloned();
+    let listed = listed.expect("the case is listed");
+    assert!(listed["flags"].as_array().expect("flags").contains(&json!("conflict")), "the flag itself stays: {listed}");
+    for text in [seen.to_string(), listed.to_string()] {
+        for secret in ["李华", "赵敏", "li-hua\",\"accused", "系被反映人", "列入回避人员", "保", "accused\":"]
+        {
+            assert!(!text.contains(secret), "a read token saw {secret}: {text}");
+        }
+    }
+    let (_, full) = api.get("/api/v1/cases/API-0003", Some(WRITE)).await;
+    assert_eq!((full["accused"].clone(), full["conflicts"].clone()), (json!(["李华"]), json!(["赵敏"])));
+    let (_, findings) = api.get("/api/v1/findings?as_of=2026-11-20", Some(WRITE)).await;
+    assert!(findings.to_string().contains("系被反映人"), "the write scope sees why: {findings}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -288,9 +316,20 @@ async fn an_oversized_body_is_refused_before_it_is_read() {
 #[tokio::test(flavor = "multi_thread")]
 async fn findings_notices_and_retries_answer_what_the_register_and_outbox_hold() {
     let api = Api::start(&[], true).await;
-    // The findings are what `screen --format json` prints for the same day.
-    let (status, findings) = api.get("/api/v1/findings?as_of=2026-10-08", Some(READ)).await;
+    // The findings are what `screen --format json` prints for the same day (for the write scope;
+    // a read token's differ only in a recusal's evidence, which names nobody).
+    let (status, findings) = api.get("/api/v1/findings?as_of=2026-10-08", Some(WRITE)).await;
     assert_eq!(status, 200);
+    let (status, read) = api.get("/api/v1/findings?as_of=2026-10-08", Some(READ)).await;
+    assert_eq!(status, 200);
+    let without_recusal_evidence = |mut v: Value| {
+        for case in v["cases"].as_array_mut().expect("cases") {
+            case["evidence"].as_object_mut().expect("evidence").remove("conflict");
+        }
+        v
+    };
+    assert_eq!(without_recusal_evidence(read.clone()), without_recusal_evidence(findings.clone()));
+    assert!(!read.to_string().contains("回避人员\""), "{read}");
     let db = api.loaded.config.database.url.clone();
     let cli = run_binary(
         api._ws.dir.path(),
