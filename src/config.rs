@@ -495,8 +495,7 @@ pub enum FileFormat {
 /// Reads a duration written as `30s`, `2m`, `1h 30m`.
 fn de_duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     let text = String::deserialize(d)?;
-    humantime::parse_duration(&text)
-        .map_err(|e| serde::de::Error::custom(format!("{text:?} is not a duration like 30s, 2m or 1h: {e}")))
+    humantime::parse_duration(&text).map_err(|_| serde::de::Error::custom("is not a duration like 30s, 2m or 1h"))
 }
 
 /// Reads a list of durations.
@@ -506,7 +505,7 @@ fn de_durations<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Duration>,
         .iter()
         .map(|text| {
             humantime::parse_duration(text)
-                .map_err(|e| serde::de::Error::custom(format!("{text:?} is not a duration like 30s, 2m or 1h: {e}")))
+                .map_err(|_| serde::de::Error::custom("is not a duration like 30s, 2m or 1h"))
         })
         .collect()
 }

@@ -195,10 +195,35 @@ pub(super) fn deserialize<T: DeserializeOwned>(value: toml::Value, doc: &Doc<'_>
                 }
                 format!("unknown key `{unknown}`; {hint}")
             }
-            None => raw,
+            None => without_value(&raw),
         };
         ConfigError { problems: vec![doc.problem(&key, message)] }
     })
+}
+
+/// A type error without the value that caused it (DESIGN §3: a secret put under the wrong key,
+/// `password = "…"` where a `{ env = … }` belongs, must not be echoed): serde's `invalid type:
+/// string "…", expected …` becomes `invalid type: a string (not shown), expected …`.
+fn without_value(message: &str) -> String {
+    for prefix in ["invalid type: ", "invalid value: ", "invalid length "] {
+        let Some(rest) = message.strip_prefix(prefix) else { continue };
+        let (unexpected, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
+        let kind = match unexpected.split([' ', '`', '"', '\'']).next().unwrap_or_default() {
+            "string" => "a string",
+            "integer" | "floating" => "a number",
+            "boolean" => "true or false",
+            "character" => "a character",
+            "sequence" => "a list",
+            "map" => "a table",
+            _ if !unexpected.contains(['"', '`', '\'']) => unexpected,
+            _ => "a value",
+        };
+        return match expected {
+            "" => format!("{prefix}{kind} (not shown)"),
+            expected => format!("{prefix}{kind} (not shown), expected {expected}"),
+        };
+    }
+    message.to_owned()
 }
 
 /// Reads serde's "unknown field `x`, expected one of `a`, `b`" and suggests the nearest name.
@@ -398,6 +423,28 @@ pub fn template_overrides(read: &[(PathBuf, String)]) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_type_error_never_shows_the_value_that_caused_it() {
+        for (message, want) in [
+            (
+                "invalid type: string \"Hunter2Secret\", expected struct SecretRef",
+                "invalid type: a string (not shown), expected struct SecretRef",
+            ),
+            (
+                "invalid type: integer `123456`, expected a string",
+                "invalid type: a number (not shown), expected a string",
+            ),
+            (
+                "invalid value: string \"x\\\"y\", expected one of a, b",
+                "invalid value: a string (not shown), expected one of a, b",
+            ),
+            ("invalid type: map, expected a string", "invalid type: a table (not shown), expected a string"),
+            ("missing field `url`", "missing field `url`"),
+        ] {
+            assert_eq!(without_value(message), want, "{message}");
+        }
+    }
 
     #[test]
     fn an_unknown_key_suggests_the_nearest_valid_one() {

@@ -251,3 +251,28 @@ fn a_listen_address_and_a_body_limit_are_checked() {
     );
     assert!(out.stderr.contains("http.max_body_bytes: must be at least 1024 bytes"), "{}", out.stderr);
 }
+
+/// A secret put in the wrong place is never echoed (DESIGN §3): a literal password where a
+/// secret reference belongs, a secret in an environment override of another key, a mistyped
+/// database URL with its password — `check` names the key and says what is wrong, without it.
+#[test]
+fn a_secret_put_in_the_wrong_place_is_never_echoed() {
+    let secret = "Hunter2-s3cret-value";
+    let literal = edited("password = { env = \"PETITION_WATCH_SMTP_PASSWORD\" }", &format!("password = \"{secret}\""));
+    let timeout = edited("timeout = \"30s\"", &format!("timeout = \"{secret}\""));
+    let plain = Workspace::new();
+    for (ws, env, key) in [
+        (&literal, vec![], "channels.mail.password"),
+        (&timeout, vec![], "timeout"),
+        (&plain, vec![("PETITION_WATCH_CHANNELS__MAIL__PASSWORD", secret.to_owned())], "channels.mail.password"),
+        (&plain, vec![("PETITION_WATCH_DELIVERY__JITTER", secret.to_owned())], "delivery.jitter"),
+        (&plain, vec![("DATABASE_URL", format!("postgress://pw:{secret}@db.example:5432/x"))], "database.url"),
+        (&plain, vec![("DATABASE_URL", format!("postgres:/pw:{secret}@db.example/x"))], "database.url"),
+    ] {
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let out = run_binary(ws.dir.path(), &ws.config_path(), &["check"], &env);
+        assert_ne!(out.code, 0, "{env:?}: {out:?}");
+        assert!(out.stderr.contains(key), "{key} named: {}", out.stderr);
+        assert!(!out.stderr.contains(secret) && !out.stdout.contains(secret), "{key} echoed the secret: {out:?}");
+    }
+}
