@@ -245,6 +245,7 @@ pub async fn run(
                 config: loaded_rx.clone(),
                 scheduler_running: Arc::clone(&scheduler_running),
                 wake_delivery: Arc::clone(&wake_delivery),
+                work: Default::default(),
             };
             Some(crate::http::serve(address, shared, stop_rx.clone()).await?)
         }

@@ -93,6 +93,8 @@ pub struct Http {
     /// How long one request may take, its body included, before it is answered 408.
     #[serde(deserialize_with = "de_duration")]
     pub request_timeout: Duration,
+    /// Most requests that screen the whole register (findings, the status page) at once.
+    pub max_heavy_requests: usize,
 }
 
 impl Default for Http {
@@ -106,6 +108,7 @@ impl Default for Http {
             max_connections: 256,
             header_read_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
+            max_heavy_requests: 2,
         }
     }
 }

@@ -37,6 +37,9 @@ pub(super) fn validate(config: &Config, doc: &Doc<'_>, problems: &mut Vec<Proble
     if config.http.max_connections == 0 {
         err("http.max_connections", "must be at least 1".into());
     }
+    if config.http.max_heavy_requests == 0 {
+        err("http.max_heavy_requests", "must be at least 1".into());
+    }
     if config.http.header_read_timeout.is_zero() {
         err("http.header_read_timeout", "must be longer than 0s".into());
     }

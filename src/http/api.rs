@@ -840,15 +840,30 @@ pub async fn findings(
     let caller = require(&loaded.api_tokens, &headers, Scope::Read)?;
     only_params(&query, &["as_of"])?;
     let as_of = date_param(&query, "as_of")?.unwrap_or_else(|| shared.clock.today(loaded.config.time_zone()));
-    let register = shared.store.load_register().await.map_err(ApiError::store)?;
-    let rules = loaded.config.rule_book();
-    let screening = crate::rules::screen(&register, as_of, &rules, &loaded.calendar);
-    // A read token never learns who is accused (DESIGN §3): the recusal's evidence names nobody.
-    let json = match caller.scope {
-        Scope::Write => crate::render::screen::to_json(&screening),
-        Scope::Read => crate::render::screen::to_json_without_parties(&screening),
+    let scope = caller.scope;
+    let key = format!("findings {as_of} {scope:?}");
+    let max = loaded.config.http.max_heavy_requests;
+    // One screening at a time per as-of date and scope, shared by whoever asks meanwhile, and at
+    // most `http.max_heavy_requests` screenings at once.
+    let work = {
+        let shared = shared.clone();
+        async move {
+            let loaded = shared.loaded();
+            let register = shared.store.load_register().await.map_err(ApiError::store)?;
+            let rules = loaded.config.rule_book();
+            let screening = crate::rules::screen(&register, as_of, &rules, &loaded.calendar);
+            // A read token never learns who is accused (DESIGN §3): a recusal's evidence names nobody.
+            let json = match scope {
+                Scope::Write => crate::render::screen::to_json(&screening),
+                Scope::Read => crate::render::screen::to_json_without_parties(&screening),
+            };
+            serde_json::to_vec(&json)
+                .map(Bytes::from)
+                .map_err(|e| bad(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))
+        }
     };
-    Ok(axum::Json(json).into_response())
+    let body = shared.work.shared(key, max, work).await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// `GET /api/v1/notices`: the outbox, newest first.

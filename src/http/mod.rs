@@ -15,6 +15,7 @@
 pub mod api;
 pub mod auth;
 pub mod status;
+pub mod work;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -47,6 +48,8 @@ pub struct Shared {
     pub scheduler_running: Arc<AtomicBool>,
     /// Wakes the delivery worker (after a retry is asked for).
     pub wake_delivery: Arc<Notify>,
+    /// Turns for heavy requests and the answers being computed ([`work`]).
+    pub work: work::HeavyWork,
 }
 
 impl Shared {
@@ -57,7 +60,7 @@ impl Shared {
 }
 
 /// An error answer: a status, a stable code, a message for people, and details for machines.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ApiError {
     /// HTTP status.
     pub status: StatusCode,
@@ -217,8 +220,9 @@ struct ConnectionLimits {
 /// The accept loop is this module's own rather than `axum::serve`'s, which neither times out a
 /// connection that never finishes its header nor bounds how many are open: about a thousand
 /// idle connections took every file descriptor, and the database and the mail and file channels
-/// failed with them. Here a connection past `http.max_connections` is closed as soon as it is
-/// accepted, and one that sends no complete header within `http.header_read_timeout` (also the
+/// failed with them. Here a connection past `http.max_connections` waits at most a second for a
+/// slot in a waiting room a quarter that size, and is closed as soon as it is accepted when that
+/// is full too; one that sends no complete header within `http.header_read_timeout` (also the
 /// wait for the next request on a kept-alive connection) is closed by hyper's timer.
 pub async fn serve(
     address: SocketAddr,
@@ -238,6 +242,12 @@ pub async fn serve(
     Ok((bound, task))
 }
 
+/// A connection's place: a slot now, or a wait for one in the waiting room.
+enum Slot {
+    Now(tokio::sync::OwnedSemaphorePermit),
+    Later(Arc<tokio::sync::Semaphore>, tokio::sync::OwnedSemaphorePermit),
+}
+
 /// Accepts connections until `stop` turns true, then lets open requests finish (10 s at most).
 async fn accept_loop(
     listener: tokio::net::TcpListener,
@@ -247,6 +257,7 @@ async fn accept_loop(
 ) {
     use hyper_util::rt::{TokioIo, TokioTimer};
     let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    let waiting_room = Arc::new(tokio::sync::Semaphore::new((limits.max_connections / 4).max(1)));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut refused_since_logged = 0u64;
     loop {
@@ -264,17 +275,26 @@ async fn accept_loop(
                 continue;
             }
         };
-        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
-            metrics::counter!(crate::telemetry::metric::HTTP_CONNECTIONS_REFUSED).increment(1);
-            if refused_since_logged == 0 {
-                tracing::warn!(
-                    max = limits.max_connections,
-                    "too many connections open: closing new ones until some end"
-                );
-            }
-            refused_since_logged += 1;
-            drop(stream);
-            continue;
+        // A slot now, or a place in the small waiting room for at most a second (a burst of
+        // honest clients), else the connection is closed at once: descriptors held by the
+        // listener never exceed its slots plus the waiting room.
+        let slot = match Arc::clone(&slots).try_acquire_owned() {
+            Ok(slot) => Slot::Now(slot),
+            Err(_) => match Arc::clone(&waiting_room).try_acquire_owned() {
+                Ok(waiting) => Slot::Later(Arc::clone(&slots), waiting),
+                Err(_) => {
+                    metrics::counter!(crate::telemetry::metric::HTTP_CONNECTIONS_REFUSED).increment(1);
+                    if refused_since_logged == 0 {
+                        tracing::warn!(
+                            max = limits.max_connections,
+                            "too many connections open: closing new ones until some end"
+                        );
+                    }
+                    refused_since_logged += 1;
+                    drop(stream);
+                    continue;
+                }
+            },
         };
         if refused_since_logged > 0 && slots.available_permits() > limits.max_connections / 2 {
             tracing::info!(refused = refused_since_logged, "connections accepted again");
@@ -286,7 +306,18 @@ async fn accept_loop(
         builder.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
         let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
-            let _slot = slot;
+            let _slot = match slot {
+                Slot::Now(slot) => slot,
+                Slot::Later(slots, _waiting) => {
+                    match tokio::time::timeout(std::time::Duration::from_secs(1), slots.acquire_owned()).await {
+                        Ok(Ok(slot)) => slot,
+                        _ => {
+                            metrics::counter!(crate::telemetry::metric::HTTP_CONNECTIONS_REFUSED).increment(1);
+                            return;
+                        }
+                    }
+                }
+            };
             if let Err(e) = connection.await {
                 tracing::debug!(error = %e, "HTTP connection ended with an error");
             }

@@ -159,6 +159,8 @@ pub async fn page(State(shared): State<Shared>, headers: HeaderMap) -> Response 
 async fn build(shared: &Shared, caller: Option<Caller>) -> Result<minijinja::Value, ApiError> {
     use crate::store::{NoticeFilter, StatusFilter};
     let loaded = shared.loaded();
+    // The page screens the whole register: it takes a turn like the findings do.
+    let _turn = shared.work.turn(loaded.config.http.max_heavy_requests).await?;
     let tz = loaded.config.time_zone();
     let now = shared.clock.now().with_timezone(&tz);
     let today = now.date_naive();

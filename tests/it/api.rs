@@ -62,6 +62,7 @@ impl Api {
             config: config_rx,
             scheduler_running: Arc::new(std::sync::atomic::AtomicBool::new(true)),
             wake_delivery: Arc::new(tokio::sync::Notify::new()),
+            work: Default::default(),
         };
         let (addr, _task) = serve("127.0.0.1:0".parse().expect("address"), shared, stop_rx).await.expect("listens");
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
@@ -662,4 +663,31 @@ async fn concurrent_posts_of_one_new_number_insert_it_once_on_postgresql() {
     }
     api.store.close().await;
     db.drop_db().await;
+}
+
+/// Many concurrent findings requests (each on its own connection, within `http.max_connections`)
+/// are answered alike, from one screening per date and scope at a time (the bound on heavy
+/// work), while the listener still answers health checks.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_hundred_concurrent_findings_requests_are_all_answered_alike() {
+    let api = Api::start(&[], true).await;
+    let ask = |path: String| {
+        let api = &api;
+        async move {
+            let response = api.client.get(api.url(&path)).bearer_auth(READ).send().await.expect("request");
+            (response.status(), response.text().await.expect("body"))
+        }
+    };
+    let asks = (0..210).map(|n| ask(format!("/api/v1/findings?as_of=2026-10-{:02}", 8 + n % 3)));
+    let (answers, health) = tokio::join!(futures_util::future::join_all(asks), async {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        api.client.get(api.url("/healthz")).send().await.expect("health").status()
+    });
+    assert_eq!(health, StatusCode::OK);
+    for day in 0..3 {
+        let same: Vec<&(reqwest::StatusCode, String)> = answers.iter().skip(day).step_by(3).collect();
+        assert!(same.iter().all(|(status, _)| *status == StatusCode::OK));
+        assert!(same.iter().all(|(_, body)| *body == same[0].1), "one answer per date");
+        assert!(same[0].1.contains(&format!("2026-10-{:02}", 8 + day)));
+    }
 }
