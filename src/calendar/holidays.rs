@@ -80,7 +80,17 @@ impl HolidayFile {
     /// Problems in the file, each with the key it concerns. Empty when the file is sound.
     pub fn problems(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
-        let near_year = |d: NaiveDate| (self.year - 1..=self.year + 1).contains(&d.year());
+        // A schedule's dates lie in its year; a New Year break (and its make-up day) may reach
+        // two weeks into the year before or after, never further: a file copied from another
+        // year with only `year` changed is caught.
+        let near_year = |d: NaiveDate| {
+            let (Some(first), Some(last)) =
+                (NaiveDate::from_ymd_opt(self.year, 1, 1), NaiveDate::from_ymd_opt(self.year, 12, 31))
+            else {
+                return false;
+            };
+            first - chrono::Duration::days(14) <= d && d <= last + chrono::Duration::days(14)
+        };
         for (i, day) in self.make_up_working_days.iter().enumerate() {
             let key = format!("make_up_working_days[{i}]");
             if !super::is_weekend(*day) {
@@ -93,7 +103,7 @@ impl HolidayFile {
                 ));
             }
             if !near_year(*day) {
-                out.push((key.clone(), format!("{day} is not near {}", self.year)));
+                out.push((key.clone(), format!("{day} is not in {} (the file's `year`)", self.year)));
             }
             if self.holidays.iter().any(|h| h.days_off.contains(*day)) {
                 out.push((key, format!("{day} is also listed as a day off")));
@@ -103,7 +113,7 @@ impl HolidayFile {
             let key = format!("holidays[{i}].days_off");
             let span = holiday.days_off;
             if !near_year(span.first) || !near_year(span.last) {
-                out.push((key.clone(), format!("{span} is not near {}", self.year)));
+                out.push((key.clone(), format!("{span} is not in {} (the file's `year`)", self.year)));
             }
             if (span.last - span.first).num_days() > 14 {
                 out.push((key.clone(), format!("{span} is longer than any official break")));

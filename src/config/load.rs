@@ -332,6 +332,13 @@ fn load_holidays(dir: &Path, problems: &mut Vec<Problem>) -> (Calendar, Vec<Path
                 continue;
             }
         };
+        let mut found = found;
+        // `2027.toml` holds 2027's schedule: a file named for one year and holding another's
+        // would give the wrong working days to both.
+        let stem_year = path.file_stem().and_then(|s| s.to_str()).and_then(|s| s.parse::<i32>().ok());
+        if let Some(stem_year) = stem_year.filter(|y| *y != file.year) {
+            found.push(doc.problem("year", format!("is {}, but the file is named for {stem_year}", file.year)));
+        }
         let sound = found.is_empty();
         problems.extend(found);
         if let Some(earlier) = files.iter().position(|f| f.year == file.year) {

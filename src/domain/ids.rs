@@ -22,9 +22,22 @@ pub enum IdError {
     /// The value held a character that may not appear in it.
     #[error("contains the character {0:?}, which is not allowed here")]
     BadChar(char),
+    /// The value held an invisible or text-reordering character.
+    #[error("contains the invisible character U+{:04X}, which is not allowed here; type the number again", u32::from(*.0))]
+    Invisible(char),
     /// A phone number with too few or too many digits.
     #[error("has {0} digits; a phone number has 5 to 20")]
     DigitCount(usize),
+}
+
+/// Characters that show nothing or reorder text: format characters (zero-width space and
+/// joiners, bidirectional marks, embeddings, overrides and isolates, the byte-order mark, soft
+/// hyphen), variation selectors and tags.
+fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}' | '\u{180B}'..='\u{180F}'
+        | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{3164}'
+        | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF0}'..='\u{FFFB}' | '\u{E0000}'..='\u{E0FFF}')
 }
 
 fn check_token(raw: &str, max: usize, allowed: impl Fn(char) -> bool) -> Result<String, IdError> {
@@ -51,9 +64,17 @@ impl CaseNo {
     /// Longest case number accepted, in characters.
     pub const MAX_LEN: usize = 64;
 
-    /// Parses a case number: trimmed, non-blank, no control characters.
+    /// Parses a case number: NFKC-normalised (a full-width `ＸＦ２０２６－００１` is
+    /// `XF2026-001`, so look-alikes name one case), trimmed, non-blank, and without control,
+    /// invisible or bidirectional-formatting characters (a zero-width space or a right-to-left
+    /// override would make two numbers that look the same differ).
     pub fn parse(raw: &str) -> Result<Self, IdError> {
-        check_token(raw, Self::MAX_LEN, |c| !c.is_control()).map(Self)
+        use unicode_normalization::UnicodeNormalization;
+        if let Some(bad) = raw.chars().find(|c| invisible(*c)) {
+            return Err(IdError::Invisible(bad));
+        }
+        let normal: String = if raw.is_ascii() { raw.to_owned() } else { raw.nfkc().collect() };
+        check_token(&normal, Self::MAX_LEN, |c| !c.is_control()).map(Self)
     }
 
     /// The case number as text.
@@ -293,6 +314,23 @@ impl fmt::Display for Phone {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn case_numbers_that_look_alike_are_one_number_or_refused() {
+        use super::{CaseNo, IdError};
+        let plain = CaseNo::parse("XF2026-001").expect("plain");
+        assert_eq!(CaseNo::parse("ＸＦ２０２６－００１").expect("full width"), plain);
+        assert_eq!(CaseNo::parse(" XF2026-001 ").expect("spaces"), plain);
+        for raw in [
+            "XF2026\u{200B}-001",
+            "\u{202E}100-6202FX",
+            "XF2026-001\u{2066}",
+            "\u{FEFF}XF2026-001",
+            "XF2026\u{00AD}-001",
+        ] {
+            assert!(matches!(CaseNo::parse(raw), Err(IdError::Invisible(_))), "{raw:?}");
+        }
+    }
+
     #[test]
     fn long_numbers_in_free_text_are_masked_like_their_columns() {
         use super::mask_identifiers;

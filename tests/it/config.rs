@@ -151,6 +151,36 @@ fn a_broken_holiday_file_is_reported_on_its_line() {
     );
 }
 
+/// A holiday file copied from another year with only `year` changed, or named for a year it
+/// does not hold, fails `check` (its dates would be wrong working days for the year it names).
+#[test]
+fn a_holiday_file_holding_another_years_dates_fails_check() {
+    let shipped = std::fs::read_to_string(crate::helpers::repo().join("config/holidays/2026.toml")).expect("2026");
+    for (file, text, needle) in [
+        (
+            "2027.toml",
+            shipped.replace("year = 2026", "year = 2027"),
+            "holidays[0].days_off: 2026-01-01..2026-01-03 is not in 2027",
+        ),
+        ("2027.toml", shipped.clone(), "2027.toml:3: year: is 2026, but the file is named for 2027"),
+    ] {
+        let ws = Workspace::new();
+        let holidays = ws.path("holidays");
+        std::fs::create_dir(&holidays).expect("dir");
+        std::fs::write(holidays.join(file), text).expect("write");
+        let config = std::fs::read_to_string(ws.config_path()).expect("config");
+        let config = config
+            .lines()
+            .map(|l| if l.starts_with("holidays = ") { "holidays = \"holidays\"" } else { l })
+            .collect::<Vec<_>>()
+            .join("\n");
+        std::fs::write(ws.config_path(), config).expect("write");
+        let out = ws.run(&["check"]);
+        assert_eq!(out.code, 1, "{out:?}");
+        assert!(out.stderr.contains(needle), "{needle}: {}", out.stderr);
+    }
+}
+
 #[test]
 fn a_template_with_a_syntax_error_fails_check() {
     let ws = Workspace::new();
