@@ -433,6 +433,10 @@ pub struct ChannelConfig {
     /// smtp: user name for AUTH (omit for no AUTH).
     #[serde(default)]
     pub username: Option<String>,
+    /// smtp: allow AUTH without encryption (`security = "none"`) to a host that is not this
+    /// machine — the password crosses the network readable; only for a trusted relay.
+    #[serde(default)]
+    pub allow_plaintext_auth: bool,
     /// smtp: the password, from an environment variable or a file.
     #[serde(default)]
     pub password: Option<SecretRef>,

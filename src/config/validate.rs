@@ -238,6 +238,12 @@ fn looks_like_email(text: &str) -> bool {
     )
 }
 
+/// Whether `host` is this machine (a relay on loopback sees no network).
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim().trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 /// Checks that a channel has the keys its kind needs and none it cannot use.
 fn check_channel(
     name: &str,
@@ -269,7 +275,8 @@ fn check_channel(
     if let Some(url) = &c.url
         && !(url.starts_with("https://") || url.starts_with("http://"))
     {
-        err(&key("url"), format!("{url:?} is not an http(s) URL"));
+        // Not quoted: a robot's URL may carry its key.
+        err(&key("url"), "is not an http(s) URL: it must start with https:// or http://".into());
     }
     if let Some(ca) = &c.ca_file
         && c.enabled
@@ -282,6 +289,21 @@ fn check_channel(
     }
     if c.timeout >= std::time::Duration::from_secs(300) || c.timeout.is_zero() {
         err(&key("timeout"), "must be more than 0s and less than 5m".into());
+    }
+    if c.kind == ChannelKind::Smtp
+        && c.enabled
+        && c.security == crate::config::SmtpSecurity::None
+        && c.username.is_some()
+        && !c.allow_plaintext_auth
+        && let Some(host) = c.host.as_deref().filter(|h| !is_loopback(h))
+    {
+        err(
+            &key("security"),
+            format!(
+                "\"none\" would send the password unencrypted to {host}; use \"starttls\" or \"tls\", \
+                 or set allow_plaintext_auth = true for a relay on a trusted network"
+            ),
+        );
     }
     if c.password.is_some() && c.username.is_none() {
         err(&key("username"), "is required when a password is given".into());

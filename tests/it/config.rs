@@ -306,3 +306,37 @@ fn a_secret_put_in_the_wrong_place_is_never_echoed() {
         assert!(!out.stderr.contains(secret) && !out.stdout.contains(secret), "{key} echoed the secret: {out:?}");
     }
 }
+
+/// SMTP AUTH without encryption to another machine is refused by `check` unless asked for by
+/// name (`allow_plaintext_auth`); to this machine's relay it is fine.
+#[test]
+fn plain_text_smtp_auth_to_another_host_needs_an_explicit_opt_in() {
+    let base = "[channels.mail]\nkind = \"smtp\"\nenabled = false\nhost = \"smtp.example.gov.cn\"\nport = 587\nsecurity = \"starttls\"";
+    let env = [("PETITION_WATCH_SMTP_PASSWORD", "pw-for-the-test")];
+    for (to, code) in [
+        (
+            "[channels.mail]\nkind = \"smtp\"\nenabled = true\nhost = \"smtp.example.gov.cn\"\nport = 25\nsecurity = \"none\"",
+            1,
+        ),
+        (
+            "[channels.mail]\nkind = \"smtp\"\nenabled = true\nhost = \"smtp.example.gov.cn\"\nport = 25\nsecurity = \"none\"\nallow_plaintext_auth = true",
+            0,
+        ),
+        ("[channels.mail]\nkind = \"smtp\"\nenabled = true\nhost = \"127.0.0.1\"\nport = 25\nsecurity = \"none\"", 0),
+        (
+            "[channels.mail]\nkind = \"smtp\"\nenabled = true\nhost = \"smtp.example.gov.cn\"\nport = 587\nsecurity = \"starttls\"",
+            0,
+        ),
+    ] {
+        let ws = edited(base, to);
+        let out = run_binary(ws.dir.path(), &ws.config_path(), &["check"], &env);
+        assert_eq!(out.code, code, "{to}: {out:?}");
+        if code == 1 {
+            assert!(
+                out.stderr.contains("channels.mail.security: \"none\" would send the password unencrypted"),
+                "{}",
+                out.stderr
+            );
+        }
+    }
+}

@@ -95,7 +95,7 @@ fn settings(text: &str, style: &str) -> Vec<(String, String)> {
 fn the_container_settings_load_with_the_shipped_config() {
     let shipped = repo().join("config/petition-watch.toml");
     for (file, style, expected) in [
-        ("deploy/compose.yaml", "compose", 10),
+        ("deploy/compose.yaml", "compose", 11),
         ("deploy/k8s/configmap.yaml", "k8s", 3),
         ("deploy/k8s/secret.yaml", "k8s", 3),
         ("deploy/Dockerfile", "docker", 2),
