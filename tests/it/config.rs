@@ -311,7 +311,9 @@ fn a_secret_put_in_the_wrong_place_is_never_echoed() {
 /// name (`allow_plaintext_auth`); to this machine's relay it is fine.
 #[test]
 fn plain_text_smtp_auth_to_another_host_needs_an_explicit_opt_in() {
-    let base = "[channels.mail]\nkind = \"smtp\"\nenabled = false\nhost = \"smtp.example.gov.cn\"\nport = 587\nsecurity = \"starttls\"";
+    let base = "[channels.mail]\nkind = \"smtp\"\nenabled = false\nhost = \"smtp.example.gov.cn\"\nport = 587\nsecurity = \"starttls\"\n\
+                # Only with security = \"none\" to a relay on a trusted network: AUTH without encryption.\n\
+                allow_plaintext_auth = false";
     let env = [("PETITION_WATCH_SMTP_PASSWORD", "pw-for-the-test")];
     for (to, code) in [
         (
