@@ -179,6 +179,107 @@ fn log_next_firings(loaded: &LoadedConfig, now: DateTime<Utc>) {
     }
 }
 
+/// How the latest reload went (SIGHUP), for `/readyz`, `/metrics` and the status page: a
+/// refused reload must be seen where the administrators look, not only in the log.
+#[derive(Debug, Clone)]
+pub struct ReloadStatus(Arc<std::sync::Mutex<ReloadState>>);
+
+/// What [`ReloadStatus`] holds.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReloadState {
+    /// Whether the latest reload (or the start) loaded the config.
+    pub successful: bool,
+    /// When the config in force was loaded (start or the latest good reload).
+    pub loaded_at: DateTime<Utc>,
+    /// When the latest reload failed, and why (the config in force is older).
+    pub failed_at: Option<DateTime<Utc>>,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// Settings changed by a reload that take effect only after a restart.
+    pub restart_needed: Vec<&'static str>,
+}
+
+impl ReloadStatus {
+    /// The status at start: the config just loaded.
+    pub fn started(now: DateTime<Utc>) -> Self {
+        let status = Self(Arc::new(std::sync::Mutex::new(ReloadState {
+            successful: true,
+            loaded_at: now,
+            failed_at: None,
+            error: None,
+            restart_needed: Vec::new(),
+        })));
+        status.publish();
+        status
+    }
+
+    /// What it says now.
+    pub fn get(&self) -> ReloadState {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    fn succeeded(&self, now: DateTime<Utc>, restart_needed: Vec<&'static str>) {
+        {
+            let mut state = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            state.successful = true;
+            state.loaded_at = now;
+            state.failed_at = None;
+            state.error = None;
+            for key in restart_needed {
+                if !state.restart_needed.contains(&key) {
+                    state.restart_needed.push(key);
+                }
+            }
+        }
+        self.publish();
+    }
+
+    fn failed(&self, now: DateTime<Utc>, error: &str) {
+        {
+            let mut state = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            state.successful = false;
+            state.failed_at = Some(now);
+            state.error = Some(error.to_owned());
+        }
+        self.publish();
+    }
+
+    /// Sets the Prometheus gauges, as Prometheus and Alertmanager name theirs.
+    fn publish(&self) {
+        use crate::telemetry::metric;
+        // The recorder first (the listener installs it too, but may start after this).
+        let _ = crate::telemetry::metrics();
+        let state = self.get();
+        metrics::gauge!(metric::CONFIG_RELOAD_SUCCESSFUL).set(if state.successful { 1.0 } else { 0.0 });
+        metrics::gauge!(metric::CONFIG_RELOAD_SUCCESS_TIMESTAMP).set(state.loaded_at.timestamp() as f64);
+    }
+}
+
+/// The settings a reload changed that are read only at start (the listener, the database
+/// pool, logging): they take effect after a restart.
+fn restart_needed(old: &crate::config::Config, new: &crate::config::Config) -> Vec<&'static str> {
+    let (a, b) = (&old.database, &new.database);
+    let (h, k) = (&old.http, &new.http);
+    let (l, m) = (&old.log, &new.log);
+    [
+        ("database.url", a.url != b.url),
+        ("database.max_connections", a.max_connections != b.max_connections),
+        ("database.busy_timeout", a.busy_timeout != b.busy_timeout),
+        ("http.listen", h.listen != k.listen),
+        ("http.max_body_bytes", h.max_body_bytes != k.max_body_bytes),
+        ("http.max_connections", h.max_connections != k.max_connections),
+        ("http.header_read_timeout", h.header_read_timeout != k.header_read_timeout),
+        ("http.request_timeout", h.request_timeout != k.request_timeout),
+        ("http.max_heavy_requests", h.max_heavy_requests != k.max_heavy_requests),
+        ("log.format", format!("{:?}", l.format) != format!("{:?}", m.format)),
+        ("log.level", l.level != m.level),
+    ]
+    .into_iter()
+    .filter(|(_, changed)| *changed)
+    .map(|(key, _)| key)
+    .collect()
+}
+
 /// The daemon's state that a reload replaces.
 struct Running {
     loaded: Arc<LoadedConfig>,
@@ -233,6 +334,7 @@ pub async fn run(
     let wake_delivery = Arc::new(Notify::new());
 
     let scheduler_running = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let reload_status = ReloadStatus::started(clock.now());
     let listen = config_tx.borrow().loaded.config.http.listen.clone();
     let listener = match listen.as_str() {
         "" => None,
@@ -246,6 +348,7 @@ pub async fn run(
                 scheduler_running: Arc::clone(&scheduler_running),
                 wake_delivery: Arc::clone(&wake_delivery),
                 work: Default::default(),
+                reload: reload_status.clone(),
             };
             Some(crate::http::serve(address, shared, stop_rx.clone()).await?)
         }
@@ -257,6 +360,7 @@ pub async fn run(
         stop_rx.clone(),
         Arc::clone(&wake_delivery),
     ));
+    let wake_delivery_after_reload = Arc::clone(&wake_delivery);
     let delivery = tokio::spawn(delivery(Arc::clone(&clock), config_rx, stop_rx, wake_delivery));
 
     log_next_firings(&config_tx.borrow().loaded, clock.now());
@@ -265,19 +369,44 @@ pub async fn run(
         match control.recv().await {
             None | Some(Control::Stop) => break,
             Some(Control::Reload) => {
-                let today = clock.today(config_tx.borrow().loaded.config.time_zone());
-                match crate::config::load(&config_path, &env, today) {
-                    Ok(new) => match Deliverer::new(store.clone(), &new) {
-                        Ok(deliverer) => {
-                            log_next_firings(&new, clock.now());
-                            let new = Arc::new(new);
-                            loaded_tx.send_replace(Arc::clone(&new));
-                            config_tx.send_replace(Arc::new(Running { loaded: new, deliverer: Arc::new(deliverer) }));
+                let running = Arc::clone(&config_tx.borrow());
+                let now = clock.now();
+                let today = clock.today(running.loaded.config.time_zone());
+                let built = crate::config::load(&config_path, &env, today).map_err(|e| e.to_string()).and_then(|new| {
+                    Deliverer::new(store.clone(), &new).map(|deliverer| (new, deliverer)).map_err(|e| e.to_string())
+                });
+                match built {
+                    Ok((new, deliverer)) => {
+                        let restart = restart_needed(&running.loaded.config, &new.config);
+                        log_next_firings(&new, now);
+                        let new = Arc::new(new);
+                        loaded_tx.send_replace(Arc::clone(&new));
+                        config_tx.send_replace(Arc::new(Running { loaded: new, deliverer: Arc::new(deliverer) }));
+                        if restart.is_empty() {
                             tracing::info!(config = %config_path.display(), "config reloaded");
+                        } else {
+                            tracing::warn!(
+                                config = %config_path.display(),
+                                restart_needed = %restart.join(", "),
+                                "config reloaded; these changes take effect only after a restart"
+                            );
                         }
-                        Err(e) => tracing::error!(error = %e, "reload refused; still running on the previous config"),
-                    },
-                    Err(e) => tracing::error!(error = %e, "reload refused; still running on the previous config"),
+                        reload_status.succeeded(now, restart);
+                    }
+                    Err(error) => {
+                        tracing::error!(error = %error, "reload refused; still running on the previous config");
+                        reload_status.failed(now, &error);
+                        let local = now.with_timezone(&running.loaded.config.time_zone());
+                        let text = format!(
+                            "{} 重新加载配置失败，系统仍按原配置运行。原因：{error}。请修正配置文件（可先运行 petition-watch check）后再重新加载。",
+                            local.format("%Y-%m-%d %H:%M")
+                        );
+                        let subject = format!("reload {}", local.format("%Y-%m-%d"));
+                        if let Err(e) = running.deliverer.tell_administrators(&subject, &text, "", now).await {
+                            tracing::error!(error = %e, "cannot tell the administrators that the reload failed");
+                        }
+                        wake_delivery_after_reload.notify_one();
+                    }
                 }
             }
         }

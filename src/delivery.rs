@@ -239,8 +239,9 @@ impl Deliverer {
     }
 
     /// Enqueues an admin message about `subject` on every administrators' channel except
-    /// `failing` (which just failed).
-    async fn tell_administrators(
+    /// `failing` (which just failed; empty for none). The same subject and text make the same
+    /// notice, so a repeat is not sent twice.
+    pub async fn tell_administrators(
         &self,
         subject: &str,
         text: &str,

@@ -43,6 +43,10 @@ pub mod metric {
     pub const OUTBOX: &str = "petition_watch_outbox_notices";
     /// Gauge: notices waiting to be sent (pending or sending), all channels.
     pub const OUTBOX_DEPTH: &str = "petition_watch_outbox_depth";
+    /// Gauge: 1 when the latest config reload (or the start) succeeded, 0 when it was refused.
+    pub const CONFIG_RELOAD_SUCCESSFUL: &str = "petition_watch_config_last_reload_successful";
+    /// Gauge: Unix time the config in force was loaded (start or the latest good reload).
+    pub const CONFIG_RELOAD_SUCCESS_TIMESTAMP: &str = "petition_watch_config_last_reload_success_timestamp_seconds";
     /// Counter: connections closed on arrival because `http.max_connections` were open.
     pub const HTTP_CONNECTIONS_REFUSED: &str = "petition_watch_http_connections_refused_total";
 }

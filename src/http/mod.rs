@@ -50,6 +50,8 @@ pub struct Shared {
     pub wake_delivery: Arc<Notify>,
     /// Turns for heavy requests and the answers being computed ([`work`]).
     pub work: work::HeavyWork,
+    /// How the latest config reload went.
+    pub reload: crate::app::ReloadStatus,
 }
 
 impl Shared {
@@ -169,9 +171,11 @@ async fn readyz(State(shared): State<Shared>) -> impl IntoResponse {
     let scheduler = shared.scheduler_running.load(Ordering::SeqCst);
     let status = if database && scheduler { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let word = |ok: bool, yes: &str, no: &str| if ok { yes.to_owned() } else { no.to_owned() };
+    let reload = shared.reload.get();
     let body = json!({
         "database": word(database, "ok", "unreachable"),
-        "config": "loaded",
+        "config": word(reload.successful, "loaded", "reload failed: running on the previous config"),
+        "config_reload": reload,
         "scheduler": word(scheduler, "running", "stopped"),
     });
     (status, axum::Json(body))

@@ -156,6 +156,18 @@ pub async fn page(State(shared): State<Shared>, headers: HeaderMap) -> Response 
     }
 }
 
+/// The reload banner's words: a refused reload (when, why) and settings waiting for a restart.
+fn reload_line(shared: &Shared, tz: chrono_tz::Tz) -> serde_json::Value {
+    let state = shared.reload.get();
+    let local = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
+    serde_json::json!({
+        "failed_at": state.failed_at.map(local),
+        "error": state.error,
+        "loaded_at": local(state.loaded_at),
+        "restart_needed": state.restart_needed,
+    })
+}
+
 async fn build(shared: &Shared, caller: Option<Caller>) -> Result<minijinja::Value, ApiError> {
     use crate::store::{NoticeFilter, StatusFilter};
     let loaded = shared.loaded();
@@ -240,6 +252,7 @@ async fn build(shared: &Shared, caller: Option<Caller>) -> Result<minijinja::Val
         today => today.to_string(),
         caller => caller.map(|c| c.name),
         database_ok,
+        reload => minijinja::Value::from(minijinja::value::Serde(reload_line(shared, tz))),
         scheduler_ok => shared.scheduler_running.load(std::sync::atomic::Ordering::SeqCst),
         flagged => screening.cases.len(),
         outbox => minijinja::context! { pending, sending, sent, dead },

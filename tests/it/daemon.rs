@@ -306,7 +306,12 @@ async fn the_daemon_answers_health_checks_when_asked_to_listen() {
     let ready = client.get(format!("http://{address}/readyz")).send().await.expect("readyz");
     assert_eq!(ready.status(), 200);
     let body: serde_json::Value = ready.json().await.expect("json");
-    assert_eq!(body, serde_json::json!({"database": "ok", "config": "loaded", "scheduler": "running"}));
+    assert_eq!(
+        (&body["database"], &body["config"], &body["scheduler"]),
+        (&serde_json::json!("ok"), &serde_json::json!("loaded"), &serde_json::json!("running"))
+    );
+    assert_eq!(body["config_reload"]["successful"], true);
+    assert_eq!(body["config_reload"]["restart_needed"], serde_json::json!([]));
     assert_eq!(client.get(format!("http://{address}/nothing")).send().await.expect("404").status(), 404);
     let status = std::process::Command::new("kill").arg("-TERM").arg(daemon.id().to_string()).status().expect("kill");
     assert!(status.success());
@@ -320,4 +325,84 @@ async fn the_daemon_answers_health_checks_when_asked_to_listen() {
     };
     assert!(exit.success());
     assert!(client.get(format!("http://{address}/healthz")).send().await.is_err(), "the listener closed");
+}
+
+/// A refused reload is seen where administrators look (item: not only in the log): `/readyz`
+/// says so with the reason, `/metrics` has `petition_watch_config_last_reload_successful 0`, the
+/// administrators get a notice; a good reload puts it back to 1 and names the settings that
+/// wait for a restart.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_reload_shows_in_readyz_metrics_and_a_notice_to_the_administrators() {
+    let ws = workspace("", &["outbox"]);
+    let address = crate::helpers::free_address();
+    let good = std::fs::read_to_string(ws.config_path()).expect("config");
+    let mut daemon = crate::helpers::spawn_listening_daemon(&ws, &address, None);
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().expect("client");
+    let get = |path: &str| {
+        let (client, url) = (client.clone(), format!("http://{address}{path}"));
+        async move {
+            let response = client.get(url).send().await?;
+            response.text().await
+        }
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while get("/healthz").await.is_err() {
+        assert!(std::time::Instant::now() < deadline, "the daemon did not start listening");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let gauge = |metrics: &str| {
+        metrics
+            .lines()
+            .find(|l| l.starts_with("petition_watch_config_last_reload_successful "))
+            .and_then(|l| l.rsplit(' ').next())
+            .map(str::to_owned)
+    };
+    assert_eq!(gauge(&get("/metrics").await.expect("metrics")).as_deref(), Some("1"));
+    let signal = |name: &str| {
+        let status = std::process::Command::new("kill").args([&format!("-{name}"), &daemon.id().to_string()]).status();
+        assert!(status.expect("kill").success());
+    };
+    let wait_for = |path: &'static str, needle: &'static str| {
+        let get = &get;
+        async move {
+            let deadline = std::time::Instant::now() + Duration::from_secs(20);
+            loop {
+                let text = get(path).await.unwrap_or_default();
+                if text.contains(needle) {
+                    return text;
+                }
+                assert!(std::time::Instant::now() < deadline, "no {needle:?} in {path}: {text}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+
+    std::fs::write(ws.config_path(), good.replace("schedule = \"0 30 8 * * *\"", "schedule = \"30 8 * * *\""))
+        .expect("broken");
+    signal("HUP");
+    let ready = wait_for("/readyz", "reload failed").await;
+    assert!(ready.contains("has 5 fields"), "the reason: {ready}");
+    assert_eq!(gauge(&get("/metrics").await.expect("metrics")).as_deref(), Some("0"));
+    let outbox = ws.path("outbox");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let told = loop {
+        let texts: Vec<String> = std::fs::read_dir(&outbox)
+            .map(|d| d.filter_map(Result::ok).filter_map(|e| std::fs::read_to_string(e.path()).ok()).collect())
+            .unwrap_or_default();
+        if let Some(text) = texts.into_iter().find(|t| t.contains("xinfang@example.gov.cn")) {
+            break text;
+        }
+        assert!(std::time::Instant::now() < deadline, "the administrators were not told");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(told.contains("zhou-xf") || told.contains("xinfang@example.gov.cn"), "{told}");
+
+    std::fs::write(ws.config_path(), good.replace("max_body_bytes = 1048576", "max_body_bytes = 2097152"))
+        .expect("good");
+    signal("HUP");
+    let ready = wait_for("/readyz", "\"config\":\"loaded\"").await;
+    assert!(ready.contains("http.max_body_bytes"), "the setting that waits for a restart: {ready}");
+    assert_eq!(gauge(&get("/metrics").await.expect("metrics")).as_deref(), Some("1"));
+    signal("TERM");
+    let _ = daemon.wait();
 }
