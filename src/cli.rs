@@ -961,26 +961,41 @@ async fn import(
 
 fn print_report(report: &FileReport, dry_run: bool) {
     let file = report.file.display();
+    // One line each on stderr; under `--log-format json` a JSON log line each instead, so no
+    // message (nor a cell with a line break in it) can pass for a log line of its own.
+    let say = |row: Option<usize>, message: &str| {
+        if crate::telemetry::json_logs() {
+            tracing::warn!(file = %file, row, "{message}");
+        } else {
+            match row {
+                Some(row) => eprintln!("{file}:{row}: {message}"),
+                None => eprintln!("{file}: {message}"),
+            }
+        }
+    };
     if let Some(note) = &report.note {
-        eprintln!("{file}: {note}");
+        say(None, note);
     }
     for rejection in report.rejected.iter().take(SHOWN_REJECTIONS) {
         for problem in &rejection.problems {
-            eprintln!("{file}:{}: {problem}", rejection.row);
+            say(Some(rejection.row), &problem.to_string());
         }
     }
     if report.rejected.len() > SHOWN_REJECTIONS {
-        eprintln!(
-            "{file}: … and {} more rejected rows (--errors FILE lists them all)",
-            report.rejected.len() - SHOWN_REJECTIONS
+        say(
+            None,
+            &format!(
+                "… and {} more rejected rows (--errors FILE lists them all)",
+                report.rejected.len() - SHOWN_REJECTIONS
+            ),
         );
     }
     if !report.unknown_people.is_empty() {
         let names: Vec<&str> = report.unknown_people.iter().map(String::as_str).collect();
-        eprintln!("{file}: warning: 包案领导 not defined in [[people]], kept as text: {}", names.join("、"));
+        say(None, &format!("warning: 包案领导 not defined in [[people]], kept as text: {}", names.join("、")));
     }
     if let Some(fatal) = &report.fatal {
-        eprintln!("{file}: {fatal}");
+        say(None, fatal);
     }
     let rejected = report.rejected.len();
     if dry_run {

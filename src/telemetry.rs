@@ -8,6 +8,7 @@ use crate::config::LogFormat;
 /// Installs the global subscriber. `level` is a tracing filter (`info`,
 /// `petition_watch=debug`); `RUST_LOG` overrides it. Noisy dependencies are kept at `warn`.
 pub fn init(format: LogFormat, level: &str) {
+    JSON_LOGS.store(format == LogFormat::Json, std::sync::atomic::Ordering::Relaxed);
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(format!("{level},sqlx=warn,tokio_cron_scheduler=warn")))
         .unwrap_or_else(|_| EnvFilter::new("info"));
@@ -18,6 +19,14 @@ pub fn init(format: LogFormat, level: &str) {
         LogFormat::Text => builder.with_target(false).try_init(),
         LogFormat::Json => builder.json().try_init(),
     };
+}
+
+static JSON_LOGS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether logs are JSON lines (`--log-format json`): then a command's messages on stderr go
+/// through the log too, so every stderr line is one JSON object.
+pub fn json_logs() -> bool {
+    JSON_LOGS.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// The Prometheus metrics (served at `/metrics`). Recorded where things happen (the daemon's

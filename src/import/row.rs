@@ -37,7 +37,17 @@ pub struct CellProblem {
 fn shown(text: &str) -> String {
     const MAX: usize = 40;
     let masked = mask_identifiers(text);
-    let trimmed = masked.trim();
+    // Line breaks and other control characters are shown escaped (`\n`): a cell's line break
+    // must not start a line of the message (or pass for a log line of its own).
+    let masked: String = masked
+        .trim()
+        .chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() { c.escape_debug().collect() } else { vec![c] };
+            escaped
+        })
+        .collect();
+    let trimmed = masked.as_str();
     if trimmed.chars().count() <= MAX {
         trimmed.to_owned()
     } else {
@@ -68,6 +78,8 @@ impl RowReader<'_> {
 
     fn title(&self, column: Column) -> String {
         let written = self.header.known.get(&column).and_then(|i| self.header.titles.get(*i));
+        let written = written.map(|t| t.replace(char::is_control, " "));
+        let written = written.as_ref();
         match written {
             Some(t) if t != column.name() => format!("{t} ({})", column.name()),
             Some(t) => t.clone(),

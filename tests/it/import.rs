@@ -262,3 +262,26 @@ fn a_workbook_with_several_sheets_uses_the_first_with_the_register_header() {
     assert_eq!(cases["cases"][0]["received_on"], "2026-03-09");
     assert_eq!(cases["cases"][0]["accepted_on"], "2026-03-10");
 }
+
+/// A line break in a cell cannot forge a log line: under `--log-format json` every line the
+/// import writes to stderr is one JSON object, and in text the break is shown as `\n`.
+#[test]
+fn a_line_break_in_a_cell_forges_no_log_line() {
+    let ws = crate::helpers::Workspace::new();
+    let forged = "2026-13-01\n{\"level\":\"ERROR\",\"fields\":{\"message\":\"forged\"}}";
+    let file = ws
+        .write("forged.csv", format!("信访件编号,收到日期\nX-1,\"{}\"\nX-2,2026-11-02\n", forged.replace('"', "\"\"")));
+    let path = file.to_str().expect("path");
+    let out = ws.run(&["--log-format", "json", "import", path]);
+    assert_eq!(out.code, 3, "{out:?}");
+    let lines: Vec<&str> = out.stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(!lines.is_empty());
+    for line in &lines {
+        let value: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert_ne!(value["fields"]["message"], "forged", "a forged line: {line}");
+    }
+    assert!(out.stderr.contains("收到日期"), "the rejection is logged: {}", out.stderr);
+    let out = ws.run(&["import", path]);
+    assert!(out.stderr.lines().all(|l| !l.starts_with('{')), "{}", out.stderr);
+    assert!(out.stderr.contains("\\n{"), "the break shown escaped: {}", out.stderr);
+}
