@@ -421,8 +421,64 @@ fn json_body(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result
             format!("send Content-Type: application/json (got {content_type:?})"),
         ));
     }
-    serde_json::from_slice(&body)
-        .map_err(|e| bad(StatusCode::BAD_REQUEST, "bad_json", format!("the body is not valid JSON: {e}")))
+    let UniqueKeys(value) = serde_json::from_slice(&body)
+        .map_err(|e| bad(StatusCode::BAD_REQUEST, "bad_json", format!("the body is not valid JSON: {e}")))?;
+    Ok(value)
+}
+
+/// A JSON value whose objects name each key once: `{"case_no": "A", "case_no": "B"}` is an
+/// error, not silently the last one (which a client and this server could read differently).
+struct UniqueKeys(Value);
+
+impl<'de> serde::Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = UniqueKeys;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<UniqueKeys, E> {
+                Ok(UniqueKeys(Value::Bool(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<UniqueKeys, E> {
+                Ok(UniqueKeys(json!(v)))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<UniqueKeys, E> {
+                Ok(UniqueKeys(json!(v)))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<UniqueKeys, E> {
+                Ok(UniqueKeys(json!(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<UniqueKeys, E> {
+                Ok(UniqueKeys(Value::String(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<UniqueKeys, E> {
+                Ok(UniqueKeys(Value::String(v)))
+            }
+            fn visit_unit<E>(self) -> Result<UniqueKeys, E> {
+                Ok(UniqueKeys(Value::Null))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<UniqueKeys, A::Error> {
+                let mut items = Vec::new();
+                while let Some(UniqueKeys(item)) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(UniqueKeys(Value::Array(items)))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<UniqueKeys, A::Error> {
+                let mut object = Map::new();
+                while let Some((key, UniqueKeys(value))) = map.next_entry::<String, UniqueKeys>()? {
+                    if object.contains_key(&key) {
+                        return Err(serde::de::Error::custom(format!("the key {key:?} is given twice in one object")));
+                    }
+                    object.insert(key, value);
+                }
+                Ok(UniqueKeys(Value::Object(object)))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 /// A JSON value as the importer's cell.

@@ -692,3 +692,29 @@ async fn two_hundred_concurrent_findings_requests_are_all_answered_alike() {
         assert!(same[0].1.contains(&format!("2026-10-{:02}", 8 + day)));
     }
 }
+
+/// A key given twice in one JSON object is refused (400 `bad_json`), not read as the last one.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_given_twice_in_a_body_is_refused() {
+    let api = Api::start(&[], false).await;
+    for body in [
+        r#"{"case_no": "DUP-1", "received_on": "2026-11-20", "case_no": "DUP-2"}"#,
+        r#"[{"case_no": "DUP-3", "received_on": "2026-11-20", "accused": ["a"], "accused": ["b"]}]"#,
+    ] {
+        let response = api
+            .client
+            .post(api.url("/api/v1/cases"))
+            .bearer_auth(WRITE)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("request");
+        let (status, answer) = answer(response).await;
+        assert_eq!((status, code(&answer)), (StatusCode::BAD_REQUEST, "bad_json"), "{body}");
+        assert!(answer.to_string().contains("given twice"), "{answer}");
+    }
+    for no in ["DUP-1", "DUP-2", "DUP-3"] {
+        assert_eq!(api.get(&format!("/api/v1/cases/{no}"), Some(READ)).await.0, StatusCode::NOT_FOUND);
+    }
+}
