@@ -292,7 +292,8 @@ fn report_notices(
                 township: config.township.name.clone(),
                 period: label.clone(),
                 as_of,
-                group: to.id == "leading_group",
+                // A group channel (a chat group, a webhook marked `group`) gets the summary only.
+                group: to.id == "leading_group" && channels.get(&channel).is_some_and(|c| c.group),
                 to,
                 cases: vec![],
                 text: None,

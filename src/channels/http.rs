@@ -223,8 +223,26 @@ impl HttpChannel {
 /// `{"data", "id", "timestamp", "type": "petition_watch.notice"}`. Serialized straight from the
 /// notice (no intermediate JSON tree).
 pub fn webhook_body<'a>(id: &'a str, body: &'a NoticeBody, now: DateTime<Utc>) -> WebhookEnvelope<'a> {
+    // A group channel is thin (DESIGN §3): of a report it gets the summary the robots get, not
+    // the report with each case's village and owner.
+    let data = match &body.report {
+        Some(document) if body.group => std::borrow::Cow::Owned(NoticeBody {
+            kind: body.kind,
+            report: None,
+            job: body.job.clone(),
+            job_zh: body.job_zh.clone(),
+            township: body.township.clone(),
+            period: body.period.clone(),
+            as_of: body.as_of,
+            to: body.to.clone(),
+            group: true,
+            cases: Vec::new(),
+            text: Some(crate::render::report::markdown(document)),
+        }),
+        _ => std::borrow::Cow::Borrowed(body),
+    };
     WebhookEnvelope {
-        data: body,
+        data,
         id,
         timestamp: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         kind: "petition_watch.notice",
@@ -234,8 +252,8 @@ pub fn webhook_body<'a>(id: &'a str, body: &'a NoticeBody, now: DateTime<Utc>) -
 /// See [`webhook_body`].
 #[derive(Debug, serde::Serialize)]
 pub struct WebhookEnvelope<'a> {
-    /// The notice.
-    pub data: &'a NoticeBody,
+    /// The notice (for a group channel, a report's summary in `text` instead of the report).
+    pub data: std::borrow::Cow<'a, NoticeBody>,
     /// The notice id (also the `webhook-id` header).
     pub id: &'a str,
     /// When this attempt was made, RFC 3339 in UTC.

@@ -377,3 +377,34 @@ async fn links_and_mentions_in_register_text_reach_no_robot_alive() {
         }
     }
 }
+
+/// A webhook marked `group` is thin for reports too (DESIGN §3): the leading group's report
+/// reaches it as the summary the robots get, never the report with each case's village.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_group_webhook_gets_the_reports_summary_not_its_cases() {
+    let receiver = Receiver::start().await;
+    let ws = workspace("", &["outbox"]);
+    let config = std::fs::read_to_string(ws.config_path())
+        .expect("config")
+        .replace("channels = [\"outbox\"]\n\n[administrators]", "channels = [\"hook\"]\n\n[administrators]")
+        + &http_channels(&ws, &receiver, "");
+    std::fs::write(ws.config_path(), config).expect("config");
+    let (cwd, config) = (ws.dir.path().to_owned(), ws.config_path());
+    let register = repo().join("config/examples/register.csv");
+    for args in [
+        vec!["import".to_owned(), register.display().to_string()],
+        "jobs run monthly_screening --as-of 2026-12-01".split(' ').map(str::to_owned).collect(),
+        vec!["notices".to_owned(), "deliver".to_owned()],
+    ] {
+        let out = binary(cwd.clone(), config.clone(), args.clone()).await;
+        assert_eq!(out.code, 0, "{args:?}: {}{}", out.stdout, out.stderr);
+    }
+    let hits: Vec<_> = receiver.hits().into_iter().filter(|h| h.route == "webhook").collect();
+    assert!(!hits.is_empty(), "the report reached the group webhook");
+    for hit in &hits {
+        let data = &hit.body["data"];
+        assert!(data.get("report").is_none(), "no report in a group notice: {data}");
+        assert!(data["text"].as_str().is_some_and(|t| t.contains("预测排查")), "the summary: {data}");
+        assert!(!hit.body.to_string().contains("东湖村二组"), "no matter or case detail: {}", hit.body);
+    }
+}
