@@ -137,6 +137,59 @@ pub fn read_workbook_bytes(bytes: &[u8]) -> Result<Grid, String> {
     workbook_grid(workbook)
 }
 
+/// The most columns a register sheet is read to; cells beyond are left out (the register has
+/// about thirty, with room for the office's own).
+const MAX_COLUMNS: usize = 256;
+
+/// The most rows a register sheet may have (Excel's own limit).
+const MAX_ROWS: usize = 1_048_576;
+
+/// An XLSX sheet's used cells, row by row, read as they stream by.
+fn xlsx_rows<R: std::io::Read + std::io::Seek>(
+    xlsx: &mut calamine::Xlsx<R>,
+    name: &str,
+) -> Result<Vec<Vec<Cell>>, String> {
+    let mut reader = xlsx.worksheet_cells_reader(name).map_err(|e| e.to_string())?;
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
+    while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
+        let (row, column) = cell.get_position();
+        let (row, column) = (row as usize, column as usize);
+        let value = Data::from(cell.get_value().clone());
+        if column >= MAX_COLUMNS || row >= MAX_ROWS || matches!(value, Data::Empty) {
+            continue;
+        }
+        if rows.len() <= row {
+            rows.resize_with(row + 1, Vec::new);
+        }
+        let cells = &mut rows[row];
+        if cells.len() <= column {
+            cells.resize(column + 1, Cell::Empty);
+        }
+        cells[column] = cell_from(&value);
+    }
+    Ok(rows)
+}
+
+/// Whether the first rows carry the register's header.
+fn has_register_header(rows: &[Vec<Cell>]) -> bool {
+    rows.iter().take(HEADER_SEARCH_ROWS).any(|row| {
+        let columns: Vec<Option<Column>> = row.iter().map(|c| Column::from_header(&c.text())).collect();
+        columns.contains(&Some(Column::CaseNo)) && columns.contains(&Some(Column::ReceivedOn))
+    })
+}
+
+/// Which sheet of several was read, and which were passed over.
+fn sheet_note(name: &str, names: &[String], skipped: &[String]) -> Option<String> {
+    (names.len() > 1).then(|| {
+        let others = if skipped.is_empty() {
+            String::new()
+        } else {
+            format!("; sheets without the register header: {}", skipped.join(", "))
+        };
+        format!("read sheet {name:?} of {}{others}", names.len())
+    })
+}
+
 fn workbook_grid<R: std::io::Read + std::io::Seek>(mut workbook: calamine::Sheets<R>) -> Result<Grid, String> {
     let names = workbook.sheet_names().to_vec();
     if names.is_empty() {
@@ -144,6 +197,19 @@ fn workbook_grid<R: std::io::Read + std::io::Seek>(mut workbook: calamine::Sheet
     }
     let mut skipped = Vec::new();
     for name in &names {
+        // XLSX is read cell by cell: a sheet whose few cells lie far apart (one at row 100,000,
+        // another at column XFD) made calamine allocate its whole rectangle (2.4 GB for a
+        // 2.4 MB file). Other formats are small enough to read whole.
+        if let calamine::Sheets::Xlsx(xlsx) = &mut workbook {
+            match xlsx_rows(xlsx, name) {
+                Ok(rows) if has_register_header(&rows) => {
+                    return Ok(Grid { rows, note: sheet_note(name, &names, &skipped) });
+                }
+                Ok(_) => skipped.push(format!("{name:?}")),
+                Err(e) => skipped.push(format!("{name:?} ({e})")),
+            }
+            continue;
+        }
         let range = match workbook.worksheet_range(name) {
             Ok(range) => range,
             Err(e) => {
@@ -159,20 +225,8 @@ fn workbook_grid<R: std::io::Read + std::io::Seek>(mut workbook: calamine::Sheet
             row.extend(r.iter().map(cell_from));
             row
         }));
-        let has_header = rows.iter().take(HEADER_SEARCH_ROWS).any(|row| {
-            let columns: Vec<Option<Column>> = row.iter().map(|c| Column::from_header(&c.text())).collect();
-            columns.contains(&Some(Column::CaseNo)) && columns.contains(&Some(Column::ReceivedOn))
-        });
-        if has_header {
-            let note = (names.len() > 1).then(|| {
-                let others = if skipped.is_empty() {
-                    String::new()
-                } else {
-                    format!("; sheets without the register header: {}", skipped.join(", "))
-                };
-                format!("read sheet {name:?} of {}{others}", names.len())
-            });
-            return Ok(Grid { rows, note });
+        if has_register_header(&rows) {
+            return Ok(Grid { rows, note: sheet_note(name, &names, &skipped) });
         }
         skipped.push(format!("{name:?}"));
     }

@@ -285,3 +285,26 @@ fn a_line_break_in_a_cell_forges_no_log_line() {
     assert!(out.stderr.lines().all(|l| !l.starts_with('{')), "{}", out.stderr);
     assert!(out.stderr.contains("\\n{"), "the break shown escaped: {}", out.stderr);
 }
+
+/// A workbook whose few cells lie far apart (one at row 200,000, one at column 16,000) imports
+/// its rows without building the whole rectangle: cells beyond column 256 are left out.
+#[test]
+fn a_sparse_workbook_imports_its_rows() {
+    let ws = crate::helpers::Workspace::new();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (col, title) in ["信访件编号", "收到日期", "信访人"].iter().enumerate() {
+        sheet.write_string(0, col as u16, *title).expect("header");
+    }
+    sheet.write_string(1, 0, "SP-1").expect("cell");
+    sheet.write_string(1, 1, "2026-11-02").expect("cell");
+    sheet.write_string(1, 2, "张三").expect("cell");
+    sheet.write_string(1, 16_000, "far right").expect("cell");
+    sheet.write_string(200_000, 0, "SP-2").expect("cell");
+    sheet.write_string(200_000, 1, "2026-11-03").expect("cell");
+    let path = ws.path("sparse.xlsx");
+    book.save(&path).expect("save");
+    let out = ws.run(&["import", path.to_str().expect("path")]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("imported 2"), "{}", out.stdout);
+}
