@@ -133,7 +133,7 @@ fn main() {
         let dead_ids: Vec<String> = {
             let filter = petition_watch::store::NoticeFilter {
                 status: petition_watch::store::StatusFilter::parse("dead"),
-                since: None,
+                ..Default::default()
             };
             store.list_notices(&filter, 100).await.expect("dead").into_iter().map(|n| n.id).collect()
         };

@@ -152,6 +152,12 @@ pub enum NoticesCommand {
         /// Only notices planned on or after this date.
         #[arg(long, value_parser = parse_as_of)]
         since: Option<chrono::NaiveDate>,
+        /// Only notices on this channel.
+        #[arg(long)]
+        channel: Option<String>,
+        /// Only notices for this person (id from the config).
+        #[arg(long)]
+        recipient: Option<String>,
         /// At most this many.
         #[arg(long, default_value_t = 200)]
         limit: i64,
@@ -164,10 +170,18 @@ pub enum NoticesCommand {
         /// Notice id (ntc_…).
         id: String,
     },
-    /// Make a dead or waiting notice due now, with a fresh retry schedule.
+    /// Make a dead or waiting notice due now, with a fresh retry schedule; or, with --status
+    /// (and --channel), every such notice at once.
     Retry {
-        /// Notice id (ntc_…).
-        id: String,
+        /// Notice id (ntc_…); omit it to retry in bulk with --status.
+        #[arg(required_unless_present = "status", conflicts_with_all = ["status", "channel"])]
+        id: Option<String>,
+        /// Retry every notice in this state (dead, or failed: waiting after a failed attempt).
+        #[arg(long, value_enum)]
+        status: Option<NoticeStatus>,
+        /// With --status: only notices on this channel.
+        #[arg(long, requires = "status")]
+        channel: Option<String>,
     },
     /// Deliver every notice that is due, then exit (for administrators without the daemon).
     Deliver,
@@ -400,7 +414,7 @@ async fn notices(loaded: &LoadedConfig, clock: Arc<dyn Clock>, command: NoticesC
     let store = open_store(loaded).await?;
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let code = match command {
-        NoticesCommand::List { status, since, limit, format } => {
+        NoticesCommand::List { status, since, channel, recipient, limit, format } => {
             let tz = loaded.config.time_zone();
             let since = since.and_then(|d| d.and_hms_opt(0, 0, 0)).and_then(|t| {
                 use chrono::TimeZone;
@@ -410,7 +424,7 @@ async fn notices(loaded: &LoadedConfig, clock: Arc<dyn Clock>, command: NoticesC
                 let word = s.to_possible_value().map(|v| v.get_name().to_owned()).unwrap_or_default();
                 StatusFilter::parse(&word)
             });
-            let rows = store.list_notices(&NoticeFilter { status, since }, limit).await?;
+            let rows = store.list_notices(&NoticeFilter { status, since, channel, recipient }, limit).await?;
             let local = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
             match format {
                 ListFormat::Json => {
@@ -482,7 +496,34 @@ async fn notices(loaded: &LoadedConfig, clock: Arc<dyn Clock>, command: NoticesC
                 ExitCode::SUCCESS
             }
         },
-        NoticesCommand::Retry { id } => match store.retry_notice(&id, clock.now()).await?.as_deref() {
+        NoticesCommand::Retry { id: None, status, channel } => {
+            let word = status.and_then(|s| s.to_possible_value()).map(|v| v.get_name().to_owned()).unwrap_or_default();
+            let Some(status) = StatusFilter::parse(&word).filter(|s| {
+                matches!(
+                    s,
+                    StatusFilter::Failed | StatusFilter::Is(crate::store::Status::Dead | crate::store::Status::Pending)
+                )
+            }) else {
+                eprintln!(
+                    "error: --status {word}: only dead, failed or pending notices are retried (a sent notice is not sent twice)"
+                );
+                return Ok(ExitCode::FAILURE);
+            };
+            let filter = NoticeFilter { status: Some(status), channel, ..Default::default() };
+            let rows = store.list_notices(&filter, i64::MAX).await?;
+            let mut retried = 0;
+            for row in &rows {
+                if matches!(store.retry_notice(&row.id, clock.now()).await?.as_deref(), Some("pending" | "dead")) {
+                    retried += 1;
+                }
+            }
+            writeln!(
+                stdout,
+                "{retried} notices due now (run `petition-watch notices deliver` or let the daemon send them)"
+            )?;
+            ExitCode::SUCCESS
+        }
+        NoticesCommand::Retry { id: Some(id), .. } => match store.retry_notice(&id, clock.now()).await?.as_deref() {
             None => {
                 eprintln!("error: no notice {id}");
                 ExitCode::FAILURE

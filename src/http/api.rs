@@ -964,7 +964,11 @@ pub async fn notices(
             bad(StatusCode::BAD_REQUEST, "bad_query", format!("limit={v:?}; expected a number from 1 to 1000"))
         })?,
     };
-    let rows = shared.store.list_notices(&NoticeFilter { status, since }, limit).await.map_err(ApiError::store)?;
+    let rows = shared
+        .store
+        .list_notices(&NoticeFilter { status, since, ..Default::default() }, limit)
+        .await
+        .map_err(ApiError::store)?;
     let notices = rows.into_iter().map(NoticeJson::from).collect();
     Ok(axum::Json(NoticeList { notices }).into_response())
 }

@@ -234,14 +234,21 @@ async fn build(shared: &Shared, caller: Option<Caller>) -> Result<minijinja::Val
         attempts: n.attempts,
     };
     let store = &shared.store;
-    let recent = store.list_notices(&NoticeFilter { status: None, since: None }, 15).await.map_err(ApiError::store)?;
+    let recent = store.list_notices(&NoticeFilter::default(), 15).await.map_err(ApiError::store)?;
     let mut failures = store
-        .list_notices(&NoticeFilter { status: Some(StatusFilter::Is(crate::store::Status::Dead)), since: None }, 10)
+        .list_notices(
+            &NoticeFilter {
+                status: Some(StatusFilter::Is(crate::store::Status::Dead)),
+                since: None,
+                ..Default::default()
+            },
+            10,
+        )
         .await
         .map_err(ApiError::store)?;
     failures.extend(
         store
-            .list_notices(&NoticeFilter { status: Some(StatusFilter::Failed), since: None }, 10)
+            .list_notices(&NoticeFilter { status: Some(StatusFilter::Failed), since: None, ..Default::default() }, 10)
             .await
             .map_err(ApiError::store)?,
     );

@@ -363,12 +363,15 @@ impl Store {
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT {NOTICE_COLUMNS} FROM outbox WHERE status = COALESCE($1, status) \
                  AND created_at >= COALESCE($2, created_at) AND ($3 = 0 OR last_error IS NOT NULL) \
+                 AND channel = COALESCE($5, channel) AND recipient = COALESCE($6, recipient) \
                  ORDER BY created_at DESC, id LIMIT $4"
             )))
             .bind(status)
             .bind(filter.since)
             .bind(failed_only)
             .bind(limit)
+            .bind(filter.channel.as_deref())
+            .bind(filter.recipient.as_deref())
             .fetch_all(pool)
             .await?
             .iter()
@@ -480,6 +483,10 @@ pub struct NoticeFilter {
     pub status: Option<StatusFilter>,
     /// Created at or after.
     pub since: Option<DateTime<Utc>>,
+    /// On this channel only.
+    pub channel: Option<String>,
+    /// For this person (id) only.
+    pub recipient: Option<String>,
 }
 
 /// A notice as stored.

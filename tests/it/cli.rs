@@ -182,3 +182,34 @@ fn the_duty_roster_tells_the_duty_leader_and_the_office_who_must_recuse() {
     let weekend = ws.run(&["jobs", "run", "duty_roster", "--as-of", "2026-11-28"]);
     assert!(weekend.stdout.contains("0 notices written"), "{}", weekend.stdout);
 }
+
+/// `notices list --channel/--recipient` narrow the outbox, and `notices retry --status …
+/// --channel …` makes every such notice due at once.
+#[test]
+fn notices_are_listed_by_channel_and_recipient_and_retried_in_bulk() {
+    let ws = crate::delivery::workspace("", &["outbox"]);
+    let register = crate::helpers::repo().join("config/examples/register.csv");
+    assert_eq!(ws.run(&["import", register.to_str().expect("path")]).code, 0);
+    assert_eq!(ws.run(&["jobs", "run", "deadline_watch", "--as-of", "2026-11-27"]).code, 0);
+    let list = |args: &[&str]| -> Vec<serde_json::Value> {
+        let mut all = vec!["notices", "list", "--format", "json"];
+        all.extend_from_slice(args);
+        let out = ws.run(&all);
+        assert_eq!(out.code, 0, "{out:?}");
+        let value: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+        value["notices"].as_array().expect("notices").clone()
+    };
+    let all = list(&[]);
+    let li_hua = list(&["--recipient", "li-hua"]);
+    assert!(!li_hua.is_empty() && li_hua.len() < all.len(), "{} of {}", li_hua.len(), all.len());
+    assert!(li_hua.iter().all(|n| n["recipient"] == "li-hua"));
+    assert_eq!(list(&["--channel", "outbox"]).len(), all.len());
+    assert!(list(&["--channel", "no-such-channel"]).is_empty());
+    let out = ws.run(&["notices", "retry", "--status", "pending", "--channel", "outbox"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.starts_with(&format!("{} notices due now", all.len())), "{}", out.stdout);
+    let out = ws.run(&["notices", "retry", "--status", "sent"]);
+    assert_eq!(out.code, 1, "a sent notice is not sent twice: {out:?}");
+    let out = ws.run(&["notices", "retry"]);
+    assert_ne!(out.code, 0, "an id or --status is needed");
+}

@@ -448,7 +448,7 @@ async fn attempts_finishing_together_are_each_recorded_once(store: &Store) {
         .list_notices(
             &petition_watch::store::NoticeFilter {
                 status: petition_watch::store::StatusFilter::parse("sent"),
-                since: None,
+                ..Default::default()
             },
             100,
         )
