@@ -80,6 +80,9 @@ pub struct Deliverer {
     /// every case it counts, and on a register of 100,000 cases rendering and encoding one takes
     /// some 200 MB; the few reports a month lose nothing by waiting for each other.
     reports: tokio::sync::Semaphore,
+    /// Notices given up on in this delivery run, told to the administrators in one digest at
+    /// its end: (id, channel, recipient, why).
+    dead_this_run: Mutex<Vec<(String, String, String, String)>>,
 }
 
 impl Deliverer {
@@ -122,6 +125,7 @@ impl Deliverer {
             township: config.township.name.clone(),
             disabled: Mutex::new(HashMap::new()),
             reports: tokio::sync::Semaphore::new(1),
+            dead_this_run: Mutex::new(Vec::new()),
         })
     }
 
@@ -138,6 +142,8 @@ impl Deliverer {
         };
         let outcome = self.attempt(&claimed, now).await?;
         record_metrics(&claimed, &outcome, now);
+        // One notice is a whole run here: a notice given up on is told at once.
+        self.tell_the_dead(now).await?;
         Ok(Some((claimed.id, outcome)))
     }
 
@@ -229,11 +235,13 @@ impl Deliverer {
         let for_administrators =
             serde_json::from_str::<NoticeBody>(&claimed.payload).map(|b| b.kind == NoticeKind::Admin).unwrap_or(false);
         if !for_administrators {
-            let text = format!(
-                "提醒 {} 未能送达（渠道 {}，收件人 {}）：{error}。请检查渠道配置后执行 petition-watch notices retry {} 重新发送。",
-                claimed.id, claimed.channel, claimed.recipient, claimed.id
-            );
-            self.tell_administrators(&claimed.id, &text, &claimed.channel, now).await?;
+            // Told in one digest at the end of the run, not a message per notice.
+            self.dead_this_run.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((
+                claimed.id.clone(),
+                claimed.channel.clone(),
+                claimed.recipient.clone(),
+                error.clone(),
+            ));
         }
         Ok(Outcome::Dead(error))
     }
@@ -316,6 +324,28 @@ impl Deliverer {
         clock: Arc<dyn Clock>,
         stop: Option<tokio::sync::watch::Receiver<bool>>,
     ) -> Result<DrainSummary, StoreError> {
+        let mut total = DrainSummary::default();
+        loop {
+            let pass = self.drain_pass(Arc::clone(&clock), stop.clone()).await;
+            let told = self.tell_the_dead(clock.now()).await;
+            let pass = pass?;
+            total.sent += pass.sent;
+            total.retried += pass.retried;
+            total.dead += pass.dead;
+            total.held += pass.held;
+            // The digest of the notices given up on goes out in this run too.
+            if !told? || stop.as_ref().is_some_and(|s| *s.borrow()) {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// One pass of [`Deliverer::drain_until`]: the workers deliver until nothing is due.
+    async fn drain_pass(
+        self: &Arc<Self>,
+        clock: Arc<dyn Clock>,
+        stop: Option<tokio::sync::watch::Receiver<bool>>,
+    ) -> Result<DrainSummary, StoreError> {
         let queue = Arc::new(tokio::sync::Mutex::new(VecDeque::new()));
         let mut tasks = tokio::task::JoinSet::new();
         for _ in 0..self.settings.workers {
@@ -367,6 +397,37 @@ impl Deliverer {
             }
         }
         failed.map_or(Ok(total), Err)
+    }
+
+    /// One message to the administrators listing every notice given up on in this run;
+    /// `true` when there were any.
+    async fn tell_the_dead(&self, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        /// Lines listed in one digest; the rest are counted.
+        const LISTED: usize = 50;
+        let dead = std::mem::take(&mut *self.dead_this_run.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        let Some((first, ..)) = dead.first() else { return Ok(false) };
+        let mut text = format!("本次投递有 {} 条提醒未能送达：\n", dead.len());
+        for (id, channel, recipient, error) in dead.iter().take(LISTED) {
+            text.push_str(&format!("- {id}（渠道 {channel}，收件人 {recipient}）：{error}\n"));
+        }
+        if dead.len() > LISTED {
+            text.push_str(&format!(
+                "- 另有 {} 条，见 petition-watch notices list --status dead\n",
+                dead.len() - LISTED
+            ));
+        }
+        let channels: std::collections::BTreeSet<&str> = dead.iter().map(|(_, c, ..)| c.as_str()).collect();
+        let retry = match channels.iter().next() {
+            Some(channel) if channels.len() == 1 => {
+                format!("petition-watch notices retry --status dead --channel {channel}")
+            }
+            _ => "petition-watch notices retry --status dead".to_owned(),
+        };
+        text.push_str(&format!("请检查渠道配置后执行 {retry} 重新发送。"));
+        // The channel they all failed on is not used to report them.
+        let failing = if channels.len() == 1 { channels.iter().next().copied().unwrap_or_default() } else { "" };
+        self.tell_administrators(&format!("dead {first}"), &text, failing, now).await?;
+        Ok(true)
     }
 
     /// The next claimed notice from the shared queue, claiming a batch when it is empty;

@@ -13,6 +13,11 @@ use crate::helpers::{Output, repo, run_binary};
 use crate::receiver::Receiver;
 use crate::smtp_server::SmtpServer;
 
+/// The text of a raw email, for other test modules.
+pub fn readable_text(raw: &str) -> String {
+    readable(raw)
+}
+
 /// The text of a raw email: headers with encoded words decoded, base64 parts decoded.
 fn readable(raw: &str) -> String {
     let mut text = String::new();
