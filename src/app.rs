@@ -195,7 +195,8 @@ pub struct ReloadState {
     pub failed_at: Option<DateTime<Utc>>,
     /// Why it failed.
     pub error: Option<String>,
-    /// Settings changed by a reload that take effect only after a restart.
+    /// Settings the config in force sets otherwise than the process started with: they take
+    /// effect only after a restart.
     pub restart_needed: Vec<&'static str>,
 }
 
@@ -225,11 +226,7 @@ impl ReloadStatus {
             state.loaded_at = now;
             state.failed_at = None;
             state.error = None;
-            for key in restart_needed {
-                if !state.restart_needed.contains(&key) {
-                    state.restart_needed.push(key);
-                }
-            }
+            state.restart_needed = restart_needed;
         }
         self.publish();
     }
@@ -255,8 +252,8 @@ impl ReloadStatus {
     }
 }
 
-/// The settings a reload changed that are read only at start (the listener, the database
-/// pool, logging): they take effect after a restart.
+/// The settings read only at start (the listener, the database pool, logging) that `new` sets
+/// otherwise than `old`, the config the process started with: they take effect after a restart.
 fn restart_needed(old: &crate::config::Config, new: &crate::config::Config) -> Vec<&'static str> {
     let (a, b) = (&old.database, &new.database);
     let (h, k) = (&old.http, &new.http);
@@ -328,6 +325,8 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let deliverer = Arc::new(Deliverer::new(store.clone(), &loaded).map_err(anyhow::Error::msg)?);
     let loaded = Arc::new(loaded);
+    // What the process started with: settings read only at start are compared against it.
+    let started = Arc::clone(&loaded);
     let (loaded_tx, loaded_rx) = watch::channel(Arc::clone(&loaded));
     let (config_tx, config_rx) = watch::channel(Arc::new(Running { loaded, deliverer }));
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -377,7 +376,7 @@ pub async fn run(
                 });
                 match built {
                     Ok((new, deliverer)) => {
-                        let restart = restart_needed(&running.loaded.config, &new.config);
+                        let restart = restart_needed(&started.config, &new.config);
                         log_next_firings(&new, now);
                         let new = Arc::new(new);
                         loaded_tx.send_replace(Arc::clone(&new));
