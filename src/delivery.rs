@@ -49,6 +49,15 @@ pub struct DrainSummary {
     pub held: usize,
 }
 
+impl std::ops::AddAssign for DrainSummary {
+    fn add_assign(&mut self, other: Self) {
+        self.sent += other.sent;
+        self.retried += other.retried;
+        self.dead += other.dead;
+        self.held += other.held;
+    }
+}
+
 /// The delivery settings the worker needs.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -328,11 +337,7 @@ impl Deliverer {
         loop {
             let pass = self.drain_pass(Arc::clone(&clock), stop.clone()).await;
             let told = self.tell_the_dead(clock.now()).await;
-            let pass = pass?;
-            total.sent += pass.sent;
-            total.retried += pass.retried;
-            total.dead += pass.dead;
-            total.held += pass.held;
+            total += pass?;
             // The digest of the notices given up on goes out in this run too.
             if !told? || stop.as_ref().is_some_and(|s| *s.borrow()) {
                 return Ok(total);
@@ -378,12 +383,7 @@ impl Deliverer {
                 .map_err(|e| StoreError::Query(sqlx::Error::Protocol(format!("worker stopped: {e}"))))
                 .and_then(|s| s);
             match summary {
-                Ok(summary) => {
-                    total.sent += summary.sent;
-                    total.retried += summary.retried;
-                    total.dead += summary.dead;
-                    total.held += summary.held;
-                }
+                Ok(summary) => total += summary,
                 Err(e) => {
                     failed.get_or_insert(e);
                 }
