@@ -124,17 +124,11 @@ fn an_enabled_channel_whose_secret_is_missing_names_the_variable_not_a_value() {
     assert!(!out.stdout.contains("hunter2") && !out.stderr.contains("hunter2"));
 }
 
-#[test]
-fn a_broken_holiday_file_is_reported_on_its_line() {
+/// A workspace whose config reads holidays from an empty `holidays/` of its own (returned).
+fn with_own_holidays() -> (Workspace, std::path::PathBuf) {
     let ws = Workspace::new();
     let holidays = ws.path("holidays");
     std::fs::create_dir(&holidays).expect("dir");
-    std::fs::copy(crate::helpers::repo().join("config/holidays/2026.toml"), holidays.join("2026.toml")).expect("copy");
-    std::fs::write(
-        holidays.join("2027.toml"),
-        "year = 2027\nnotice = \"test\"\nmake_up_working_days = [\"2027-02-10\"]\n",
-    )
-    .expect("write");
     let text = std::fs::read_to_string(ws.config_path()).expect("config");
     let text = text
         .lines()
@@ -142,6 +136,18 @@ fn a_broken_holiday_file_is_reported_on_its_line() {
         .collect::<Vec<_>>()
         .join("\n");
     std::fs::write(ws.config_path(), text).expect("write");
+    (ws, holidays)
+}
+
+#[test]
+fn a_broken_holiday_file_is_reported_on_its_line() {
+    let (ws, holidays) = with_own_holidays();
+    std::fs::copy(crate::helpers::repo().join("config/holidays/2026.toml"), holidays.join("2026.toml")).expect("copy");
+    std::fs::write(
+        holidays.join("2027.toml"),
+        "year = 2027\nnotice = \"test\"\nmake_up_working_days = [\"2027-02-10\"]\n",
+    )
+    .expect("write");
     let out = ws.run(&["check"]);
     assert_eq!(out.code, 1, "{out:?}");
     assert!(
@@ -164,17 +170,8 @@ fn a_holiday_file_holding_another_years_dates_fails_check() {
         ),
         ("2027.toml", shipped.clone(), "2027.toml:3: year: is 2026, but the file is named for 2027"),
     ] {
-        let ws = Workspace::new();
-        let holidays = ws.path("holidays");
-        std::fs::create_dir(&holidays).expect("dir");
+        let (ws, holidays) = with_own_holidays();
         std::fs::write(holidays.join(file), text).expect("write");
-        let config = std::fs::read_to_string(ws.config_path()).expect("config");
-        let config = config
-            .lines()
-            .map(|l| if l.starts_with("holidays = ") { "holidays = \"holidays\"" } else { l })
-            .collect::<Vec<_>>()
-            .join("\n");
-        std::fs::write(ws.config_path(), config).expect("write");
         let out = ws.run(&["check"]);
         assert_eq!(out.code, 1, "{out:?}");
         assert!(out.stderr.contains(needle), "{needle}: {}", out.stderr);
