@@ -122,6 +122,16 @@ impl<'a> Context<'a> {
         Some(CaseView { pos, record, open, in_review, recent, deadlines })
     }
 
+    /// The latest case of the same petitioner on the same matter that came before the case at
+    /// `pos` (earlier `received_on`; on the same day, the lower `case_no`), if any.
+    pub fn latest_earlier_on_matter(&self, pos: usize) -> Option<usize> {
+        let here = u32::try_from(pos).ok()?;
+        self.register
+            .same_matter_lists(pos)
+            .filter_map(|list| list.partition_point(|p| *p < here).checked_sub(1).map(|i| list[i] as usize))
+            .max()
+    }
+
     /// The first collective case of the petitioner of `pos` within the organizer window.
     pub fn collective_case_of(&self, pos: usize) -> Option<usize> {
         let identity = self.record(pos).identity;

@@ -47,6 +47,17 @@ impl DeadlineKind {
             Self::Owner => "包案期限",
         }
     }
+
+    /// What must be done by the deadline, as a notice asks it (DESIGN §2.4: 请于…前受理或告知).
+    pub fn verb(self) -> &'static str {
+        match self {
+            Self::Acceptance => "受理或告知",
+            Self::Handling => "办结",
+            Self::Review => "出具复查意见",
+            Self::Recheck => "出具复核意见",
+            Self::Owner => "办结（包案期限）",
+        }
+    }
 }
 
 /// A running deadline.

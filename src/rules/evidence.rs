@@ -4,7 +4,20 @@ use std::fmt;
 
 use chrono::NaiveDate;
 
-use super::Flag;
+use super::{DeadlineKind, Flag};
+
+/// One deadline that makes a case `due_soon`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DueSoonDeadline {
+    /// Which deadline.
+    pub kind: DeadlineKind,
+    /// Its statutory date.
+    pub due: NaiveDate,
+    /// The last working day to act.
+    pub act_by: NaiveDate,
+    /// Working days after D up to and including `act_by`.
+    pub working_days_left: u32,
+}
 
 /// The facts behind one finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,13 +67,8 @@ pub enum Evidence<'a> {
         /// Calendar days since.
         days: i64,
     },
-    /// `due_soon`: working days left before the act-by date.
-    DueSoon {
-        /// The last working day to act.
-        act_by: NaiveDate,
-        /// Working days after D up to and including `act_by`.
-        working_days_left: u32,
-    },
+    /// `due_soon`: each running deadline close to its act-by date.
+    DueSoon(Vec<DueSoonDeadline>),
     /// `backlog`: open this long.
     OpenFor {
         /// From acceptance (or receipt).
@@ -111,8 +119,21 @@ impl fmt::Display for Evidence<'_> {
             Evidence::FirstPetition => f.write_str("首次信访"),
             Evidence::CollectiveCase { case_no, petitioners } => write!(f, "集体访{case_no}（{petitioners}人）"),
             Evidence::Overdue { due, days } => write!(f, "期限{due}，已超{days}天"),
-            Evidence::DueSoon { act_by, working_days_left } => {
-                write!(f, "应于{act_by}前办结，剩{working_days_left}个工作日")
+            Evidence::DueSoon(deadlines) => {
+                for (i, d) in deadlines.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("；")?;
+                    }
+                    write!(
+                        f,
+                        "{}：请于{}前{}，剩{}个工作日",
+                        d.kind.zh(),
+                        d.act_by,
+                        d.kind.verb(),
+                        d.working_days_left
+                    )?;
+                }
+                Ok(())
             }
             Evidence::OpenFor { since, days } => write!(f, "自{since}起{days}天未办结"),
             Evidence::FirstOnMatter { case_no, received_on, days } => {

@@ -21,7 +21,7 @@ pub use categories::{CategoryTrend, EarlySignGroup, statistical_month_start};
 pub use context::{CaseView, Context};
 pub use deadlines::{Deadline, DeadlineKind, happened, running_deadlines};
 pub use directory::Directory;
-pub use evidence::{Evidence, FlagSet};
+pub use evidence::{DueSoonDeadline, Evidence, FlagSet};
 pub use register::{Clocks, NONE, RawCase, Record, Register, RegisterBuilder, Sym};
 pub use settings::{Deadlines, Thresholds};
 

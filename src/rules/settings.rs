@@ -29,7 +29,8 @@ impl Default for Deadlines {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Thresholds {
-    /// `repeat`: an earlier case on the same matter within this many days.
+    /// `repeat`: an earlier case on the same matter received at most this many days before;
+    /// 0 means any time earlier.
     pub repeat_window_days: u32,
     /// `joint`: at least this many signatories.
     pub joint_min_signatories: u32,
@@ -56,7 +57,7 @@ pub struct Thresholds {
 impl Default for Thresholds {
     fn default() -> Self {
         Self {
-            repeat_window_days: 365,
+            repeat_window_days: 0,
             joint_min_signatories: 2,
             collective_min_petitioners: 5,
             skip_level_min_gap: 2,

@@ -61,13 +61,42 @@ fn has(register: &[Case], no: &str, flag: &str) -> bool {
 }
 
 #[test]
-fn repeat_needs_an_earlier_case_on_the_same_matter_within_365_days() {
+fn repeat_counts_an_earlier_case_on_the_same_matter_at_any_time_by_default() {
     let id = "320112196503120011";
+    for earlier_days_before in [0, 365, 366, 2000] {
+        let x = by("X", before(10), id, Some("征地补偿"), Some("征地拆迁"));
+        let earlier = by("A", before(10 + earlier_days_before), id, Some("征地补偿"), Some("征地拆迁"));
+        let found = flags(&[earlier, x], "X");
+        assert!(found.contains(&"repeat"), "earlier case {earlier_days_before} days before: {found:?}");
+        assert!(!found.contains(&"initial"), "earlier case {earlier_days_before} days before: {found:?}");
+    }
+}
+
+#[test]
+fn a_configured_repeat_window_bounds_repeat_but_never_makes_a_second_petition_initial() {
+    let id = "320112196503120011";
+    let mut rules = rules();
+    rules.thresholds.repeat_window_days = 365;
     for (earlier_days_before, want) in [(365, true), (366, false), (0, true)] {
         let x = by("X", before(10), id, Some("征地补偿"), Some("征地拆迁"));
         let earlier = by("A", before(10 + earlier_days_before), id, Some("征地补偿"), Some("征地拆迁"));
-        assert_eq!(has(&[earlier, x], "X", "repeat"), want, "earlier case {earlier_days_before} days before");
+        let register = Register::from_cases(&[earlier, x]);
+        let screening = screen(&register, d(), &rules, shipped());
+        let found = screening.cases.iter().find(|r| r.case_no == "X").map(|r| r.flag_names()).unwrap_or_default();
+        assert_eq!(found.contains(&"repeat"), want, "earlier case {earlier_days_before} days before: {found:?}");
+        assert!(!found.contains(&"initial"), "earlier case {earlier_days_before} days before: {found:?}");
     }
+}
+
+#[test]
+fn a_second_petition_393_days_after_the_first_is_repeat_and_long_running_not_initial() {
+    let id = "320112196503120011";
+    let first = by("A", before(393 + 5), id, Some("宅基地"), None);
+    let mut second = by("B", before(5), id, Some("宅基地"), None);
+    second.accepted_on = Some(before(4));
+    let found = flags(&[first, second], "B");
+    assert!(found.contains(&"repeat") && found.contains(&"long_running"), "{found:?}");
+    assert!(!found.contains(&"initial"), "{found:?}");
 }
 
 #[test]
@@ -236,6 +265,67 @@ fn due_soon_counts_working_days_up_to_act_by_and_overdue_starts_after_due() {
     assert!(late.contains(&"overdue") && !late.contains(&"due_soon"), "{late:?}");
 }
 
+/// A case where only the deadline `kind` runs at D, due on `due`.
+fn only_running(kind: DeadlineKind, due: NaiveDate) -> Case {
+    let mut c = case("X", before(100));
+    match kind {
+        DeadlineKind::Acceptance => c.received_on = due - Days::new(15),
+        DeadlineKind::Handling => {
+            c.received_on = due - Days::new(61);
+            c.accepted_on = Some(due - Days::new(60));
+        }
+        DeadlineKind::Review | DeadlineKind::Recheck => {
+            c.accepted_on = Some(before(99));
+            c.concluded_on = Some(before(60));
+            if kind == DeadlineKind::Review {
+                c.review_accepted_on = Some(due - Days::new(15));
+            } else {
+                c.recheck_requested_on = Some(due - Days::new(30));
+            }
+        }
+        DeadlineKind::Owner => {
+            c.received_on = before(10);
+            c.accepted_on = Some(before(9));
+            c.owner_leader = Some("li-hua".into());
+            c.owner_deadline = Some(due);
+        }
+    }
+    c
+}
+
+#[test]
+fn due_soon_warns_on_every_running_deadline_at_and_one_past_its_threshold() {
+    // From Friday D, 5 working days: Mon 11-30 … Fri 12-04; Monday 12-07 is the 6th.
+    let fifth = NaiveDate::from_ymd_opt(2026, 12, 4).expect("date");
+    let sixth = NaiveDate::from_ymd_opt(2026, 12, 7).expect("date");
+    for kind in [
+        DeadlineKind::Acceptance,
+        DeadlineKind::Handling,
+        DeadlineKind::Review,
+        DeadlineKind::Recheck,
+        DeadlineKind::Owner,
+    ] {
+        for (due, want) in [(fifth, true), (sixth, false), (d(), true), (before(1), false)] {
+            let c = only_running(kind, due);
+            let register = Register::from_cases(std::slice::from_ref(&c));
+            let rules = rules();
+            let screening = screen(&register, d(), &rules, shipped());
+            let result = screening.cases.iter().find(|r| r.case_no == "X");
+            let running: Vec<DeadlineKind> =
+                result.map(|r| r.deadlines.iter().map(|d| d.kind).collect()).unwrap_or_default();
+            assert!(result.is_none() || running.contains(&kind), "{kind:?}: {running:?}");
+            let named: Vec<DeadlineKind> = result
+                .and_then(|r| r.findings.iter().find(|f| f.flag == Flag::DueSoon))
+                .map(|f| match &f.evidence {
+                    Evidence::DueSoon(list) => list.iter().map(|d| d.kind).collect(),
+                    other => panic!("{other:?}"),
+                })
+                .unwrap_or_default();
+            assert_eq!(named == [kind], want, "{kind:?} due {due}: {named:?}");
+        }
+    }
+}
+
 #[test]
 fn the_extension_moves_the_handling_due_date() {
     let mut c = case("X", before(80));
@@ -312,7 +402,7 @@ fn review_and_recheck_overdue_are_judged_against_due_with_hearings_paused() {
     c.review_accepted_on = Some(before(16)); // due D-1
     assert_eq!(flags(std::slice::from_ref(&c), "X"), ["review_overdue", "signed"]);
     c.hearings = vec![DateSpan { first: before(10), last: before(10) }];
-    assert_eq!(flags(std::slice::from_ref(&c), "X"), ["signed"], "one hearing day moves due to D");
+    assert_eq!(flags(std::slice::from_ref(&c), "X"), ["due_soon", "signed"], "one hearing day moves due to D");
     c.review_opinion_on = Some(before(2));
     c.recheck_requested_on = Some(before(32)); // 30 days + one hearing day: due D-1
     assert_eq!(flags(std::slice::from_ref(&c), "X"), ["recheck_overdue", "signed"]);
@@ -419,7 +509,18 @@ mod properties {
                 for d in &result.deadlines {
                     prop_assert!(d.act_by <= d.due);
                 }
-                prop_assert!(!(result.has(Flag::Overdue) && result.has(Flag::DueSoon)));
+                let soon: Vec<DeadlineKind> = result
+                    .findings
+                    .iter()
+                    .filter_map(|f| match &f.evidence {
+                        Evidence::DueSoon(list) => Some(list.iter().map(|d| d.kind)),
+                        _ => None,
+                    })
+                    .flatten()
+                    .collect();
+                prop_assert_eq!(result.has(Flag::DueSoon), !soon.is_empty());
+                prop_assert!(!(result.has(Flag::Overdue) && soon.contains(&DeadlineKind::Handling)));
+                prop_assert!(!(result.has(Flag::AcceptanceOverdue) && soon.contains(&DeadlineKind::Acceptance)));
                 prop_assert!(!(result.has(Flag::Repeat) && result.has(Flag::Initial)));
             }
         }
