@@ -1101,6 +1101,8 @@ fn print_cases(cases: &[crate::domain::Case], format: ListFormat) -> anyhow::Res
                         "owner_leader": c.owner_leader,
                         "accepted_on": c.accepted_on,
                         "concluded_on": c.concluded_on,
+                        "disposition": c.disposition.map(|d| d.as_str()),
+                        "disposed_on": c.disposed_on,
                     })
                 })
                 .collect();

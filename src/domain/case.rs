@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use super::{CaseNo, Channel, DateSpan, Level, PetitionerId, Phone, Source};
+use super::{CaseNo, Channel, DateSpan, Disposition, Level, PetitionerId, Phone, Source};
 
 /// 信访件: one row of the petition register, parsed.
 ///
@@ -70,6 +70,10 @@ pub struct Case {
     pub recheck_requested_on: Option<NaiveDate>,
     /// 复核意见日期.
     pub recheck_opinion_on: Option<NaiveDate>,
+    /// 处理方式: told where to go or transferred, without acceptance (blank: handled here).
+    pub disposition: Option<Disposition>,
+    /// 告知转送日期: the acceptance clock ends and the case is no longer open on this day.
+    pub disposed_on: Option<NaiveDate>,
     /// 听证: hearing days, which pause the review and recheck clocks.
     pub hearings: Vec<DateSpan>,
     /// 回避人员: people who must not handle or hear about this case.
@@ -111,9 +115,16 @@ impl Case {
             review_opinion_on: None,
             recheck_requested_on: None,
             recheck_opinion_on: None,
+            disposition: None,
+            disposed_on: None,
             hearings: Vec::new(),
             conflicts: Vec::new(),
             extra: BTreeMap::new(),
         }
+    }
+
+    /// Whether the case is closed on `day`: concluded or disposed of (告知/转送) on or before it.
+    pub fn closed_by(&self, day: NaiveDate) -> bool {
+        self.concluded_on.is_some_and(|d| d <= day) || self.disposed_on.is_some_and(|d| d <= day)
     }
 }

@@ -15,4 +15,4 @@ pub use text::{
     fold, fold_name, normalize_name, normalize_text, parse_bool, parse_date, person_key, split_hearings, split_list,
     spreadsheet_text,
 };
-pub use values::{Channel, DateSpan, Level, Source, ValueError};
+pub use values::{Channel, DateSpan, Disposition, Level, Source, ValueError};

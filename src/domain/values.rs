@@ -131,6 +131,17 @@ register_enum!(
     }
 );
 
+register_enum!(
+    /// 处理方式: how a matter outside the township's competence was disposed of without
+    /// acceptance (DESIGN §2.2). Blank in the register: handled here.
+    Disposition, "disposition (处理方式)", {
+        /// 告知 (不予受理): the petitioner was told where to go.
+        Informed = "informed" "告知" ["不予受理", "告知信访人"],
+        /// 转送 (转交/移送): sent on to the body that has competence.
+        Transferred = "transferred" "转送" ["转交", "移送"],
+    }
+);
+
 /// A run of hearing days (听证), inclusive at both ends; a single day has `first == last`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct DateSpan {

@@ -386,7 +386,7 @@ fn kind(column: Column) -> Kind {
     use Column::*;
     match column {
         ReceivedOn | AcceptedOn | OwnerDeadline | ConcludedOn | ReviewAcceptedOn | ReviewOpinionOn
-        | RecheckRequestedOn | RecheckOpinionOn => Kind::Date,
+        | RecheckRequestedOn | RecheckOpinionOn | DisposedOn => Kind::Date,
         Anonymous | Confidential => Kind::Bool,
         PetitionerCount | Signatories | ExtensionDays => Kind::Count,
         CompetentLevel | VisitedLevel => Kind::Level,
@@ -826,6 +826,8 @@ pub fn case_json(case: &Case, full: bool) -> Value {
     put(Column::ReviewOpinionOn, date(case.review_opinion_on));
     put(Column::RecheckRequestedOn, date(case.recheck_requested_on));
     put(Column::RecheckOpinionOn, date(case.recheck_opinion_on));
+    put(Column::Disposition, case.disposition.map_or(Value::Null, |d| json!(d.as_str())));
+    put(Column::DisposedOn, date(case.disposed_on));
     put(Column::Hearings, json!(case.hearings.iter().map(ToString::to_string).collect::<Vec<_>>()));
     if full {
         put(Column::Conflicts, json!(case.conflicts));

@@ -39,6 +39,8 @@ pub enum Column {
     RecheckOpinionOn,
     Hearings,
     Conflicts,
+    Disposition,
+    DisposedOn,
 }
 
 /// Each column: its English name, its Chinese name, and other headers offices use for it.
@@ -74,6 +76,8 @@ const NAMES: &[(Column, &str, &str, &[&str])] = &[
     (Column::RecheckOpinionOn, "recheck_opinion_on", "复核意见日期", &[]),
     (Column::Hearings, "hearings", "听证", &["听证日期"]),
     (Column::Conflicts, "conflicts", "回避人员", &[]),
+    (Column::Disposition, "disposition", "处理方式", &["告知转送"]),
+    (Column::DisposedOn, "disposed_on", "告知转送日期", &["告知日期", "转送日期"]),
 ];
 
 impl Column {

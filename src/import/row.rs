@@ -8,8 +8,8 @@ use chrono::{Days, NaiveDate};
 use super::columns::{Column, Header};
 use super::source::Cell;
 use crate::domain::{
-    Case, CaseNo, Channel, DateSpan, Level, PetitionerId, Phone, Source, mask_cell, mask_identifiers, normalize_text,
-    parse_bool, parse_date, split_hearings, split_list,
+    Case, CaseNo, Channel, DateSpan, Disposition, Level, PetitionerId, Phone, Source, mask_cell, mask_identifiers,
+    normalize_text, parse_bool, parse_date, split_hearings, split_list,
 };
 
 /// Limits a row is checked against.
@@ -249,6 +249,17 @@ pub fn parse_row(header: &Header, cells: &[Cell], rules: RowRules) -> Result<Cas
             Err(e) => r.fail(Column::Hearings, &item, e.0),
         }
     }
+    let disposition = r.parse(Column::Disposition, Disposition::parse);
+    let disposed_on = r.date(Column::DisposedOn);
+    match (r.cell(Column::Disposition).is_some(), r.cell(Column::DisposedOn).is_some()) {
+        (true, false) => r.fail(Column::DisposedOn, "", "is required when 处理方式 (disposition) is set"),
+        (false, true) => r.fail(
+            Column::Disposition,
+            "",
+            "is required when 告知转送日期 (disposed_on) is set; accepted: informed 告知, transferred 转送",
+        ),
+        _ => {}
+    }
     let extra = extra_columns(header, cells);
 
     let (Some(case_no), Some(received_on), true) = (case_no, received_on, r.problems.is_empty()) else {
@@ -284,6 +295,8 @@ pub fn parse_row(header: &Header, cells: &[Cell], rules: RowRules) -> Result<Cas
         review_opinion_on,
         recheck_requested_on,
         recheck_opinion_on,
+        disposition,
+        disposed_on,
         hearings,
         conflicts: r.list(Column::Conflicts),
         extra,

@@ -223,6 +223,12 @@ fn status(case: &Case, end: NaiveDate) -> &'static str {
         "复核中"
     } else if by(case.review_accepted_on) && !by(case.review_opinion_on) {
         "复查中"
+    } else if by(case.disposed_on) {
+        // Disposed of without acceptance, counted apart from the cases handled here (DESIGN §2.2).
+        match case.disposition {
+            Some(crate::domain::Disposition::Transferred) => "已转送",
+            _ => "已告知",
+        }
     } else if by(case.concluded_on) {
         "已办结"
     } else if by(case.accepted_on) {
@@ -264,7 +270,7 @@ fn snapshot(cases: &[Case], register: &Register, period: &Period, rules: &RuleBo
         if period.contains(case.received_on) {
             snapshot.received.push(reference(case));
         }
-        let open = case.concluded_on.is_none_or(|d| d > period.end);
+        let open = !case.closed_by(period.end);
         if open && Flag::ALL.iter().any(|f| f.is_deadline() && *f != Flag::DueSoon && has(case, *f)) {
             snapshot.open_overdue.push(reference(case));
         } else if open && has(case, Flag::DueSoon) {
@@ -627,7 +633,7 @@ pub fn screening_report(
         } else {
             carried_over += 1;
         }
-        let open = case.concluded_on.is_none_or(|d| d > period.end);
+        let open = !case.closed_by(period.end);
         let mut missing = Vec::new();
         if case.owner_leader.as_deref().is_none_or(|o| o.trim().is_empty()) {
             missing.push("包案领导");
@@ -694,7 +700,7 @@ pub fn sweep_report(
         .iter()
         .filter_map(|r| {
             let case = by_no.get(r.case_no)?;
-            if case.concluded_on.is_some_and(|d| d <= day) {
+            if case.closed_by(day) {
                 return None;
             }
             let reference = case_ref(case, Some(r), day);

@@ -109,7 +109,8 @@ impl<'a> Context<'a> {
     pub fn view(&self, pos: usize) -> Option<CaseView<'a>> {
         let record = self.record(pos);
         let (c, d) = (&record.clocks, self.as_of);
-        let open = happened(c.concluded_on, d).is_none();
+        // Disposed of without acceptance (告知/转送) on or before D: no longer open (DESIGN §2.2).
+        let open = happened(c.concluded_on, d).is_none() && happened(c.disposed_on, d).is_none();
         let review_runs = happened(c.review_accepted_on, d).is_some() && happened(c.review_opinion_on, d).is_none();
         let recheck_runs = happened(c.recheck_requested_on, d).is_some() && happened(c.recheck_opinion_on, d).is_none();
         let in_review = review_runs || recheck_runs;

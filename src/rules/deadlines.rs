@@ -111,7 +111,11 @@ pub fn running_deadlines(
     let mut out = Vec::new();
     let Some(received_on) = case.received_on.filter(|r| *r <= as_of) else { return out };
     let accepted = happened(case.accepted_on, as_of);
-    let concluded = happened(case.concluded_on, as_of);
+    // A case disposed of without acceptance (告知/转送) is closed on that day like a concluded
+    // one: its acceptance clock ends and neither the handling nor the owner clock runs on. A
+    // case accepted and later transferred stops its handling clock too (DESIGN §2.2 says the
+    // case is no longer open; an open clock on a closed case would warn nobody can act on).
+    let concluded = happened(case.concluded_on, as_of).or(happened(case.disposed_on, as_of));
     if accepted.is_none() && concluded.is_none() {
         let due = calendar.add_calendar_days(received_on, limits.acceptance_days);
         out.push(deadline(DeadlineKind::Acceptance, due, calendar));

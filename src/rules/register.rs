@@ -40,6 +40,8 @@ pub struct Clocks {
     pub recheck_opinion_on: Option<NaiveDate>,
     /// 延期天数.
     pub extension_days: u32,
+    /// 告知转送日期: disposed of without acceptance (told where to go, or transferred).
+    pub disposed_on: Option<NaiveDate>,
 }
 
 impl Clocks {
@@ -55,6 +57,7 @@ impl Clocks {
             recheck_requested_on: case.recheck_requested_on,
             recheck_opinion_on: case.recheck_opinion_on,
             extension_days: case.extension_days,
+            disposed_on: case.disposed_on,
         }
     }
 }

@@ -526,3 +526,25 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn a_matter_disposed_of_without_acceptance_leaves_the_acceptance_clock_and_the_open_set() {
+    let mut c = case("X", before(25));
+    c.competent_level = Level::from_number(2);
+    c.visited_level = Level::from_number(1);
+    c.owner_deadline = Some(before(2));
+    c.disposition = Some(crate::domain::Disposition::Informed);
+    c.disposed_on = Some(before(20));
+    let register = Register::from_cases(std::slice::from_ref(&c));
+    let rules = rules();
+    let screening = screen(&register, d(), &rules, shipped());
+    let listed = screening.cases.iter().find(|r| r.case_no == "X").expect("received in the recent window");
+    assert_eq!(listed.flag_names(), ["signed"], "closed on disposed_on: no clock, no open-case flag");
+    assert!(listed.deadlines.is_empty());
+    // The day before it was disposed of, the acceptance and owner clocks ran.
+    let screening = screen(&register, before(21), &rules, shipped());
+    let then = screening.cases.iter().find(|r| r.case_no == "X").expect("open then");
+    let kinds: Vec<DeadlineKind> = then.deadlines.iter().map(|d| d.kind).collect();
+    assert_eq!(kinds, [DeadlineKind::Acceptance, DeadlineKind::Owner]);
+    assert!(then.has(Flag::Initial));
+}

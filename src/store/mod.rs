@@ -421,6 +421,8 @@ impl Store {
                         .push_bind(r.hearings.clone())
                         .push_bind(r.conflicts.clone())
                         .push_bind(r.extra.clone())
+                        .push_bind(r.disposition.clone())
+                        .push_bind(r.disposed_on)
                         .push_bind(r.fingerprint.clone())
                         .push_bind(now);
                 });

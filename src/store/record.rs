@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use super::StoreError;
 use crate::domain::{
-    Case, CaseNo, Channel, DateSpan, Level, PetitionerId, Phone, Source, mask_identifiers, split_list,
+    Case, CaseNo, Channel, DateSpan, Disposition, Level, PetitionerId, Phone, Source, mask_identifiers, split_list,
 };
 
 /// A `cases` row as both backends store it.
@@ -47,6 +47,12 @@ pub(crate) struct CaseRow {
     pub hearings: String,
     pub conflicts: String,
     pub extra: String,
+    /// Left out of the fingerprint when blank, so rows stored before the column existed keep
+    /// theirs (a re-import of an unchanged register stays "unchanged").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disposition: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disposed_on: Option<NaiveDate>,
     /// SHA-256 of every column above: tells an unchanged re-import from an update.
     #[serde(skip)]
     pub fingerprint: String,
@@ -86,6 +92,8 @@ pub(crate) const CASE_COLUMNS: &[&str] = &[
     "hearings",
     "conflicts",
     "extra",
+    "disposition",
+    "disposed_on",
     "fingerprint",
 ];
 
@@ -130,6 +138,8 @@ impl From<&Case> for CaseRow {
             hearings: json(&hearings),
             conflicts: json(&c.conflicts),
             extra: json(&c.extra),
+            disposition: c.disposition.map(|v| v.as_str().to_owned()),
+            disposed_on: c.disposed_on,
             fingerprint: String::new(),
         };
         let digest = Sha256::digest(json(&row).as_bytes());
@@ -211,6 +221,13 @@ impl TryFrom<CaseRow> for Case {
             review_opinion_on: r.review_opinion_on,
             recheck_requested_on: r.recheck_requested_on,
             recheck_opinion_on: r.recheck_opinion_on,
+            disposition: r
+                .disposition
+                .as_deref()
+                .map(Disposition::parse)
+                .transpose()
+                .map_err(|e| bad("disposition", e.0))?,
+            disposed_on: r.disposed_on,
             hearings,
             conflicts: names("conflicts", &r.conflicts)?,
             extra,

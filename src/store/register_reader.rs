@@ -20,7 +20,7 @@ use crate::rules::{Clocks, RawCase, Register, RegisterBuilder};
 pub const SCREEN_COLUMNS: &str = "case_no, received_on, petitioner, petitioner_id, phone, village, category, matter, \
      anonymous, petitioner_count, signatories, visited_level, competent_level, accepted_on, concluded_on, \
      owner_deadline, review_accepted_on, review_opinion_on, recheck_requested_on, recheck_opinion_on, \
-     extension_days, owner_leader, responsible_person, responsible_unit, hearings, accused, conflicts";
+     extension_days, owner_leader, responsible_person, responsible_unit, hearings, accused, conflicts, disposed_on";
 
 fn corrupt(case_no: &str, column: &str, why: impl Into<String>) -> StoreError {
     StoreError::Corrupt { case_no: case_no.to_owned(), column: column.to_owned(), why: why.into() }
@@ -111,6 +111,7 @@ fn push_row(builder: &mut RegisterBuilder, row: &impl ScreenRow) -> Result<(), S
             recheck_requested_on: row.date(18, "recheck_requested_on").map_err(at)?,
             recheck_opinion_on: row.date(19, "recheck_opinion_on").map_err(at)?,
             extension_days: count(row.int(20)?.unwrap_or(0)),
+            disposed_on: row.date(27, "disposed_on").map_err(at)?,
         },
         petitioner: petitioner.as_deref(),
         petitioner_id: row.text(3)?,
@@ -156,7 +157,7 @@ enum Cell {
 }
 
 /// Columns per row of [`SCREEN_COLUMNS`].
-const COLUMNS: usize = 27;
+const COLUMNS: usize = 28;
 /// Rows per batch handed from the reading thread to the building thread.
 const BATCH_ROWS: usize = 4096;
 

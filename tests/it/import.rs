@@ -308,3 +308,44 @@ fn a_sparse_workbook_imports_its_rows() {
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("imported 2"), "{}", out.stdout);
 }
+
+#[test]
+fn a_matter_told_where_to_go_or_transferred_leaves_the_acceptance_clock() {
+    let ws = Workspace::new();
+    let file = ws.write(
+        "r.csv",
+        "信访件编号,收到日期,信访人,有权处理层级,处理方式,告知转送日期\n\
+         D1,2026-03-10,张三,县,告知,2026-03-12\n\
+         D2,2026-03-10,李四,县,转交,2026/3/13\n\
+         D3,2026-03-10,王五,县,,\n\
+         D4,2026-03-10,赵六,县,告知,\n\
+         D5,2026-03-10,钱七,县,,2026-03-12\n\
+         D6,2026-03-10,孙八,县,上报,2026-03-12\n",
+    );
+    let out = import(&ws, &file, &[]);
+    assert_eq!(out.code, 3, "{out:?}");
+    let err = &out.stderr;
+    assert!(err.contains("r.csv:5: 告知转送日期 (disposed_on): is required when 处理方式"), "{err}");
+    assert!(err.contains("r.csv:6: 处理方式 (disposition): is required when 告知转送日期"), "{err}");
+    assert!(err.contains("r.csv:7: 处理方式 (disposition): \"上报\" is not a disposition"), "{err}");
+    assert!(err.contains("informed 告知, transferred 转送"), "{err}");
+    let listed = stored(&ws);
+    let cases = listed["cases"].as_array().expect("cases");
+    assert_eq!(cases.len(), 3);
+    assert_eq!(cases[0]["disposition"], "informed");
+    assert_eq!(cases[1]["disposition"], "transferred");
+    assert_eq!(cases[1]["disposed_on"], "2026-03-13");
+    // On 03-30 the matter handled here is overdue for acceptance; the two disposed of are not.
+    let out = ws.run(&["screen", "--as-of", "2026-03-30", "--format", "json"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    for case in json["cases"].as_array().expect("cases") {
+        let flags: Vec<&str> = case["flags"].as_array().expect("flags").iter().filter_map(|f| f.as_str()).collect();
+        let overdue = flags.contains(&"acceptance_overdue");
+        assert_eq!(overdue, case["case_no"] == "D3", "{case}");
+        if case["case_no"] != "D3" {
+            assert_eq!(case["deadlines"], serde_json::json!({}), "{case}");
+            assert!(!flags.contains(&"initial"), "{case}");
+        }
+    }
+}

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use petition_watch::domain::{Case, CaseNo, Channel, DateSpan, Level, PetitionerId, Phone, Source};
+use petition_watch::domain::{Case, CaseNo, Channel, DateSpan, Disposition, Level, PetitionerId, Phone, Source};
 use petition_watch::import::{ImportOptions, import_file};
 use petition_watch::render::screen::to_json;
 use petition_watch::rules::{Register, screen};
@@ -183,6 +183,8 @@ fn full_case(no: &str) -> Case {
     c.hearings =
         vec![DateSpan::parse("2026-06-05..2026-06-07").expect("span"), DateSpan::parse("2026-07-10").expect("span")];
     c.conflicts = vec!["孙丽".into()];
+    c.disposition = Some(Disposition::Transferred);
+    c.disposed_on = Some(day(2026, 5, 25));
     c.extra = BTreeMap::from([("备注".to_owned(), "村委会主任系亲属".to_owned())]);
     c
 }
