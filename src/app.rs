@@ -364,6 +364,7 @@ pub async fn run(
 
     log_next_firings(&config_tx.borrow().loaded, clock.now());
     tracing::info!(jobs = schedules(&config_tx.borrow().loaded).len(), "daemon started");
+    log_unverified_calendar(&config_tx.borrow().loaded, clock.as_ref());
     loop {
         match control.recv().await {
             None | Some(Control::Stop) => break,
@@ -391,6 +392,7 @@ pub async fn run(
                             );
                         }
                         reload_status.succeeded(now, restart);
+                        log_unverified_calendar(&config_tx.borrow().loaded, clock.as_ref());
                     }
                     Err(error) => {
                         tracing::error!(error = %error, "reload refused; still running on the previous config");
@@ -460,6 +462,9 @@ async fn scheduler(
         tracing::info!(runs = caught_up, "caught up missed firings");
         wake_delivery.notify_one();
     }
+    if remind_of_unverified_calendar(&running, now).await {
+        wake_delivery.notify_one();
+    }
     let mut cursor = now.with_timezone(&tz);
     loop {
         let running = Arc::clone(&config.borrow_and_update());
@@ -483,6 +488,9 @@ async fn scheduler(
         if take_over_orphans(&store, &running.loaded, now).await > 0 {
             wake_delivery.notify_one();
         }
+        if remind_of_unverified_calendar(&running, now).await {
+            wake_delivery.notify_one();
+        }
         if next.is_some_and(|at| at <= now) {
             if run_due(&store, &running.loaded, cursor, now, false).await > 0 {
                 wake_delivery.notify_one();
@@ -494,6 +502,39 @@ async fn scheduler(
         }
         if *stop.borrow() {
             return;
+        }
+    }
+}
+
+/// Logs, at start and after each reload, that a year's holiday schedule is missing (DESIGN §2.1).
+fn log_unverified_calendar(loaded: &LoadedConfig, clock: &dyn Clock) {
+    let today = clock.today(loaded.config.time_zone());
+    if let Some(warning) = loaded.calendar.missing_schedule_warning(today) {
+        tracing::warn!(year = loaded.calendar.missing_schedule_year(today), "{warning}");
+    }
+}
+
+/// Tells the administrators, once a week (one notice per ISO week, whichever replica enqueues
+/// it first: its id is the same), that a year's holiday schedule is missing. True when a
+/// notice was enqueued now or earlier this week.
+async fn remind_of_unverified_calendar(running: &Running, now: DateTime<Utc>) -> bool {
+    use chrono::Datelike;
+    let loaded = &running.loaded;
+    let today = now.with_timezone(&loaded.config.time_zone()).date_naive();
+    let Some(text) = loaded.calendar.missing_schedule_notice(today) else { return false };
+    let week = today.iso_week();
+    let subject = format!("holidays {}-W{:02}", week.year(), week.week());
+    // Dated the week's Monday, so each day of the week makes the same notice (the same id).
+    let monday = today - chrono::Days::new(u64::from(today.weekday().num_days_from_monday()));
+    let dated = monday
+        .and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(loaded.config.time_zone()).earliest())
+        .map_or(now, |t| t.with_timezone(&Utc));
+    match running.deliverer.tell_administrators(&subject, &text, "", dated).await {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot tell the administrators that a holiday schedule is missing");
+            false
         }
     }
 }

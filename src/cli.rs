@@ -648,6 +648,10 @@ fn jobs_list(loaded: &LoadedConfig, clock: &dyn Clock) -> anyhow::Result<()> {
             None => writeln!(stdout, "{name:<22} no firing in the next two years{note}")?,
         }
     }
+    // The firings of a year without a holiday schedule are computed from its statutory days off.
+    if let Some(warning) = loaded.calendar.missing_schedule_warning(now.date_naive()) {
+        writeln!(stdout, "\nwarning: {warning}")?;
+    }
     stdout.flush()?;
     Ok(())
 }

@@ -56,6 +56,9 @@ pub mod metric {
     pub const CONFIG_RELOAD_SUCCESSFUL: &str = "petition_watch_config_last_reload_successful";
     /// Gauge: Unix time the config in force was loaded (start or the latest good reload).
     pub const CONFIG_RELOAD_SUCCESS_TIMESTAMP: &str = "petition_watch_config_last_reload_success_timestamp_seconds";
+    /// Gauge: 1 while a year's holiday schedule is missing (the current year, or from 1 November
+    /// the next): its dates are computed from the statutory days off and marked unverified.
+    pub const CALENDAR_UNVERIFIED: &str = "petition_watch_calendar_unverified";
     /// Counter: connections closed on arrival because `http.max_connections` were open.
     pub const HTTP_CONNECTIONS_REFUSED: &str = "petition_watch_http_connections_refused_total";
 }
@@ -91,6 +94,10 @@ fn describe() {
     metrics::describe_histogram!(DELIVERY_LATENCY, metrics::Unit::Seconds, "From planning to delivery.");
     metrics::describe_gauge!(OUTBOX, "Notices in the outbox by channel and status.");
     metrics::describe_gauge!(OUTBOX_DEPTH, "Notices waiting to be sent.");
+    metrics::describe_gauge!(
+        CALENDAR_UNVERIFIED,
+        "1 while a year's holiday schedule is missing (add config/holidays/YEAR.toml)."
+    );
     metrics::describe_counter!(
         HTTP_CONNECTIONS_REFUSED,
         "Connections closed on arrival: http.max_connections were open."

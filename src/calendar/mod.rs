@@ -1,14 +1,18 @@
 //! The township's working-day calendar: official days off and make-up working days (调休)
-//! from the State Council's yearly notice, with Monday–Friday as the unverified fallback.
+//! from the State Council's yearly notice; for a year without one, the statutory days off of
+//! 全国年节及纪念日放假办法 with weekends off and no make-up days ([`statutory_holidays`]), every
+//! date of such a year unverified.
 //!
 //! Pure: holiday schedules come in as parsed data ([`HolidayFile`]); nothing here reads a file.
 
+mod fallback;
 mod holidays;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 
+pub use fallback::statutory_holidays;
 pub use holidays::{Holiday, HolidayFile, HolidayKind};
 
 /// Whether a day is a working day, and whether that answer comes from an official schedule.
@@ -31,6 +35,8 @@ const TABLE_YEARS: i32 = 111;
 #[derive(Debug, Clone)]
 pub struct Calendar {
     years: BTreeMap<i32, Vec<Holiday>>,
+    /// Years of the table without a schedule: their statutory days off are computed.
+    fallback_years: Vec<i32>,
     first: NaiveDate,
     /// `working[i]`: day `first + i` is a working day.
     working: Vec<bool>,
@@ -57,6 +63,10 @@ impl Calendar {
             years.insert(file.year, file.holidays);
         }
         let (y, m, d) = TABLE_FIRST;
+        let fallback_years: Vec<i32> = (y..y + TABLE_YEARS).filter(|year| !years.contains_key(year)).collect();
+        for year in &fallback_years {
+            days_off.extend(fallback::statutory_holidays_cached(*year).iter().flat_map(|h| h.days()));
+        }
         let first = NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN);
         let last = NaiveDate::from_ymd_opt(y + TABLE_YEARS, 1, 1).unwrap_or(NaiveDate::MAX);
         let working: Vec<bool> = first
@@ -71,7 +81,7 @@ impl Calendar {
             count += u32::from(*w);
         }
         working_before.push(count);
-        Self { years, first, working, working_before }
+        Self { years, fallback_years, first, working, working_before }
     }
 
     /// Whether `year` has an official schedule loaded.
@@ -157,9 +167,47 @@ impl Calendar {
         }
     }
 
-    /// The holidays of every loaded year, in date order.
+    /// The holidays of every year, in date order: the official breaks of the loaded years and the
+    /// computed statutory days off of the others (DESIGN §2.1: sweeps before them still happen).
     pub fn holidays(&self) -> impl Iterator<Item = &Holiday> + '_ {
-        self.years.values().flatten()
+        let mut all: Vec<&Holiday> = self
+            .years
+            .values()
+            .flatten()
+            .chain(self.fallback_years.iter().flat_map(|y| fallback::statutory_holidays_cached(*y)))
+            .collect();
+        all.sort_by_key(|h| h.days_off.first);
+        all.into_iter()
+    }
+
+    /// Whether `holiday` was computed for a year without a schedule rather than read from one.
+    pub fn is_computed(&self, holiday: &Holiday) -> bool {
+        !self.has_year(holiday.days_off.first.year())
+    }
+
+    /// The year whose schedule administrators must add, as of `today`: the current year when it
+    /// has none, else from 1 November the next year when it has none (DESIGN §2.1).
+    pub fn missing_schedule_year(&self, today: NaiveDate) -> Option<i32> {
+        let year = today.year();
+        if !self.has_year(year) {
+            Some(year)
+        } else if today.month() >= 11 && !self.has_year(year + 1) {
+            Some(year + 1)
+        } else {
+            None
+        }
+    }
+
+    /// [`Calendar::missing_schedule_year`] as the administrators read it, in Chinese: the status
+    /// page's banner and the weekly notice.
+    pub fn missing_schedule_notice(&self, today: NaiveDate) -> Option<String> {
+        let year = self.missing_schedule_year(today)?;
+        Some(format!(
+            "{year} 年节假日安排尚未加载（config/holidays/{year}.toml）。在此之前，{year} 年按《全国年节及纪念日放假办法》\
+             的法定节日（元旦、春节、清明、劳动节、端午、中秋、国庆）计算工作日，不含调休上班日，\
+             涉及 {year} 年的期限均标注“未经核实”（calendar_unverified）。国务院办公厅通知发布后，\
+             请添加该文件并运行 petition-watch check。"
+        ))
     }
 
     /// The warning administrators need on `today`: from 1 November, next year's schedule is
@@ -168,14 +216,16 @@ impl Calendar {
         let year = today.year();
         if !self.has_year(year) {
             return Some(format!(
-                "no holiday schedule for {year}: working days of {year} fall back to Monday–Friday \
-                 and every date computed from them is marked calendar_unverified; add {year}.toml"
+                "no holiday schedule for {year}: {year} falls back to the statutory days off \
+                 (全国年节及纪念日放假办法) with no make-up working days, and every date computed \
+                 from it is marked calendar_unverified; add {year}.toml"
             ));
         }
         if today.month() >= 11 && !self.has_year(year + 1) {
             return Some(format!(
                 "no holiday schedule for {next} yet: the State Council publishes it in November; \
-                 add {next}.toml when it is out (until then {next} falls back to Monday–Friday)",
+                 add {next}.toml when it is out (until then {next} falls back to the statutory days \
+                 off with no make-up working days, every date of it calendar_unverified)",
                 next = year + 1
             ));
         }

@@ -36,10 +36,45 @@ fn make_up_saturdays_work_and_holiday_weekdays_do_not() {
 }
 
 #[test]
-fn a_year_without_a_schedule_is_monday_to_friday_and_unverified() {
+fn a_year_without_a_schedule_keeps_its_statutory_days_off_and_is_unverified() {
     let cal = calendar_2026();
-    assert_eq!(cal.day_kind(day(2027, 1, 1)), DayKind { working: true, verified: false });
+    assert_eq!(cal.day_kind(day(2027, 1, 1)), DayKind { working: false, verified: false }, "元旦 2027");
+    assert_eq!(cal.day_kind(day(2027, 1, 4)), DayKind { working: true, verified: false });
     assert!(cal.day_kind(day(2026, 1, 1)).verified);
+    // 2027: 除夕 02-05 … 初三 02-08, 清明 04-05, 劳动节 05-01/02, 端午 06-09, 中秋 09-15,
+    // 国庆 10-01 … 10-03 (published almanac dates); no make-up days, weekends off.
+    for (m, d) in [(2, 5), (2, 8), (4, 5), (5, 1), (6, 9), (9, 15), (10, 1), (10, 3)] {
+        assert!(!cal.is_working_day(day(2027, m, d)), "2027-{m:02}-{d:02}");
+    }
+    for (m, d) in [(2, 4), (2, 9), (4, 6), (5, 3), (6, 10), (9, 16), (10, 4)] {
+        assert_eq!(cal.is_working_day(day(2027, m, d)), day(2027, m, d).weekday().num_days_from_monday() < 5);
+    }
+    // Sweeps still find the computed breaks.
+    let spring = cal.holidays().find(|h| h.kind == HolidayKind::SpringFestival && h.days_off.first.year() == 2027);
+    assert_eq!(spring.map(|h| h.days_off.to_string()), Some("2027-02-05..2027-02-08".to_owned()));
+    assert!(spring.is_some_and(|h| cal.is_computed(h)));
+}
+
+#[test]
+fn the_statutory_days_off_lie_among_the_official_days_off_of_2025_and_2026() {
+    let official = shipped();
+    for year in [2025, 2026] {
+        let computed = statutory_holidays(year);
+        assert_eq!(computed.len(), 7, "{year}: {computed:?}");
+        for holiday in &computed {
+            for d in holiday.days() {
+                assert!(!official.is_working_day(d), "{year}: {} on {d} is a working day officially", holiday.name);
+            }
+            let break_of =
+                official.holidays().find(|h| !official.is_computed(h) && h.days_off.contains(holiday.days_off.first));
+            assert!(break_of.is_some(), "{year}: {} ({}) is in no official break", holiday.name, holiday.days_off);
+        }
+    }
+    let joined = statutory_holidays(2028);
+    assert!(
+        !joined.iter().any(|h| h.kind == HolidayKind::MidAutumn),
+        "2028: 八月十五 is 10-03, inside 国庆: {joined:?}"
+    );
 }
 
 #[test]

@@ -207,6 +207,10 @@ async fn metrics(State(shared): State<Shared>) -> Response {
         }
         Err(e) => tracing::warn!(error = %e, "metrics: the job runs could not be read"),
     }
+    let loaded = shared.loaded();
+    let today = shared.clock.today(loaded.config.time_zone());
+    let missing = loaded.calendar.missing_schedule_year(today).is_some();
+    metrics::gauge!(metric::CALENDAR_UNVERIFIED).set(if missing { 1.0 } else { 0.0 });
     handle.run_upkeep();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], handle.render()).into_response()
 }

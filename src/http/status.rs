@@ -260,6 +260,7 @@ async fn build(shared: &Shared, caller: Option<Caller>) -> Result<minijinja::Val
         caller => caller.map(|c| c.name),
         database_ok,
         reload => minijinja::Value::from(minijinja::value::Serde(reload_line(shared, tz))),
+        calendar_notice => loaded.calendar.missing_schedule_notice(today),
         scheduler_ok => shared.scheduler_running.load(std::sync::atomic::Ordering::SeqCst),
         flagged => screening.cases.len(),
         outbox => minijinja::context! { pending, sending, sent, dead },

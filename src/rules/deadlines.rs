@@ -238,8 +238,9 @@ mod tests {
         let owner =
             find(&running_deadlines(&c, day(2026, 11, 27), &Deadlines::default(), shipped()), DeadlineKind::Owner)
                 .expect("runs");
-        // 2027 has no schedule yet: Friday 1 January counts as a working day, and is marked so.
-        assert_eq!((owner.due, owner.act_by), (day(2027, 1, 3), day(2027, 1, 1)));
+        // 2027 has no schedule yet: 1 January is its statutory day off, so act by Thursday
+        // 2026-12-31; the due date lies in the unverified year, and the deadline is marked so.
+        assert_eq!((owner.due, owner.act_by), (day(2027, 1, 3), day(2026, 12, 31)));
         assert!(owner.calendar_unverified);
         c.concluded_on = Some(day(2026, 11, 20));
         assert!(running_deadlines(&c, day(2026, 11, 27), &Deadlines::default(), shipped()).is_empty());

@@ -207,10 +207,14 @@ async fn three_replicas_on_postgresql_run_each_firing_once_and_stop_on_sigterm()
     assert!(firings.iter().all(|f| *f >= started - chrono::Duration::seconds(1) && *f <= stopped));
     let claimants: std::collections::BTreeSet<String> = rows.iter().map(|r| r.get(2)).collect();
     assert!(claimants.len() >= 2, "the replicas shared the firings: {claimants:?}");
-    // Each notice went out once.
-    let notices: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox").fetch_one(&pool).await.expect("count");
-    let sent: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = 'sent'").fetch_one(&pool).await.expect("count");
+    // Each notice to the webhook went out once (the administrators' own notices, such as the
+    // weekly word that next year's holiday schedule is missing, go by their channels).
+    let notices: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE channel = 'hook'").fetch_one(&pool).await.expect("count");
+    let sent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE channel = 'hook' AND status = 'sent'")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
     pool.close().await;
     let mut ids: Vec<String> = receiver.hits().into_iter().filter_map(|h| h.webhook_id).collect();
     let arrived = ids.len();
@@ -358,6 +362,9 @@ async fn a_refused_reload_shows_in_readyz_metrics_and_a_notice_to_the_administra
             .map(str::to_owned)
     };
     assert_eq!(gauge(&get("/metrics").await.expect("metrics")).as_deref(), Some("1"));
+    // The workspace has no schedule for the year after 2026: from 2026-11-01 on that is reported.
+    let metrics = get("/metrics").await.expect("metrics");
+    assert!(metrics.lines().any(|l| l == "petition_watch_calendar_unverified 1"), "{metrics}");
     let signal = |name: &str| {
         let status = std::process::Command::new("kill").args([&format!("-{name}"), &daemon.id().to_string()]).status();
         assert!(status.expect("kill").success());
@@ -405,4 +412,32 @@ async fn a_refused_reload_shows_in_readyz_metrics_and_a_notice_to_the_administra
     assert_eq!(gauge(&get("/metrics").await.expect("metrics")).as_deref(), Some("1"));
     signal("TERM");
     let _ = daemon.wait();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_holiday_schedule_is_told_to_the_administrators_once_a_week_from_november() {
+    let ws = workspace("", &["outbox"]);
+    let admin_notices = |ws: &crate::helpers::Workspace| -> Vec<String> {
+        std::fs::read_dir(ws.path("outbox"))
+            .map(|d| {
+                d.filter_map(Result::ok).filter_map(|e| std::fs::read_to_string(e.path()).ok()).collect::<Vec<String>>()
+            })
+            .unwrap_or_default()
+            .into_iter()
+            .map(|raw| crate::privacy::readable(&raw))
+            .filter(|t: &String| t.contains("2027 年节假日安排尚未加载"))
+            .collect()
+    };
+    // October: the 2027 schedule is not due yet.
+    daemon_at(&ws, shanghai(2026, 10, 30, 10, 0), Duration::from_secs(2)).await;
+    assert!(admin_notices(&ws).is_empty());
+    // November: told; a restart the same week tells nobody again; the next week tells again.
+    daemon_at(&ws, shanghai(2026, 11, 2, 10, 0), Duration::from_secs(2)).await;
+    assert_eq!(admin_notices(&ws).len(), 1);
+    daemon_at(&ws, shanghai(2026, 11, 4, 10, 0), Duration::from_secs(2)).await;
+    assert_eq!(admin_notices(&ws).len(), 1, "once a week");
+    daemon_at(&ws, shanghai(2026, 11, 9, 10, 0), Duration::from_secs(2)).await;
+    let told = admin_notices(&ws);
+    assert_eq!(told.len(), 2, "the next week again");
+    assert!(told[0].contains("config/holidays/2027.toml"), "{}", told[0]);
 }

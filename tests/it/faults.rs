@@ -267,7 +267,14 @@ async fn the_daemon_rides_out_a_postgresql_restart_and_loses_nothing() {
     let [pending, sending, sent, dead] = store.outbox_counts().await.expect("counts");
     assert!(sent > 0 && (pending, sending, dead) == (0, 0, 0), "{pending} {sending} {sent} {dead}");
     let ids: std::collections::BTreeSet<String> = receiver.hits().iter().filter_map(|h| h.webhook_id.clone()).collect();
-    assert_eq!(ids.len() as i64, sent, "each notice arrived (at least once)");
+    // The administrators' own notices (the weekly word that a holiday schedule is missing) go
+    // by their channels, not the webhook.
+    let to_hook: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE channel = 'hook' AND status = 'sent'")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    assert!(to_hook > 0);
+    assert_eq!(ids.len() as i64, to_hook, "each notice arrived (at least once)");
     pool.close().await;
     store.close().await;
 }

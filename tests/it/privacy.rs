@@ -19,16 +19,18 @@ pub fn readable_text(raw: &str) -> String {
 }
 
 /// The text of a raw email: headers with encoded words decoded, base64 parts decoded.
-fn readable(raw: &str) -> String {
+pub fn readable(raw: &str) -> String {
     let mut text = String::new();
     for word in raw.split(|c: char| c.is_whitespace()) {
         if let Some(encoded) = word.strip_prefix("=?utf-8?b?").and_then(|w| w.strip_suffix("?=")) {
             text.push_str(&String::from_utf8_lossy(&STANDARD.decode(encoded).unwrap_or_default()));
         }
     }
-    for part in raw.split("Content-Transfer-Encoding: base64\r\n\r\n").skip(1) {
+    // Mail from the SMTP server ends its lines with CRLF; the file channel's with LF or CRLF.
+    let unix = raw.replace("\r\n", "\n");
+    for part in unix.split("Content-Transfer-Encoding: base64\n\n").skip(1) {
         let block: String =
-            part.split("\r\n\r\n").next().unwrap_or("").split("\r\n").take_while(|l| !l.starts_with("--")).collect();
+            part.split("\n\n").next().unwrap_or("").split('\n').take_while(|l| !l.starts_with("--")).collect();
         text.push_str(&String::from_utf8_lossy(&STANDARD.decode(block.trim()).unwrap_or_default()));
     }
     text + raw

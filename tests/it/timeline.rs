@@ -74,10 +74,11 @@ fn every_firing_of_2026_falls_where_the_township_expects_it() {
                 // 15 working days before the Spring Festival (Feb 15: back from the make-up
                 // Saturday Feb 14 to Jan 27) and National Day (Oct 1: Sep 10, over Mid-Autumn and
                 // the make-up Sunday Sep 20), 7 before the others (Mid-Autumn Sep 25: Sep 24–20,
-                // 18, 17). New Year 2027 has no schedule yet, so no sweep for it.
+                // 18, 17). New Year 2027 has no schedule yet: its statutory day off (1 January)
+                // is computed, and the sweep runs 7 working days before it, on Dec 23.
                 assert_eq!(
                     days,
-                    [day(1, 27), day(3, 26), day(4, 22), day(6, 10), day(9, 10), day(9, 17)],
+                    [day(1, 27), day(3, 26), day(4, 22), day(6, 10), day(9, 10), day(9, 17), day(12, 23)],
                     "Spring Festival, Qingming, Labour Day, Dragon Boat, National Day, Mid-Autumn"
                 );
                 assert!(times.iter().all(|t| t == "09:00"));
