@@ -846,19 +846,13 @@ async fn simulate(
         for r in &plan.reminders {
             previous.insert((r.recipient.clone(), r.case_no.clone()), r.previous);
         }
-        let mut by_recipient: std::collections::BTreeMap<(String, String), usize> = Default::default();
-        for n in &plan.notices {
-            *by_recipient.entry((n.recipient.clone(), n.channel.clone())).or_default() += n.case_nos.len();
-        }
-        rows.push((at, job, plan.notices.len(), by_recipient));
+        rows.push((at, job, plan.notices));
     }
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     match format {
         ListFormat::Json => {
-            let firings: Vec<serde_json::Value> = rows
-                .iter()
-                .map(|(at, job, n, _)| serde_json::json!({"job": job.name(), "at": at.to_rfc3339(), "notices": n}))
-                .collect();
+            let firings: Vec<serde_json::Value> =
+                rows.iter().map(|(at, job, notices)| simulated_firing(*at, *job, notices)).collect();
             // Keys in the documented order: from, to, firings.
             writeln!(
                 stdout,
@@ -869,18 +863,52 @@ async fn simulate(
             )?;
         }
         ListFormat::Table => {
-            for (at, job, n, by_recipient) in &rows {
-                writeln!(stdout, "{}  {:<22} {n} notices", at.format("%Y-%m-%d %a %H:%M"), job.name())?;
-                for ((recipient, channel), cases) in by_recipient {
-                    writeln!(stdout, "    {recipient} via {channel}: {cases} cases")?;
+            for (at, job, notices) in &rows {
+                writeln!(stdout, "{}  {:<22} {} notices", at.format("%Y-%m-%d %a %H:%M"), job.name(), notices.len())?;
+                for n in notices {
+                    let cases = if n.case_nos.is_empty() { "report".to_owned() } else { n.case_nos.join(" ") };
+                    writeln!(stdout, "    {} via {}: {cases}", n.recipient, n.channel)?;
                 }
             }
-            let total: usize = rows.iter().map(|(_, _, n, _)| n).sum();
+            let total: usize = rows.iter().map(|(_, _, n)| n.len()).sum();
             writeln!(stdout, "{} firings from {from} to {to}, {total} notices; nothing was sent", rows.len())?;
         }
     }
     stdout.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// One firing as `simulate --format json` prints it (DESIGN §5.1): every notice with its
+/// recipient (a person id from the config), channel and cases, each case with the sorted flags
+/// the notice reports for it (`"cases": []` for a report notice). Keys in the documented order.
+///
+/// Choice: `moved` appears on a case only when one of its deadlines moved since the last
+/// reminder about it (DESIGN §5.1: "`moved` only where a deadline moved").
+fn simulated_firing(
+    at: chrono::DateTime<chrono_tz::Tz>,
+    job: crate::jobs::Job,
+    notices: &[crate::plan::notices::PlannedNotice],
+) -> serde_json::Value {
+    use serde_json::{Map, Value, json};
+    let notices: Vec<Value> = notices
+        .iter()
+        .map(|n| {
+            let cases: Vec<Value> = n
+                .cases
+                .iter()
+                .map(|c| {
+                    let mut flags: Vec<&str> = c.flags.iter().map(|f| f.name()).collect();
+                    flags.sort_unstable();
+                    let mut case = Map::new();
+                    case.insert("case_no".into(), json!(c.case_no));
+                    case.insert("flags".into(), json!(flags));
+                    Value::Object(case)
+                })
+                .collect();
+            json!({"recipient": n.recipient, "channel": n.channel, "cases": cases})
+        })
+        .collect();
+    json!({"at": at.to_rfc3339(), "job": job.name(), "notices": notices})
 }
 
 async fn demo(loaded: &LoadedConfig, clock: Arc<dyn Clock>) -> anyhow::Result<ExitCode> {

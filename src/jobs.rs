@@ -305,6 +305,7 @@ fn report_notices(
                 channel,
                 reason: crate::plan::NoticeReason::First,
                 case_nos: vec![],
+                cases: vec![],
                 body,
             }
         })

@@ -128,6 +128,13 @@ pub fn duty_notices<'c>(
                 channel: channel.to_owned(),
                 reason: super::NoticeReason::First,
                 case_nos: lines.iter().map(|(c, _, _)| c.case_no.to_string()).collect(),
+                cases: lines
+                    .iter()
+                    .map(|(c, r, _)| super::notices::PlannedCase {
+                        case_no: c.case_no.to_string(),
+                        flags: r.findings.iter().map(|f| f.flag).collect(),
+                    })
+                    .collect(),
                 body,
             });
         }

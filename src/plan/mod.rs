@@ -71,6 +71,11 @@ pub enum NoticeReason {
     Escalated,
     /// The repeat interval has passed.
     RepeatDue,
+    /// A list (monthly screening, pre-event sweep) names every case it concerns, whatever the
+    /// deadline watch sent (DESIGN §2.3: the once-a-day rule is the watch's alone).
+    Listed,
+    /// A case new to the register (intake watch), reported once.
+    NewCase,
 }
 
 impl NoticeReason {
@@ -81,6 +86,8 @@ impl NoticeReason {
             NoticeReason::NewFindings => "new_findings",
             NoticeReason::Escalated => "escalated",
             NoticeReason::RepeatDue => "repeat_due",
+            NoticeReason::Listed => "listed",
+            NoticeReason::NewCase => "new_case",
         }
     }
 
@@ -91,14 +98,16 @@ impl NoticeReason {
             NoticeReason::NewFindings => "新增情形",
             NoticeReason::Escalated => "升级督办",
             NoticeReason::RepeatDue => "再次提醒",
+            NoticeReason::Listed => "列入排查",
+            NoticeReason::NewCase => "新收信访件",
         }
     }
 
     /// How much it matters, for the reason of a notice about several cases.
     pub fn weight(self) -> u8 {
         match self {
-            NoticeReason::RepeatDue => 0,
-            NoticeReason::First => 1,
+            NoticeReason::RepeatDue | NoticeReason::Listed => 0,
+            NoticeReason::First | NoticeReason::NewCase => 1,
             NoticeReason::NewFindings => 2,
             NoticeReason::Escalated => 3,
         }

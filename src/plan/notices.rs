@@ -92,6 +92,15 @@ impl JobRun<'_> {
     }
 }
 
+/// One case of a notice, as `simulate --format json` reports it (DESIGN §5.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedCase {
+    /// 信访件编号.
+    pub case_no: String,
+    /// The flags this notice reports for the case.
+    pub flags: FlagSet,
+}
+
 /// One notice to write to the outbox.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlannedNotice {
@@ -105,6 +114,8 @@ pub struct PlannedNotice {
     pub reason: NoticeReason,
     /// The cases, in the order shown.
     pub case_nos: Vec<String>,
+    /// The cases with the flags reported for each (empty for a report notice).
+    pub cases: Vec<PlannedCase>,
     /// What it says.
     pub body: NoticeBody,
 }
@@ -219,7 +230,13 @@ pub fn plan<'c>(
         }
         for (person, role, stands_in_for) in line {
             let last = previous.get(&(person.clone(), result.case_no.to_owned()));
-            match reminder(last, flags, level, run.as_of, calendar, settings) {
+            // The once-a-day rule and the repeat interval are the deadline watch's alone
+            // (DESIGN §2.3): a list names every case it concerns.
+            let due_now = match run.scope {
+                Scope::Deadlines => reminder(last, flags, level, run.as_of, calendar, settings),
+                Scope::All => Ok(NoticeReason::Listed),
+            };
+            match due_now {
                 Ok(reason) => due.entry(person).or_default().push(Due {
                     case,
                     result,
@@ -257,8 +274,16 @@ pub fn plan<'c>(
                 channel: channel.to_owned(),
                 reason: cases.iter().map(|d| d.reason).max_by_key(|r| r.weight()).unwrap_or(NoticeReason::First),
                 case_nos: cases.iter().map(|d| d.case.case_no.to_string()).collect(),
+                cases: cases
+                    .iter()
+                    .map(|d| PlannedCase { case_no: d.case.case_no.to_string(), flags: d.flags })
+                    .collect(),
                 body,
             });
+        }
+        // Only the watch's reminders are remembered: a list neither waits for them nor delays them.
+        if run.scope != Scope::Deadlines {
+            continue;
         }
         for d in &cases {
             plan.reminders.push(Reminder {

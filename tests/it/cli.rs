@@ -75,7 +75,15 @@ fn the_readme_first_command_runs_the_demo_and_writes_its_notices_to_var_outbox()
     );
     assert_eq!(firings[0]["at"], "2026-11-02T08:00:00+08:00");
     assert_eq!(firings[1]["at"], "2026-11-02T08:30:00+08:00");
-    assert!(firings.iter().map(|f| f["notices"].as_u64().unwrap_or(0)).sum::<u64>() > 0);
+    let notices: Vec<&serde_json::Value> =
+        firings.iter().flat_map(|f| f["notices"].as_array().expect("notices")).collect();
+    assert!(!notices.is_empty());
+    for n in notices {
+        assert!(n["recipient"].is_string() && n["channel"].is_string(), "{n}");
+        for case in n["cases"].as_array().expect("cases") {
+            assert!(case["case_no"].is_string() && case["flags"].is_array(), "{case}");
+        }
+    }
 }
 
 #[test]
