@@ -548,6 +548,7 @@ fn only(jobs: &crate::config::Jobs, name: &str) -> crate::config::Jobs {
         ("pre_event_sweep", &mut copy.pre_event_sweep),
         ("deadline_watch", &mut copy.deadline_watch),
         ("duty_roster", &mut copy.duty_roster),
+        ("intake_watch", &mut copy.intake_watch),
     ] {
         config.enabled = config.enabled && job == name;
     }

@@ -816,7 +816,24 @@ async fn simulate(
     // What people were told before the span; later reminders belong to another timeline.
     let mut previous = store.load_reminders().await?;
     previous.retain(|_, p| p.sent_on < from);
+    // The intake watch reports what no earlier run reported: the stored runs' cases, and in the
+    // replay the cases received since its last firing before the span.
+    let mut reported = store.intake_reported().await?;
     store.close().await;
+    let intake_after = crate::app::schedules(loaded)
+        .into_iter()
+        .find(|(job, ..)| *job == crate::jobs::Job::IntakeWatch)
+        .and_then(|(_, schedule, _)| {
+            let before = start - chrono::Duration::seconds(1);
+            schedule
+                .firings(before - chrono::Duration::days(40), before, &loaded.calendar)
+                .last()
+                .map(|f| f.at.date_naive())
+        })
+        .unwrap_or_else(|| {
+            let recent = loaded.config.thresholds.recent_window_days;
+            crate::rules::window_start(from, recent).pred_opt().unwrap_or(from)
+        });
     let mut firings: Vec<(chrono::DateTime<chrono_tz::Tz>, crate::jobs::Job)> = crate::app::schedules(loaded)
         .into_iter()
         .flat_map(|(job, schedule, _)| {
@@ -834,6 +851,12 @@ async fn simulate(
         let screening = crate::rules::screen(&register, as_of, &rules, &loaded.calendar);
         let plan = if job == crate::jobs::Job::QuarterlySupervision {
             crate::jobs::supervision_plan(loaded, as_of, &all_cases, &register)
+        } else if job == crate::jobs::Job::IntakeWatch {
+            let new = crate::jobs::intake_candidates(&register, as_of, intake_after, &reported);
+            let cases: Vec<&crate::domain::Case> = new.iter().filter_map(|no| cases.get(*no)).collect();
+            let plan = crate::jobs::intake_plan(loaded, as_of, &screening, &cases);
+            reported.extend(new.iter().map(|no| (*no).to_owned()));
+            plan
         } else {
             let mut plan = crate::jobs::plan_job(loaded, job, as_of, &screening, &cases, &previous);
             if job == crate::jobs::Job::MonthlyScreening {

@@ -600,6 +600,8 @@ pub struct Jobs {
     pub deadline_watch: JobConfig,
     /// 领导接待日: tells the day's duty leader.
     pub duty_roster: JobConfig,
+    /// 新收信访事项: each new case to its portfolio leader the day it is registered.
+    pub intake_watch: JobConfig,
 }
 
 impl Default for Jobs {
@@ -611,19 +613,21 @@ impl Default for Jobs {
             pre_event_sweep: JobConfig::new("0 0 9 * * *", Skip),
             deadline_watch: JobConfig::new("0 30 8 * * *", Skip),
             duty_roster: JobConfig::new("0 0 8 * * *", Skip),
+            intake_watch: JobConfig::new("0 0 9,14 * * *", Skip),
         }
     }
 }
 
 impl Jobs {
     /// Every job with its name, in a fixed order.
-    pub fn all(&self) -> [(&'static str, &JobConfig); 5] {
+    pub fn all(&self) -> [(&'static str, &JobConfig); 6] {
         [
             ("monthly_screening", &self.monthly_screening),
             ("quarterly_supervision", &self.quarterly_supervision),
             ("pre_event_sweep", &self.pre_event_sweep),
             ("deadline_watch", &self.deadline_watch),
             ("duty_roster", &self.duty_roster),
+            ("intake_watch", &self.intake_watch),
         ]
     }
 }

@@ -26,12 +26,21 @@ pub enum Job {
     DutyRoster,
     /// 季度督查: the digest of the quarter before, to the leading group.
     QuarterlySupervision,
+    /// 新收信访事项: each new case to its portfolio leader (urgent ones also to the party
+    /// secretary and the office), once.
+    IntakeWatch,
 }
 
 impl Job {
     /// Every job of this kind.
-    pub const ALL: [Job; 5] =
-        [Job::DeadlineWatch, Job::MonthlyScreening, Job::PreEventSweep, Job::DutyRoster, Job::QuarterlySupervision];
+    pub const ALL: [Job; 6] = [
+        Job::DeadlineWatch,
+        Job::MonthlyScreening,
+        Job::PreEventSweep,
+        Job::DutyRoster,
+        Job::QuarterlySupervision,
+        Job::IntakeWatch,
+    ];
 
     /// The config name.
     pub fn name(self) -> &'static str {
@@ -41,6 +50,7 @@ impl Job {
             Job::PreEventSweep => "pre_event_sweep",
             Job::DutyRoster => "duty_roster",
             Job::QuarterlySupervision => "quarterly_supervision",
+            Job::IntakeWatch => "intake_watch",
         }
     }
 
@@ -52,6 +62,7 @@ impl Job {
             Job::PreEventSweep => "节前/会前排查",
             Job::DutyRoster => "领导接待日",
             Job::QuarterlySupervision => "季度督查",
+            Job::IntakeWatch => "新收信访事项",
         }
     }
 
@@ -69,6 +80,7 @@ impl Job {
             Job::PreEventSweep => format!("sweep-{as_of}"),
             Job::DutyRoster => format!("duty-{as_of}"),
             Job::QuarterlySupervision => format!("supervision-{as_of}"),
+            Job::IntakeWatch => format!("intake-{as_of}"),
         }
     }
 }
@@ -127,13 +139,98 @@ pub fn plan_job<'c>(
         as_of,
         scope: match job {
             Job::DeadlineWatch => Scope::Deadlines,
-            Job::MonthlyScreening | Job::PreEventSweep | Job::DutyRoster | Job::QuarterlySupervision => Scope::All,
+            Job::MonthlyScreening
+            | Job::PreEventSweep
+            | Job::DutyRoster
+            | Job::QuarterlySupervision
+            | Job::IntakeWatch => Scope::All,
         },
     };
     if job == Job::DutyRoster {
         return duty_plan(loaded, &run, screening, cases, &people);
     }
     plan(&run, &screening.cases, |no| cases.get(no), &people, previous, &loaded.calendar, &config.escalation)
+}
+
+/// The case numbers an intake run at `as_of` reports (DESIGN §2.3): received on or before
+/// `as_of` and after `after`, and not in `reported` (reported by an earlier intake run), in the
+/// order they came.
+pub fn intake_candidates<'r>(
+    register: &'r crate::rules::Register,
+    as_of: NaiveDate,
+    after: NaiveDate,
+    reported: &std::collections::HashSet<String>,
+) -> Vec<&'r str> {
+    register
+        .records()
+        .iter()
+        .filter(|r| r.received_on > after && r.received_on <= as_of)
+        .map(|r| register.case_no(r))
+        .filter(|no| !reported.contains(*no))
+        .collect()
+}
+
+/// The intake watch's plan at `as_of` over its new cases (see [`intake_candidates`]), each with
+/// the flags it carries at `as_of`.
+pub fn intake_plan(
+    loaded: &LoadedConfig,
+    as_of: NaiveDate,
+    screening: &crate::rules::Screening<'_>,
+    new: &[&Case],
+) -> Plan {
+    let config = &loaded.config;
+    let rules = config.rule_book();
+    let contacts = config.contacts();
+    let channels = config.channel_infos();
+    let administrators: Vec<String> = config.administrators.people.iter().map(|p| p.as_str().to_owned()).collect();
+    let people = People {
+        directory: &rules.directory,
+        contacts: &contacts,
+        channels: &channels,
+        administrators: &administrators,
+    };
+    let period = Job::IntakeWatch.period(as_of);
+    let run = JobRun {
+        job: Job::IntakeWatch.name(),
+        job_zh: Job::IntakeWatch.zh(),
+        period: &period,
+        township: &config.township.name,
+        as_of,
+        scope: Scope::All,
+    };
+    let listed: HashMap<&str, &crate::rules::CaseResult<'_>> = screening.cases.iter().map(|r| (r.case_no, r)).collect();
+    // A new case with no flag at D (closed the day it came, say) is still reported, with its clocks.
+    let unflagged: Vec<crate::rules::CaseResult<'_>> = new
+        .iter()
+        .filter(|c| !listed.contains_key(c.case_no.as_str()))
+        .map(|c| crate::rules::CaseResult {
+            case_no: c.case_no.as_str(),
+            received_on: c.received_on,
+            village: c.village.as_deref(),
+            category: c.category.as_deref(),
+            owner_leader: c.owner_leader.as_deref(),
+            responsible_unit: c.responsible_unit.as_deref(),
+            findings: Vec::new(),
+            deadlines: crate::rules::running_deadlines(
+                &crate::rules::Clocks::of(c),
+                &c.hearings,
+                as_of,
+                &rules.deadlines,
+                &loaded.calendar,
+            ),
+        })
+        .collect();
+    let pairs: Vec<(&Case, &crate::rules::CaseResult<'_>)> = new
+        .iter()
+        .filter_map(|c| {
+            let result = listed
+                .get(c.case_no.as_str())
+                .copied()
+                .or_else(|| unflagged.iter().find(|r| r.case_no == c.case_no.as_str()))?;
+            Some((*c, result))
+        })
+        .collect();
+    crate::plan::intake::plan(&run, &pairs, &people)
 }
 
 /// The quarterly supervision digest of the quarter before `as_of`: the full report by email
@@ -380,6 +477,20 @@ pub async fn run(
         let all = store.load_cases().await?;
         let plan = supervision_plan(loaded, as_of, &all, &register);
         return write_run(store, job, as_of, (scheduled_for, lease_until), now, dry_run, (0, Vec::new()), plan).await;
+    }
+    if job == Job::IntakeWatch {
+        // Reported: the cases of the intake notices already in the outbox (written with their
+        // run, so a case is reported once). A new installation looks back `recent_window_days`.
+        let reported = store.intake_reported().await?;
+        let after = crate::rules::window_start(as_of, rules.thresholds.recent_window_days).pred_opt().unwrap_or(as_of);
+        let new: Vec<&str> = intake_candidates(&register, as_of, after, &reported);
+        let cases = store.get_cases(&new).await?;
+        let screening = crate::rules::screen(&register, as_of, &rules, &loaded.calendar);
+        let refs: Vec<&Case> = cases.iter().collect();
+        let plan = intake_plan(loaded, as_of, &screening, &refs);
+        let flagged = plan.cases_in_scope;
+        return write_run(store, job, as_of, (scheduled_for, lease_until), now, dry_run, (flagged, Vec::new()), plan)
+            .await;
     }
     // The leading group gets the month's screening report, or the sweep's list. Made first, and
     // the whole register it reads let go before the flagged cases are read for the plan: on a

@@ -12,6 +12,7 @@ use crate::routing::Escalation;
 use crate::rules::FlagSet;
 
 pub mod duty;
+pub mod intake;
 pub mod notices;
 
 /// `[escalation]` (DESIGN §2.3).

@@ -18,7 +18,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 pub use categories::{CategoryTrend, EarlySignGroup, statistical_month_start};
-pub use context::{CaseView, Context};
+pub use context::{CaseView, Context, window_start};
 pub use deadlines::{Deadline, DeadlineKind, happened, running_deadlines};
 pub use directory::Directory;
 pub use evidence::{DueSoonDeadline, Evidence, FlagSet};

@@ -232,6 +232,14 @@ impl Store {
         Ok(rows)
     }
 
+    /// The cases the intake watch has reported: those of its notices in the outbox.
+    pub async fn intake_reported(&self) -> Result<std::collections::HashSet<String>, StoreError> {
+        let lists: Vec<String> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT case_nos FROM outbox WHERE job = 'intake_watch'").fetch_all(pool).await?
+        });
+        Ok(lists.iter().flat_map(|l| serde_json::from_str::<Vec<String>>(l).unwrap_or_default()).collect())
+    }
+
     /// What each (person id, case no) was last told.
     pub async fn load_reminders(&self) -> Result<HashMap<(String, String), Previous>, StoreError> {
         let rows = on_pool!(self, pool => {

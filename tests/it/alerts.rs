@@ -100,3 +100,55 @@ fn simulate_prints_each_notice_with_its_recipient_channel_and_the_flags_it_repor
     // The watch reports the deadline flags only, sorted by name.
     assert_eq!(notice["cases"], serde_json::json!([{"case_no": "S1", "flags": ["overdue"]}]));
 }
+
+#[test]
+fn a_new_case_reaches_its_portfolio_leader_the_day_it_is_registered_and_urgent_ones_the_secretary_too() {
+    // The rule book: 新收案件及时送交分管领导 (首问 3), 报主要领导批转 (接待日 5), 集体上访苗头镇领导
+    // 亲自处理 (预测排查 4). A 30-person visit to the province, assigned from above, no owner.
+    let ws = workspace(&[
+        "I1,2026-03-10,张一,110105194912310011,征地拆迁,30,,,,,上级交办,省,乡镇",
+        "I2,2026-03-10,张二,110105194912310022,劳动社保,1,,,,,,,",
+        "I3,2026-03-14,张三,110105194912310033,民政救助,1,,,,,,,",
+        "I0,2026-03-02,张四,110105194912310044,劳动社保,1,,,,,,,",
+    ]);
+    let sim = simulate(&ws, "2026-03-10", "2026-03-16");
+    let intake: Vec<(String, String, Vec<String>)> = told(&sim)
+        .into_iter()
+        .filter(|(_, job, ..)| job == "intake_watch")
+        .map(|(at, _, who, cases)| (at, who, cases))
+        .collect();
+    let at_nine = "2026-03-10T09:00:00+08:00".to_owned();
+    let one = |who: &str, case: &str| (at_nine.clone(), who.to_owned(), vec![case.to_owned()]);
+    let mut first: Vec<(String, String, Vec<String>)> =
+        intake.iter().filter(|(at, ..)| *at == at_nine).cloned().collect();
+    first.sort();
+    let mut want = vec![one("li-hua", "I1"), one("wang-jianguo", "I1"), one("zhou-xf", "I1"), one("zhao-min", "I2")];
+    want.sort();
+    assert_eq!(first, want, "{intake:?}");
+    // Reported once: nothing at 14:00 or later about I1 or I2; I0 came before the span.
+    assert!(intake.iter().all(|(at, _, cases)| *at == at_nine || !cases.iter().any(|c| c == "I1" || c == "I2")));
+    assert!(intake.iter().all(|(_, _, cases)| !cases.iter().any(|c| c == "I0")), "{intake:?}");
+    // Received on a Saturday: reported at the first firing of the next working day.
+    let saturday: Vec<&(String, String, Vec<String>)> =
+        intake.iter().filter(|(_, _, cases)| cases.iter().any(|c| c == "I3")).collect();
+    assert_eq!(saturday.len(), 1, "{intake:?}");
+    assert_eq!(saturday[0].0, "2026-03-16T09:00:00+08:00");
+    assert_eq!(saturday[0].1, "zhao-min");
+    // The notice reports the case's flags.
+    let firing = sim["firings"]
+        .as_array()
+        .expect("firings")
+        .iter()
+        .find(|f| f["at"] == at_nine.as_str() && f["job"] == "intake_watch")
+        .expect("intake firing");
+    let to_secretary = firing["notices"]
+        .as_array()
+        .expect("notices")
+        .iter()
+        .find(|n| n["recipient"] == "wang-jianguo")
+        .expect("secretary");
+    let flags = to_secretary["cases"][0]["flags"].as_array().expect("flags");
+    for flag in ["collective", "skip_level"] {
+        assert!(flags.iter().any(|f| f == flag), "{flags:?}");
+    }
+}

@@ -83,7 +83,14 @@ fn every_firing_of_2026_falls_where_the_township_expects_it() {
                 );
                 assert!(times.iter().all(|t| t == "09:00"));
             }
+            Job::IntakeWatch => {
+                // Twice every working day, at 09:00 and 14:00.
+                let mut twice: Vec<NaiveDate> = working.iter().flat_map(|d| [*d, *d]).collect();
+                twice.sort();
+                assert_eq!(days, twice);
+                assert!(times.chunks(2).all(|pair| pair == ["09:00", "14:00"]), "{times:?}");
+            }
         }
     }
-    assert_eq!(seen.len(), 5, "every job was checked: {seen:?}");
+    assert_eq!(seen.len(), 6, "every job was checked: {seen:?}");
 }
