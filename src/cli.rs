@@ -138,6 +138,11 @@ pub enum JobsCommand {
         /// Show the notices that would be written; write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Write the notices even for a date other than today, or a sweep on a day that is not
+        /// a sweep day (without it such a run is a rehearsal: an administrator's test must not
+        /// reach leaders).
+        #[arg(long, conflicts_with = "dry_run")]
+        send: bool,
     },
 }
 
@@ -308,8 +313,8 @@ pub async fn run(command: Command, loaded: &LoadedConfig, clock: Arc<dyn Clock>)
             jobs_list(loaded, clock_ref)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Jobs { command: JobsCommand::Run { name, as_of, dry_run } } => {
-            jobs_run(loaded, clock_ref, &name, as_of, dry_run).await
+        Command::Jobs { command: JobsCommand::Run { name, as_of, dry_run, send } } => {
+            jobs_run(loaded, clock_ref, &name, as_of, dry_run, send).await
         }
         Command::Notices { command } => notices(loaded, clock, command).await,
         Command::Notify { command: NotifyCommand::Test { channel, to } } => {
@@ -363,13 +368,36 @@ async fn jobs_run(
     name: &str,
     as_of: Option<chrono::NaiveDate>,
     dry_run: bool,
+    send: bool,
 ) -> anyhow::Result<ExitCode> {
     let Some(job) = crate::jobs::Job::parse(name) else {
         let known: Vec<&str> = crate::jobs::Job::ALL.iter().map(|j| j.name()).collect();
         anyhow::bail!("no job `{name}` can be run by hand yet; these can: {}", known.join(", "));
     };
     let now = clock.now();
-    let as_of = as_of.unwrap_or_else(|| clock.today(loaded.config.time_zone()));
+    let today = clock.today(loaded.config.time_zone());
+    let as_of = as_of.unwrap_or(today);
+    // DESIGN §5.1: a date other than today, or a sweep on a day that is not a sweep day, writes
+    // nothing without --send.
+    let rehearsal = if as_of != today {
+        Some(format!("{as_of} is not today ({today})"))
+    } else if job == crate::jobs::Job::PreEventSweep {
+        let targets = loaded.config.sweep_targets(&loaded.calendar);
+        crate::schedule::sweeps_on(&targets, as_of, &loaded.calendar)
+            .is_empty()
+            .then(|| format!("{as_of} is not a sweep day"))
+    } else {
+        None
+    };
+    let dry_run = match rehearsal {
+        Some(why) if !send && !dry_run => {
+            eprintln!(
+                "{why}: nothing is written (a rehearsal, as with --dry-run); add --send to write these notices for delivery"
+            );
+            true
+        }
+        _ => dry_run,
+    };
     let store = open_store_for_writing(loaded, clock).await?;
     let report = crate::jobs::run(&store, loaded, job, as_of, now, now, dry_run).await;
     store.close().await;

@@ -129,9 +129,17 @@ fn notices_can_be_planned_delivered_listed_shown_and_retried_from_the_command_li
     let planned = dry.stdout.lines().filter(|l| l.starts_with("ntc_")).count();
     assert!(planned > 0);
 
-    let run = ws.run(&["jobs", "run", "deadline_watch", "--as-of", "2026-11-27"]);
+    // Another day than today, without --send: a rehearsal, nothing written for leaders.
+    let rehearsal = ws.run(&["jobs", "run", "deadline_watch", "--as-of", "2026-11-27"]);
+    assert_eq!(rehearsal.code, 0, "{rehearsal:?}");
+    assert!(rehearsal.stderr.contains("is not today") && rehearsal.stderr.contains("--send"), "{}", rehearsal.stderr);
+    assert!(rehearsal.stdout.contains(&format!("{planned} notices would be written")), "{}", rehearsal.stdout);
+    let none = ws.run(&["notices", "list"]);
+    assert!(none.stdout.trim_end().ends_with("0 notices"), "{}", none.stdout);
+
+    let run = ws.run(&["jobs", "run", "deadline_watch", "--as-of", "2026-11-27", "--send"]);
     assert!(run.stdout.contains(&format!("{planned} notices written to the outbox")), "{}", run.stdout);
-    let again = ws.run(&["jobs", "run", "deadline_watch", "--as-of", "2026-11-27"]);
+    let again = ws.run(&["jobs", "run", "deadline_watch", "--as-of", "2026-11-27", "--send"]);
     assert!(again.stdout.contains("0 notices written"), "never twice a day: {}", again.stdout);
 
     let pending = ws.run(&["notices", "list", "--status", "pending"]);
@@ -172,7 +180,7 @@ fn the_duty_roster_tells_the_duty_leader_and_the_office_who_must_recuse() {
     assert_eq!(ws.run(&["import", &register]).code, 0);
     // 2026-11-24 is 孙丽's turn (four leaders in turn every working day from 2026-01-05); she
     // must recuse from XF2026-017 (回避人员).
-    let out = ws.run(&["jobs", "run", "duty_roster", "--as-of", "2026-11-24"]);
+    let out = ws.run(&["jobs", "run", "duty_roster", "--as-of", "2026-11-24", "--send"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("2 notices written"), "{}", out.stdout);
     let list = ws.run(&["notices", "list", "--format", "json"]);
@@ -187,7 +195,7 @@ fn the_duty_roster_tells_the_duty_leader_and_the_office_who_must_recuse() {
     assert!(shown.stdout.contains("由孙丽值班接待群众来访"), "{}", shown.stdout);
     assert!(shown.stdout.contains("孙丽应回避，由李华接待"), "{}", shown.stdout);
     // Not a reception day: nothing.
-    let weekend = ws.run(&["jobs", "run", "duty_roster", "--as-of", "2026-11-28"]);
+    let weekend = ws.run(&["jobs", "run", "duty_roster", "--as-of", "2026-11-28", "--send"]);
     assert!(weekend.stdout.contains("0 notices written"), "{}", weekend.stdout);
 }
 
@@ -198,7 +206,7 @@ fn notices_are_listed_by_channel_and_recipient_and_retried_in_bulk() {
     let ws = crate::delivery::workspace("", &["outbox"]);
     let register = crate::helpers::repo().join("config/examples/register.csv");
     assert_eq!(ws.run(&["import", register.to_str().expect("path")]).code, 0);
-    assert_eq!(ws.run(&["jobs", "run", "deadline_watch", "--as-of", "2026-11-27"]).code, 0);
+    assert_eq!(ws.run(&["jobs", "run", "deadline_watch", "--as-of", "2026-11-27", "--send"]).code, 0);
     let list = |args: &[&str]| -> Vec<serde_json::Value> {
         let mut all = vec!["notices", "list", "--format", "json"];
         all.extend_from_slice(args);

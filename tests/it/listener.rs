@@ -74,7 +74,7 @@ async fn eleven_hundred_idle_connections_under_a_1024_file_limit_stop_neither_th
     }
 
     // Meanwhile the office runs the deadline watch: the daemon must still deliver its notices.
-    let out = ws.run(&["jobs", "run", "deadline_watch", "--as-of", "2026-11-27"]);
+    let out = ws.run(&["jobs", "run", "deadline_watch", "--as-of", "2026-11-27", "--send"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("notices written"), "{out:?}");
     let outbox = ws.path("outbox");

@@ -60,8 +60,8 @@ async fn no_message_or_log_line_carries_an_id_number_a_phone_or_an_accused_name(
     let words = |text: &str| text.split(' ').map(str::to_owned).collect::<Vec<_>>();
     let steps = [
         vec!["import".to_owned(), register.display().to_string()],
-        words("jobs run deadline_watch --as-of 2026-11-27"),
-        words("jobs run monthly_screening --as-of 2026-12-01"),
+        words("jobs run deadline_watch --as-of 2026-11-27 --send"),
+        words("jobs run monthly_screening --as-of 2026-12-01 --send"),
         words("notices deliver"),
     ];
     for args in steps {
@@ -179,8 +179,8 @@ fn the_accused_never_receives_the_case_however_the_cell_is_written() {
 
     // The daily watch (every case is overdue), then the monthly screening's lists.
     for args in [
-        ["jobs", "run", "deadline_watch", "--as-of", "2026-11-20"],
-        ["jobs", "run", "monthly_screening", "--as-of", "2026-12-01"],
+        ["jobs", "run", "deadline_watch", "--as-of", "2026-11-20", "--send"],
+        ["jobs", "run", "monthly_screening", "--as-of", "2026-12-01", "--send"],
     ] {
         let out = ws.run(&args);
         assert_eq!(out.code, 0, "{args:?}: {out:?}");
@@ -268,8 +268,8 @@ async fn id_and_mobile_numbers_typed_into_free_text_are_masked_on_every_surface(
         words("screen --as-of 2026-11-20 --format csv"),
         words("screen --as-of 2026-11-20 --format json"),
         words("cases --format json"),
-        words("jobs run deadline_watch --as-of 2026-11-20"),
-        words("jobs run monthly_screening --as-of 2026-12-01"),
+        words("jobs run deadline_watch --as-of 2026-11-20 --send"),
+        words("jobs run monthly_screening --as-of 2026-12-01 --send"),
         words("notices deliver"),
         vec![
             "report".into(),
@@ -362,8 +362,8 @@ async fn links_and_mentions_in_register_text_reach_no_robot_alive() {
     let mut logs = String::new();
     for args in [
         vec!["import".to_owned(), register.display().to_string()],
-        "jobs run deadline_watch --as-of 2026-11-27".split(' ').map(str::to_owned).collect(),
-        "jobs run monthly_screening --as-of 2026-12-01".split(' ').map(str::to_owned).collect(),
+        "jobs run deadline_watch --as-of 2026-11-27 --send".split(' ').map(str::to_owned).collect(),
+        "jobs run monthly_screening --as-of 2026-12-01 --send".split(' ').map(str::to_owned).collect(),
         vec!["notices".to_owned(), "deliver".to_owned()],
     ] {
         let out = binary(cwd.clone(), config.clone(), args.clone()).await;
@@ -400,7 +400,7 @@ async fn a_group_webhook_gets_the_reports_summary_not_its_cases() {
     let register = repo().join("config/examples/register.csv");
     for args in [
         vec!["import".to_owned(), register.display().to_string()],
-        "jobs run monthly_screening --as-of 2026-12-01".split(' ').map(str::to_owned).collect(),
+        "jobs run monthly_screening --as-of 2026-12-01 --send".split(' ').map(str::to_owned).collect(),
         vec!["notices".to_owned(), "deliver".to_owned()],
     ] {
         let out = binary(cwd.clone(), config.clone(), args.clone()).await;
