@@ -230,7 +230,7 @@ pub fn intake_plan(
             Some((*c, result))
         })
         .collect();
-    crate::plan::intake::plan(&run, &pairs, &people)
+    crate::plan::intake::plan(&run, &pairs, &people, &loaded.calendar)
 }
 
 /// The quarterly supervision digest of the quarter before `as_of`: the full report by email
@@ -454,7 +454,15 @@ fn duty_plan<'c>(
         tracing::error!(day = %run.as_of, "every leader of the duty rotation is on leave: nobody on duty");
         return Plan::default();
     };
-    let notices = crate::plan::duty::duty_notices(run, &roster, &duty, &screening.cases, |no| cases.get(no), people);
+    let notices = crate::plan::duty::duty_notices(
+        run,
+        &roster,
+        &duty,
+        &screening.cases,
+        |no| cases.get(no),
+        people,
+        &loaded.calendar,
+    );
     Plan { cases_in_scope: notices.iter().map(|n| n.case_nos.len()).sum(), notices, ..Plan::default() }
 }
 

@@ -76,6 +76,7 @@ pub fn duty_notices<'c>(
     results: &'c [CaseResult<'c>],
     case: impl Fn(&str) -> Option<&'c Case>,
     people: &People<'_>,
+    calendar: &crate::calendar::Calendar,
 ) -> Vec<PlannedNotice> {
     let name_of = |id: &str| people.contacts.get(id).map_or_else(|| id.to_owned(), |c| c.addressee.name.clone());
     let mut for_leader: Vec<(&Case, &CaseResult<'_>)> = Vec::new();
@@ -109,7 +110,7 @@ pub fn duty_notices<'c>(
             let cases = lines
                 .iter()
                 .map(|(c, r, stand_in)| NoticeCase {
-                    line: case_line(c, r, audience),
+                    line: case_line(c, r, audience, run.as_of, calendar),
                     role: match stand_in {
                         Some(s) => format!("{duty_name}应回避，由{s}接待"),
                         None if role == "office" => format!("{duty_name}应回避，请另行安排接待"),

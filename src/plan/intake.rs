@@ -35,7 +35,12 @@ type Due<'c> = (&'c Case, &'c CaseResult<'c>, FlagSet, String, Option<String>);
 /// Choices: the notice reports every flag the case carries at D; a portfolio leader who must
 /// recuse is replaced by the party secretary (the next in line); a case whose category has no
 /// portfolio leader, or whom nobody in line may receive, goes to the office.
-pub fn plan<'c>(run: &JobRun<'_>, new: &[(&'c Case, &'c CaseResult<'c>)], people: &People<'_>) -> Plan {
+pub fn plan<'c>(
+    run: &JobRun<'_>,
+    new: &[(&'c Case, &'c CaseResult<'c>)],
+    people: &People<'_>,
+    calendar: &crate::calendar::Calendar,
+) -> Plan {
     let mut plan = Plan::default();
     let mut due: BTreeMap<String, Vec<Due<'c>>> = BTreeMap::new();
     for (case, result) in new {
@@ -89,7 +94,7 @@ pub fn plan<'c>(run: &JobRun<'_>, new: &[(&'c Case, &'c CaseResult<'c>)], people
             let lines = cases
                 .iter()
                 .map(|(case, result, _, role, stands_in_for)| NoticeCase {
-                    line: case_line(case, result, audience),
+                    line: case_line(case, result, audience, run.as_of, calendar),
                     role: role.clone(),
                     stands_in_for: stands_in_for.clone(),
                     overdue_working_days: None,

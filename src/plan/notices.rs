@@ -259,7 +259,7 @@ pub fn plan<'c>(
             let lines = cases
                 .iter()
                 .map(|d| NoticeCase {
-                    line: case_line(d.case, d.result, audience),
+                    line: case_line(d.case, d.result, audience, run.as_of, calendar),
                     role: d.role.to_owned(),
                     stands_in_for: d.stands_in_for.clone(),
                     overdue_working_days: d.overdue_working_days.filter(|n| *n > 0),

@@ -162,7 +162,12 @@ pub fn samples() -> Vec<NoticeBody> {
         line: CaseLine {
             case_no: "XF-2026-0001".into(),
             flags: vec!["重复信访".into(), "办理超期".into()],
-            deadline: Some(DeadlineLine { name: "办理期限".into(), act_by: date(20), due: date(21) }),
+            deadline: Some(DeadlineLine {
+                name: "办理期限".into(),
+                act_by: date(20),
+                due: date(21),
+                ask: "已超期 4 个工作日，请立即办理".into(),
+            }),
             owner: Some("李华".into()),
             petitioner: Some("张秀英".into()),
             village: Some("东湖村".into()),

@@ -7,6 +7,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::Calendar;
 use crate::domain::{Case, mask_name};
 use crate::rules::{CaseResult, DeadlineKind};
 
@@ -29,6 +30,28 @@ pub struct DeadlineLine {
     pub act_by: NaiveDate,
     /// The statutory date.
     pub due: NaiveDate,
+    /// What is asked, in the deadline's words (DESIGN §2.4): 请于…前受理或告知 / 办结 / 出具复查
+    /// 意见 …; a date already past is never asked for — an overdue case reads 已超期 N 个工作日，
+    /// 请立即办理. Empty in notices planned before this field existed.
+    #[serde(default)]
+    pub ask: String,
+}
+
+/// What a notice asks of a deadline on `as_of` (DESIGN §2.4).
+///
+/// Choice: when the act-by day has passed but the statutory date has not (a deadline on a
+/// weekend, read on the Saturday), the notice asks to act at once and names the statutory date.
+pub fn ask(kind: DeadlineKind, due: NaiveDate, act_by: NaiveDate, as_of: NaiveDate, calendar: &Calendar) -> String {
+    if as_of > due {
+        match calendar.working_days_between(due, as_of) {
+            0 => "已超期，请立即办理".to_owned(),
+            n => format!("已超期 {n} 个工作日，请立即办理"),
+        }
+    } else if as_of > act_by {
+        format!("请立即{}（期限 {due}）", kind.verb())
+    } else {
+        format!("请于 {act_by} 前{}", kind.verb())
+    }
 }
 
 /// One case as a notice shows it.
@@ -51,8 +74,14 @@ pub struct CaseLine {
     pub summary: Option<String>,
 }
 
-/// The line for `case` with its screening `result`, for `audience`.
-pub fn case_line(case: &Case, result: &CaseResult<'_>, audience: Audience) -> CaseLine {
+/// The line for `case` with its screening `result` at `as_of`, for `audience`.
+pub fn case_line(
+    case: &Case,
+    result: &CaseResult<'_>,
+    audience: Audience,
+    as_of: NaiveDate,
+    calendar: &Calendar,
+) -> CaseLine {
     let hidden = case.anonymous || case.confidential;
     let petitioner = case.petitioner.as_deref().filter(|p| !p.trim().is_empty() && !hidden).map(|p| match audience {
         Audience::Group => mask_name(p),
@@ -63,11 +92,13 @@ pub fn case_line(case: &Case, result: &CaseResult<'_>, audience: Audience) -> Ca
         Audience::Group => None,
     };
     // Most urgent: the earliest act-by date among the running deadlines (owner deadline last on ties).
-    let deadline = result
-        .deadlines
-        .iter()
-        .min_by_key(|d| (d.act_by, d.kind == DeadlineKind::Owner))
-        .map(|d| DeadlineLine { name: d.kind.zh().to_owned(), act_by: d.act_by, due: d.due });
+    let deadline =
+        result.deadlines.iter().min_by_key(|d| (d.act_by, d.kind == DeadlineKind::Owner)).map(|d| DeadlineLine {
+            name: d.kind.zh().to_owned(),
+            act_by: d.act_by,
+            due: d.due,
+            ask: ask(d.kind, d.due, d.act_by, as_of, calendar),
+        });
     CaseLine {
         case_no: case.case_no.to_string(),
         flags: result.findings.iter().map(|f| f.flag.zh().to_owned()).collect(),
@@ -185,7 +216,7 @@ mod tests {
         let calendar = Calendar::default();
         let as_of = NaiveDate::from_ymd_opt(2026, 11, 27).expect("date");
         let screening = screen(&register, as_of, &rules, &calendar);
-        case_line(case, &screening.cases[0], audience)
+        case_line(case, &screening.cases[0], audience, as_of, &calendar)
     }
 
     #[test]
@@ -221,5 +252,23 @@ mod tests {
                 assert_eq!(line(&case, audience).petitioner, None);
             }
         }
+    }
+
+    #[test]
+    fn the_words_follow_the_deadline_and_a_past_date_is_never_asked_for() {
+        let cal = crate::calendar::tests::shipped();
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).expect("date");
+        // Received 2026-02-05: accept by 02-14, the make-up Saturday before the Spring Festival.
+        let due = d(2, 20);
+        let act_by = cal.last_working_day_on_or_before(due);
+        assert_eq!(act_by, d(2, 14));
+        assert_eq!(ask(DeadlineKind::Acceptance, due, act_by, d(2, 9), cal), "请于 2026-02-14 前受理或告知");
+        assert_eq!(ask(DeadlineKind::Handling, due, act_by, d(2, 9), cal), "请于 2026-02-14 前办结");
+        assert_eq!(ask(DeadlineKind::Review, due, act_by, d(2, 9), cal), "请于 2026-02-14 前出具复查意见");
+        assert_eq!(ask(DeadlineKind::Recheck, due, act_by, d(2, 9), cal), "请于 2026-02-14 前出具复核意见");
+        // The act-by day passed, the statutory day not yet: act at once.
+        assert_eq!(ask(DeadlineKind::Acceptance, due, act_by, d(2, 16), cal), "请立即受理或告知（期限 2026-02-20）");
+        // Past the statutory day: 02-24 and 02-25 are the working days after 02-20.
+        assert_eq!(ask(DeadlineKind::Acceptance, due, act_by, d(2, 25), cal), "已超期 2 个工作日，请立即办理");
     }
 }

@@ -291,9 +291,14 @@ async fn smtp_4xx_is_retried_5xx_is_dead_and_a_421_greeting_is_transient() {
     let loaded = ws.load();
     let (store, planned) = planned(&ws, &loaded).await;
     let deliverer = Deliverer::new(store.clone(), &loaded).expect("deliverer");
+    // Passes ten minutes apart (the retry schedule here: 1s, 2m, …), until nothing is due:
+    // whichever notice the 421 greeting meets, it and the 451 recipient are each retried once.
     let mut outcomes = Vec::new();
-    while let Some((id, outcome)) = deliverer.deliver_one(Utc::now()).await.expect("deliver") {
-        outcomes.push((id, outcome));
+    for pass in 0..4 {
+        let at = Utc::now() + chrono::Duration::minutes(10 * pass);
+        while let Some((id, outcome)) = deliverer.deliver_one(at).await.expect("deliver") {
+            outcomes.push((id, outcome));
+        }
     }
     let retried = outcomes.iter().filter(|(_, o)| matches!(o, Outcome::Retry(_))).count();
     let dead: Vec<&String> = outcomes.iter().filter(|(_, o)| matches!(o, Outcome::Dead(_))).map(|(id, _)| id).collect();
@@ -306,15 +311,8 @@ async fn smtp_4xx_is_retried_5xx_is_dead_and_a_421_greeting_is_transient() {
     // The administrators heard about it on their channel (the file outbox).
     let admin = std::fs::read_dir(ws.path("outbox")).expect("admin outbox").count();
     assert_eq!(admin, 1, "one admin message about the dead notice");
-    // The retries fall due (the schedule starts at 1s here) and go through.
-    let later = Utc::now() + chrono::Duration::seconds(5);
-    let mut sent = 0;
-    while let Some((_, outcome)) = deliverer.deliver_one(later).await.expect("deliver") {
-        assert_eq!(outcome, Outcome::Sent);
-        sent += 1;
-    }
-    assert_eq!(sent, 2);
-    assert_eq!(server.received().len(), planned - 1);
+    // The retried ones went through.
+    assert_eq!(server.received().len(), planned - 1, "{outcomes:?}");
     assert!(!server.received().iter().any(|m| m.to.iter().any(|t| t.starts_with("zhaomin"))));
     store.close().await;
 }
