@@ -953,6 +953,14 @@ fn simulated_firing(
                     let mut case = Map::new();
                     case.insert("case_no".into(), json!(c.case_no));
                     case.insert("flags".into(), json!(flags));
+                    if !c.moved.is_empty() {
+                        let moved: Vec<Value> = c
+                            .moved
+                            .iter()
+                            .map(|m| json!({"deadline": m.kind.name(), "from": m.from, "to": m.to, "why": m.why}))
+                            .collect();
+                        case.insert("moved".into(), json!(moved));
+                    }
                     Value::Object(case)
                 })
                 .collect();

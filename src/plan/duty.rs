@@ -119,6 +119,7 @@ pub fn duty_notices<'c>(
                     stands_in_for: None,
                     overdue_working_days: None,
                     reason: "接待提示".to_owned(),
+                    moved: Vec::new(),
                 })
                 .collect();
             let body = run.case_notice(&contact.addressee, info.group, cases, Some(text.clone()));
@@ -134,6 +135,7 @@ pub fn duty_notices<'c>(
                     .map(|(c, r, _)| super::notices::PlannedCase {
                         case_no: c.case_no.to_string(),
                         flags: r.findings.iter().map(|f| f.flag).collect(),
+                        moved: Vec::new(),
                     })
                     .collect(),
                 body,

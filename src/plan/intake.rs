@@ -99,6 +99,7 @@ pub fn plan<'c>(
                     stands_in_for: stands_in_for.clone(),
                     overdue_working_days: None,
                     reason: NoticeReason::NewCase.zh().to_owned(),
+                    moved: Vec::new(),
                 })
                 .collect();
             let body = run.case_notice(&contact.addressee, info.group, lines, None);
@@ -111,7 +112,11 @@ pub fn plan<'c>(
                 case_nos: cases.iter().map(|(c, ..)| c.case_no.to_string()).collect(),
                 cases: cases
                     .iter()
-                    .map(|(c, _, flags, ..)| PlannedCase { case_no: c.case_no.to_string(), flags: *flags })
+                    .map(|(c, _, flags, ..)| PlannedCase {
+                        case_no: c.case_no.to_string(),
+                        flags: *flags,
+                        moved: Vec::new(),
+                    })
                     .collect(),
                 body,
             });

@@ -8,8 +8,9 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::calendar::Calendar;
+use crate::domain::Case;
 use crate::routing::Escalation;
-use crate::rules::FlagSet;
+use crate::rules::{Deadline, DeadlineKind, FlagSet};
 
 pub mod duty;
 pub mod intake;
@@ -59,6 +60,102 @@ pub struct Previous {
     pub flags: FlagSet,
     /// The escalation it was sent at.
     pub escalation: Escalation,
+    /// The deadlines it reminded of (DESIGN §2.4: so a move can be seen).
+    pub deadlines: Reminded,
+}
+
+/// The running deadlines a reminder reminded of: `(due, act_by)` per kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Reminded([Option<(NaiveDate, NaiveDate)>; 5]);
+
+const KINDS: [DeadlineKind; 5] = [
+    DeadlineKind::Acceptance,
+    DeadlineKind::Handling,
+    DeadlineKind::Review,
+    DeadlineKind::Recheck,
+    DeadlineKind::Owner,
+];
+
+impl Reminded {
+    /// The deadlines of a screening result.
+    pub fn of(deadlines: &[Deadline]) -> Self {
+        let mut out = Self::default();
+        for d in deadlines {
+            out.0[d.kind as usize] = Some((d.due, d.act_by));
+        }
+        out
+    }
+
+    /// `(due, act_by)` of `kind`, if it was reminded of.
+    pub fn get(&self, kind: DeadlineKind) -> Option<(NaiveDate, NaiveDate)> {
+        self.0[kind as usize]
+    }
+
+    /// As stored: `{"handling": {"due": "…", "act_by": "…"}, …}`.
+    pub fn to_json(&self) -> String {
+        let map: serde_json::Map<String, serde_json::Value> = KINDS
+            .iter()
+            .filter_map(|k| {
+                let (due, act_by) = self.get(*k)?;
+                Some((k.name().to_owned(), serde_json::json!({"due": due, "act_by": act_by})))
+            })
+            .collect();
+        serde_json::Value::Object(map).to_string()
+    }
+
+    /// From [`Reminded::to_json`]; anything unreadable (a row stored before deadlines were kept)
+    /// is nothing reminded of, so no move is seen.
+    pub fn from_json(text: &str) -> Self {
+        let mut out = Self::default();
+        let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(text) else { return out };
+        for kind in KINDS {
+            let day = |key: &str| map.get(kind.name())?.get(key)?.as_str()?.parse::<NaiveDate>().ok();
+            if let (Some(due), Some(act_by)) = (day("due"), day("act_by")) {
+                out.0[kind as usize] = Some((due, act_by));
+            }
+        }
+        out
+    }
+}
+
+/// A deadline that moved since the last reminder about it (DESIGN §2.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Moved {
+    /// Which deadline.
+    pub kind: DeadlineKind,
+    /// The statutory date reminded of before.
+    pub from: NaiveDate,
+    /// The statutory date now.
+    pub to: NaiveDate,
+    /// Why, in the office's words: 延期 N 日 / 听证 N 日不计入 / 包案期限调整.
+    pub why: String,
+}
+
+/// The deadlines of `case` that moved between `before` and `now`.
+///
+/// Choice: the reason is read from the case as it stands: a handling deadline that moved on a
+/// case with an extension was extended (延期 N 日, N the register's 延期天数); a review or recheck
+/// deadline moves by the hearing days (听证 N 日不计入, N the days it moved); an owner deadline was
+/// changed (包案期限调整); any other move is a corrected date (期限调整).
+pub fn moved(before: &Reminded, now: &[Deadline], case: &Case) -> Vec<Moved> {
+    now.iter()
+        .filter_map(|d| {
+            let (from, _) = before.get(d.kind)?;
+            if from == d.due {
+                return None;
+            }
+            let days = (d.due - from).num_days();
+            let why = match d.kind {
+                DeadlineKind::Handling if case.extension_days > 0 && days > 0 => {
+                    format!("延期 {} 日", case.extension_days)
+                }
+                DeadlineKind::Review | DeadlineKind::Recheck if days > 0 => format!("听证 {days} 日不计入"),
+                DeadlineKind::Owner => "包案期限调整".to_owned(),
+                _ => "期限调整".to_owned(),
+            };
+            Some(Moved { kind: d.kind, from, to: d.due, why })
+        })
+        .collect()
 }
 
 /// Why a notice goes out.
@@ -77,6 +174,8 @@ pub enum NoticeReason {
     Listed,
     /// A case new to the register (intake watch), reported once.
     NewCase,
+    /// A deadline moved since the last reminder (DESIGN §2.3: reminded before the interval).
+    Moved,
 }
 
 impl NoticeReason {
@@ -89,6 +188,7 @@ impl NoticeReason {
             NoticeReason::RepeatDue => "repeat_due",
             NoticeReason::Listed => "listed",
             NoticeReason::NewCase => "new_case",
+            NoticeReason::Moved => "moved",
         }
     }
 
@@ -101,6 +201,7 @@ impl NoticeReason {
             NoticeReason::RepeatDue => "再次提醒",
             NoticeReason::Listed => "列入排查",
             NoticeReason::NewCase => "新收信访件",
+            NoticeReason::Moved => "期限调整",
         }
     }
 
@@ -109,7 +210,7 @@ impl NoticeReason {
         match self {
             NoticeReason::RepeatDue | NoticeReason::Listed => 0,
             NoticeReason::First | NoticeReason::NewCase => 1,
-            NoticeReason::NewFindings => 2,
+            NoticeReason::NewFindings | NoticeReason::Moved => 2,
             NoticeReason::Escalated => 3,
         }
     }
@@ -128,11 +229,13 @@ pub enum SkipReason {
 }
 
 /// Whether a reminder about a case with `flags` at `escalation` is due to a recipient at
-/// `as_of`, given the last one they got. Reminders repeat every `repeat_every_working_days`.
+/// `as_of`, given the last one they got. Reminders repeat every `repeat_every_working_days`; a
+/// deadline that `moved` since the last one is reminded of before that (never twice a day).
 pub fn reminder(
     previous: Option<&Previous>,
     flags: FlagSet,
     escalation: Escalation,
+    moved: bool,
     as_of: NaiveDate,
     calendar: &Calendar,
     settings: &EscalationSettings,
@@ -146,6 +249,9 @@ pub fn reminder(
     }
     if escalation > previous.escalation {
         return Ok(NoticeReason::Escalated);
+    }
+    if moved {
+        return Ok(NoticeReason::Moved);
     }
     let every = settings.repeat_every_working_days.max(1);
     if calendar.working_days_between(previous.sent_on, as_of) >= every {

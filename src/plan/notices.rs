@@ -9,10 +9,12 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 
-use super::{EscalationSettings, NoticeReason, Previous, SkipReason, escalation, notice_id, reminder};
+use super::{
+    EscalationSettings, Moved, NoticeReason, Previous, Reminded, SkipReason, escalation, moved, notice_id, reminder,
+};
 use crate::calendar::Calendar;
 use crate::domain::Case;
-use crate::render::notice::{Addressee, Audience, NoticeBody, NoticeCase, NoticeKind, case_line};
+use crate::render::notice::{Addressee, Audience, MovedLine, NoticeBody, NoticeCase, NoticeKind, case_line};
 use crate::routing::{self, CaseParties, Escalation};
 use crate::rules::{CaseResult, Directory, Flag, FlagSet};
 
@@ -99,6 +101,8 @@ pub struct PlannedCase {
     pub case_no: String,
     /// The flags this notice reports for the case.
     pub flags: FlagSet,
+    /// Its deadlines that moved since the last reminder about it.
+    pub moved: Vec<Moved>,
 }
 
 /// One notice to write to the outbox.
@@ -165,6 +169,7 @@ struct Due<'c> {
     stands_in_for: Option<String>,
     overdue_working_days: Option<u32>,
     reason: NoticeReason,
+    moved: Vec<Moved>,
 }
 
 /// Plans the notices of one job run over `results` (the screening at `run.as_of`); `case`
@@ -230,10 +235,11 @@ pub fn plan<'c>(
         }
         for (person, role, stands_in_for) in line {
             let last = previous.get(&(person.clone(), result.case_no.to_owned()));
+            let moves = last.map(|p| moved(&p.deadlines, &result.deadlines, case)).unwrap_or_default();
             // The once-a-day rule and the repeat interval are the deadline watch's alone
             // (DESIGN §2.3): a list names every case it concerns.
             let due_now = match run.scope {
-                Scope::Deadlines => reminder(last, flags, level, run.as_of, calendar, settings),
+                Scope::Deadlines => reminder(last, flags, level, !moves.is_empty(), run.as_of, calendar, settings),
                 Scope::All => Ok(NoticeReason::Listed),
             };
             match due_now {
@@ -246,6 +252,7 @@ pub fn plan<'c>(
                     stands_in_for,
                     overdue_working_days,
                     reason,
+                    moved: moves,
                 }),
                 Err(skip) => plan.held.push((result.case_no.to_owned(), person, Held::NotDue(skip))),
             }
@@ -264,6 +271,11 @@ pub fn plan<'c>(
                     stands_in_for: d.stands_in_for.clone(),
                     overdue_working_days: d.overdue_working_days.filter(|n| *n > 0),
                     reason: d.reason.zh().to_owned(),
+                    moved: d
+                        .moved
+                        .iter()
+                        .map(|m| MovedLine { name: m.kind.zh().to_owned(), from: m.from, to: m.to, why: m.why.clone() })
+                        .collect(),
                 })
                 .collect();
             let body = run.case_notice(&contact.addressee, info.group, lines, None);
@@ -276,7 +288,11 @@ pub fn plan<'c>(
                 case_nos: cases.iter().map(|d| d.case.case_no.to_string()).collect(),
                 cases: cases
                     .iter()
-                    .map(|d| PlannedCase { case_no: d.case.case_no.to_string(), flags: d.flags })
+                    .map(|d| PlannedCase {
+                        case_no: d.case.case_no.to_string(),
+                        flags: d.flags,
+                        moved: d.moved.clone(),
+                    })
                     .collect(),
                 body,
             });
@@ -289,7 +305,12 @@ pub fn plan<'c>(
             plan.reminders.push(Reminder {
                 recipient: person.clone(),
                 case_no: d.case.case_no.to_string(),
-                previous: Previous { sent_on: run.as_of, flags: d.flags, escalation: d.escalation },
+                previous: Previous {
+                    sent_on: run.as_of,
+                    flags: d.flags,
+                    escalation: d.escalation,
+                    deadlines: Reminded::of(&d.result.deadlines),
+                },
             });
         }
     }

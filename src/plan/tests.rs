@@ -31,10 +31,11 @@ fn escalation_counts_working_days_past_due_across_a_holiday() {
 #[test]
 fn reminders_go_first_then_on_new_findings_escalation_or_every_third_working_day() {
     let flags: FlagSet = [Flag::Overdue].into_iter().collect();
-    let sent = Previous { sent_on: day(2026, 11, 23), flags, escalation: Escalation::Owner };
-    let at = |as_of, flags, escalation| reminder(Some(&sent), flags, escalation, as_of, shipped(), &settings());
+    let sent =
+        Previous { sent_on: day(2026, 11, 23), flags, escalation: Escalation::Owner, deadlines: Reminded::default() };
+    let at = |as_of, flags, escalation| reminder(Some(&sent), flags, escalation, false, as_of, shipped(), &settings());
     assert_eq!(
-        reminder(None, flags, Escalation::Owner, day(2026, 11, 23), shipped(), &settings()),
+        reminder(None, flags, Escalation::Owner, false, day(2026, 11, 23), shipped(), &settings()),
         Ok(NoticeReason::First)
     );
     assert_eq!(at(day(2026, 11, 23), flags, Escalation::Secretary), Err(SkipReason::SentToday), "never twice a day");
@@ -51,8 +52,9 @@ fn reminders_go_first_then_on_new_findings_escalation_or_every_third_working_day
 fn the_repeat_interval_skips_the_spring_festival_break() {
     let flags: FlagSet = [Flag::DueSoon].into_iter().collect();
     // Sent on the make-up Saturday 2026-02-14; the next three working days are 02-24, 25, 26.
-    let sent = Previous { sent_on: day(2026, 2, 14), flags, escalation: Escalation::Owner };
-    let at = |as_of| reminder(Some(&sent), flags, Escalation::Owner, as_of, shipped(), &settings());
+    let sent =
+        Previous { sent_on: day(2026, 2, 14), flags, escalation: Escalation::Owner, deadlines: Reminded::default() };
+    let at = |as_of| reminder(Some(&sent), flags, Escalation::Owner, false, as_of, shipped(), &settings());
     assert_eq!(at(day(2026, 2, 25)), Err(SkipReason::NotYetDue { next: day(2026, 2, 26) }));
     assert_eq!(at(day(2026, 2, 26)), Ok(NoticeReason::RepeatDue));
 }
@@ -103,4 +105,48 @@ fn quiet_hours_span_midnight_and_end_in_the_morning() {
     // A daytime span (lunch break).
     assert_eq!(quiet_until(at(27, 12, 30), t(12, 0), t(14, 0)), Some(at(27, 14, 0)));
     assert_eq!(quiet_until(at(27, 14, 0), t(12, 0), t(14, 0)), None);
+}
+
+#[test]
+fn a_moved_deadline_is_reminded_before_the_interval_but_never_twice_a_day() {
+    let flags: FlagSet = [Flag::DueSoon].into_iter().collect();
+    let sent =
+        Previous { sent_on: day(2026, 11, 23), flags, escalation: Escalation::Owner, deadlines: Reminded::default() };
+    let at = |as_of, moved| reminder(Some(&sent), flags, Escalation::Owner, moved, as_of, shipped(), &settings());
+    assert_eq!(at(day(2026, 11, 24), true), Ok(NoticeReason::Moved));
+    assert_eq!(at(day(2026, 11, 24), false), Err(SkipReason::NotYetDue { next: day(2026, 11, 26) }));
+    assert_eq!(at(day(2026, 11, 23), true), Err(SkipReason::SentToday));
+}
+
+#[test]
+fn a_move_says_old_date_new_date_and_why() {
+    use crate::domain::{Case, CaseNo, DateSpan};
+    use crate::rules::{Deadline, DeadlineKind};
+    let deadline = |kind, due| Deadline { kind, due, act_by: due, calendar_unverified: false };
+    let before = Reminded::of(&[
+        deadline(DeadlineKind::Handling, day(2026, 2, 18)),
+        deadline(DeadlineKind::Review, day(2026, 3, 17)),
+        deadline(DeadlineKind::Owner, day(2026, 4, 30)),
+    ]);
+    assert_eq!(Reminded::from_json(&before.to_json()), before, "stored and read back");
+    let mut case = Case::new(CaseNo::parse("X").expect("no"), day(2025, 12, 19));
+    case.extension_days = 30;
+    case.hearings = vec![DateSpan::parse("2026-03-05..2026-03-06").expect("span")];
+    let now = [
+        deadline(DeadlineKind::Handling, day(2026, 3, 20)),
+        deadline(DeadlineKind::Review, day(2026, 3, 19)),
+        deadline(DeadlineKind::Owner, day(2026, 5, 15)),
+        deadline(DeadlineKind::Recheck, day(2026, 5, 1)),
+    ];
+    let whys: Vec<(DeadlineKind, NaiveDate, NaiveDate, String)> =
+        moved(&before, &now, &case).into_iter().map(|m| (m.kind, m.from, m.to, m.why)).collect();
+    assert_eq!(
+        whys,
+        [
+            (DeadlineKind::Handling, day(2026, 2, 18), day(2026, 3, 20), "延期 30 日".to_owned()),
+            (DeadlineKind::Review, day(2026, 3, 17), day(2026, 3, 19), "听证 2 日不计入".to_owned()),
+            (DeadlineKind::Owner, day(2026, 4, 30), day(2026, 5, 15), "包案期限调整".to_owned()),
+        ]
+    );
+    assert_eq!(Reminded::from_json("not json"), Reminded::default());
 }

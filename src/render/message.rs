@@ -176,7 +176,13 @@ pub fn samples() -> Vec<NoticeBody> {
         role: "包案领导".into(),
         stands_in_for: Some("赵敏".into()),
         overdue_working_days: Some(4),
-        reason: "再次提醒".into(),
+        reason: "期限调整".into(),
+        moved: vec![super::notice::MovedLine {
+            name: "办理期限".into(),
+            from: date(11),
+            to: date(21),
+            why: "延期 10 日".into(),
+        }],
     };
     let thin = NoticeCase {
         line: CaseLine {
@@ -192,6 +198,7 @@ pub fn samples() -> Vec<NoticeBody> {
         stands_in_for: None,
         overdue_working_days: None,
         reason: "首次提醒".into(),
+        moved: Vec::new(),
     };
     let base = NoticeBody {
         kind: NoticeKind::Cases,
@@ -274,7 +281,13 @@ mod tests {
         let email = templates.email(&samples[0]).expect("email");
         assert_eq!(email.subject, "【示例镇信访办】期限督办：2件信访事项请您关注（2026-11-27）");
         assert!(email.text.starts_with("李华镇长："), "{}", email.text);
-        assert!(email.text.contains("1. XF-2026-0001【重复信访、办理超期】再次提醒"), "{}", email.text);
+        assert!(email.text.contains("1. XF-2026-0001【重复信访、办理超期】期限调整"), "{}", email.text);
+        assert!(
+            email.text.contains("期限调整：办理期限由 2026-11-11 调整为 2026-11-21（延期 10 日）"),
+            "{}",
+            email.text
+        );
+        assert!(email.html.contains("办理期限由 2026-11-11 调整为 2026-11-21（延期 10 日）"), "{}", email.html);
         assert!(email.text.contains("已超期 4 个工作日"), "{}", email.text);
         assert!(email.text.contains("因赵敏回避"), "{}", email.text);
         assert!(email.html.contains("<td>XF-2026-0001</td>"), "{}", email.html);

@@ -155,8 +155,24 @@ pub struct NoticeCase {
     pub stands_in_for: Option<String>,
     /// Working days past the statutory date, for overdue cases.
     pub overdue_working_days: Option<u32>,
-    /// Why it is sent now (首次提醒, 新增情形, 升级督办, 再次提醒).
+    /// Why it is sent now (首次提醒, 新增情形, 升级督办, 再次提醒, 期限调整, …).
     pub reason: String,
+    /// Deadlines that moved since the last reminder about the case (DESIGN §2.4).
+    #[serde(default)]
+    pub moved: Vec<MovedLine>,
+}
+
+/// A deadline that moved, as a notice says it: 办理期限由 2026-02-18 调整为 2026-03-20（延期 30 日）.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MovedLine {
+    /// The deadline's Chinese name.
+    pub name: String,
+    /// The date reminded of before.
+    pub from: NaiveDate,
+    /// The date now.
+    pub to: NaiveDate,
+    /// Why it moved.
+    pub why: String,
 }
 
 /// Everything a notice says: the templates' input, stored as the outbox row's payload and

@@ -161,7 +161,7 @@ impl Store {
                 .collect();
             for chunk in rows.chunks(super::ROWS_PER_STATEMENT) {
                 let mut insert = sqlx::QueryBuilder::new(
-                    "INSERT INTO reminders (recipient, case_no, sent_on, flags, escalation, job) ",
+                    "INSERT INTO reminders (recipient, case_no, sent_on, flags, escalation, job, deadlines) ",
                 );
                 insert.push_values(chunk, |mut b, (r, job)| {
                     b.push_bind(r.recipient.clone())
@@ -169,11 +169,13 @@ impl Store {
                         .push_bind(r.previous.sent_on)
                         .push_bind(i64::from(r.previous.flags.bits()))
                         .push_bind(escalation_code(r.previous.escalation))
-                        .push_bind(job.clone());
+                        .push_bind(job.clone())
+                        .push_bind(r.previous.deadlines.to_json());
                 });
                 insert.push(
                     " ON CONFLICT (recipient, case_no) DO UPDATE SET sent_on = excluded.sent_on, \
-                     flags = excluded.flags, escalation = excluded.escalation, job = excluded.job",
+                     flags = excluded.flags, escalation = excluded.escalation, job = excluded.job, \
+                     deadlines = excluded.deadlines",
                 );
                 insert.build().execute(&mut *tx).await?;
             }
@@ -243,7 +245,7 @@ impl Store {
     /// What each (person id, case no) was last told.
     pub async fn load_reminders(&self) -> Result<HashMap<(String, String), Previous>, StoreError> {
         let rows = on_pool!(self, pool => {
-            sqlx::query("SELECT recipient, case_no, sent_on, flags, escalation FROM reminders")
+            sqlx::query("SELECT recipient, case_no, sent_on, flags, escalation, deadlines FROM reminders")
                 .fetch_all(pool)
                 .await?
                 .iter()
@@ -253,6 +255,9 @@ impl Store {
                         sent_on: r.try_get::<NaiveDate, _>(2)?,
                         flags: FlagSet::from_bits(u32::try_from(flags).unwrap_or(0)),
                         escalation: escalation_from(r.try_get(4)?),
+                        deadlines: r
+                            .try_get::<Option<String>, _>(5)?
+                            .map_or_else(Default::default, |t| crate::plan::Reminded::from_json(&t)),
                     };
                     Ok(((r.try_get(0)?, r.try_get(1)?), previous))
                 })

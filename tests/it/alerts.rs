@@ -152,3 +152,37 @@ fn a_new_case_reaches_its_portfolio_leader_the_day_it_is_registered_and_urgent_o
         assert!(flags.iter().any(|f| f == flag), "{flags:?}");
     }
 }
+
+#[test]
+fn a_deadline_moved_by_a_hearing_is_reminded_at_once_with_old_date_new_date_and_why() {
+    // Review accepted 2026-03-02: 15 days, due 03-17. The watch warns on 03-10 (5 working days
+    // left). A hearing on 03-12 is not counted: due 03-18. The owner hears of the move that day,
+    // before the three working days between reminders are up.
+    let ws = Workspace::new();
+    let file = ws.write(
+        "register.csv",
+        "信访件编号,收到日期,信访人,证件号码,问题类别,受理日期,办结日期,包案领导,复查受理日期,听证\n\
+         R1,2025-12-01,张一,110105194912310011,劳动社保,2025-12-02,2026-01-20,赵敏,2026-03-02,2026-03-12\n",
+    );
+    assert_eq!(ws.run(&["import", file.to_str().expect("path")]).code, 0);
+    let sim = simulate(&ws, "2026-03-09", "2026-03-13");
+    let mut seen = Vec::new();
+    for firing in sim["firings"].as_array().expect("firings").iter().filter(|f| f["job"] == "deadline_watch") {
+        for notice in firing["notices"].as_array().expect("notices") {
+            if notice["recipient"] != "zhao-min" || notice["channel"] != "outbox" {
+                continue;
+            }
+            for case in notice["cases"].as_array().expect("cases") {
+                seen.push((firing["at"].as_str().expect("at")[..10].to_owned(), case.clone()));
+            }
+        }
+    }
+    let days: Vec<&str> = seen.iter().map(|(d, _)| d.as_str()).collect();
+    assert_eq!(days, ["2026-03-10", "2026-03-12"], "{sim}");
+    assert!(seen[0].1.get("moved").is_none(), "{}", seen[0].1);
+    assert_eq!(
+        seen[1].1["moved"],
+        serde_json::json!([{"deadline": "review", "from": "2026-03-17", "to": "2026-03-18", "why": "听证 1 日不计入"}])
+    );
+    assert_eq!(seen[1].1["flags"], serde_json::json!(["due_soon"]));
+}

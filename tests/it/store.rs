@@ -60,7 +60,12 @@ async fn a_runs_reminders_are_written_whole_and_a_pair_named_twice_keeps_its_las
     use petition_watch::rules::FlagSet;
     use petition_watch::store::RunRecord;
     let reminder = |person: &str, n: usize, sent_on: NaiveDate, escalation: Escalation| {
-        let previous = Previous { sent_on, flags: FlagSet::from_bits(n as u32 % 64), escalation };
+        let previous = Previous {
+            sent_on,
+            flags: FlagSet::from_bits(n as u32 % 64),
+            escalation,
+            deadlines: petition_watch::plan::Reminded::default(),
+        };
         (Reminder { recipient: person.into(), case_no: format!("XF{n:05}"), previous }, "deadline_watch".to_owned())
     };
     // More reminders than one statement carries, with one pair named twice in the run (both in
