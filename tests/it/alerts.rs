@@ -186,3 +186,51 @@ fn a_deadline_moved_by_a_hearing_is_reminded_at_once_with_old_date_new_date_and_
     );
     assert_eq!(seen[1].1["flags"], serde_json::json!(["due_soon"]));
 }
+
+#[test]
+fn an_acceptance_deadline_warns_before_the_make_up_saturday_of_the_spring_festival() {
+    // A letter received 2026-02-05 must be accepted by 02-20, that is by Saturday 02-14 (a
+    // make-up working day before the break). The watch warns from Monday 02-09, five working days
+    // before, and names the acceptance deadline.
+    let ws = workspace(&["A1,2026-02-05,张一,110105194912310011,劳动社保,1,,,赵敏,,,,"]);
+    let sim = simulate(&ws, "2026-02-05", "2026-02-25");
+    let to_owner: Vec<(String, String)> = told(&sim)
+        .into_iter()
+        .filter(|(_, job, who, _)| job == "deadline_watch" && who == "zhao-min")
+        .map(|(at, ..)| (at[..10].to_owned(), at))
+        .collect();
+    assert_eq!(to_owner.first().map(|(d, _)| d.as_str()), Some("2026-02-09"), "{to_owner:?}");
+    let out = ws.run(&["screen", "--as-of", "2026-02-09", "--format", "json"]);
+    let json: Value = serde_json::from_str(&out.stdout).expect("json");
+    let case = &json["cases"][0];
+    assert_eq!(case["deadlines"]["acceptance"], serde_json::json!({"due": "2026-02-20", "act_by": "2026-02-14"}));
+    assert!(case["flags"].as_array().expect("flags").iter().any(|f| f == "due_soon"), "{case}");
+    assert!(case["evidence"]["due_soon"].as_str().expect("evidence").contains("受理期限"), "{case}");
+}
+
+#[test]
+fn a_year_without_a_schedule_keeps_new_year_s_day_off() {
+    // 2027 has no schedule in the workspace: 1 January is its statutory day off, so the monthly
+    // screening and the quarterly digest fire on Monday 01-04, and a deadline on Sunday 01-03 is
+    // to be met by Thursday 2026-12-31, marked unverified.
+    let ws = workspace(&["Y1,2026-12-01,张一,110105194912310011,劳动社保,1,2026-12-02,,赵敏,2027-01-03,,,"]);
+    let sim = simulate(&ws, "2026-12-31", "2027-01-05");
+    let at = |job: &str| -> Vec<String> {
+        sim["firings"]
+            .as_array()
+            .expect("firings")
+            .iter()
+            .filter(|f| f["job"] == job)
+            .map(|f| f["at"].as_str().expect("at").to_owned())
+            .collect()
+    };
+    assert_eq!(at("monthly_screening"), ["2027-01-04T09:00:00+08:00"]);
+    assert_eq!(at("quarterly_supervision"), ["2027-01-04T09:00:00+08:00"]);
+    assert!(at("deadline_watch").iter().all(|t| !t.starts_with("2027-01-01")));
+    let out = ws.run(&["screen", "--as-of", "2026-12-28", "--format", "json"]);
+    let json: Value = serde_json::from_str(&out.stdout).expect("json");
+    assert_eq!(
+        json["cases"][0]["deadlines"]["owner"],
+        serde_json::json!({"due": "2027-01-03", "act_by": "2026-12-31", "calendar_unverified": true})
+    );
+}
