@@ -320,10 +320,7 @@ pub async fn run(command: Command, loaded: &LoadedConfig, clock: Arc<dyn Clock>)
         Command::Notify { command: NotifyCommand::Test { channel, to } } => {
             notify_test(loaded, clock_ref, &channel, to.as_deref()).await
         }
-        Command::Check => {
-            check(loaded);
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Check => Ok(check(loaded)),
         Command::Migrate => {
             let store = open_store_for_writing(loaded, clock_ref).await?;
             println!("database ({}) is up to date", store.backend());
@@ -1041,9 +1038,20 @@ async fn open_store_for_writing(loaded: &LoadedConfig, clock: &dyn Clock) -> any
     Ok(store)
 }
 
-fn check(loaded: &LoadedConfig) {
+fn check(loaded: &LoadedConfig) -> ExitCode {
     for warning in &loaded.warnings {
         eprintln!("warning: {warning}");
+    }
+    let problems = crate::config::reach_problems(&loaded.config);
+    if !problems.is_empty() {
+        for (key, message) in &problems {
+            eprintln!("{}: {key}: {message}", loaded.path.display());
+        }
+        eprintln!(
+            "{} problems: channels `run` would refuse, or people their notices would never reach",
+            problems.len()
+        );
+        return ExitCode::FAILURE;
     }
     let c = &loaded.config;
     let years: Vec<String> = loaded.calendar.years().map(|y| y.to_string()).collect();
@@ -1055,6 +1063,7 @@ fn check(loaded: &LoadedConfig) {
         if years.is_empty() { "no year".to_owned() } else { years.join(", ") },
         loaded.templates.len()
     );
+    ExitCode::SUCCESS
 }
 
 /// Rejected rows printed per file before the rest are only counted.

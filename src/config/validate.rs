@@ -338,7 +338,12 @@ pub fn check_cron(spec: &str) -> Result<(), String> {
         .seconds(croner::parser::Seconds::Required)
         .year(croner::parser::Year::Optional)
         .build();
-    parser.parse(spec).map(|_| ()).map_err(|e| format!("{spec:?} is not a valid cron spec: {e}"))
+    let cron = parser.parse(spec).map_err(|e| format!("{spec:?} is not a valid cron spec: {e}"))?;
+    // A spec that parses may still name a day that never comes (31 February).
+    let start = chrono::DateTime::<chrono::Utc>::from_timestamp(1_577_836_800, 0).unwrap_or_default();
+    cron.find_next_occurrence(&start, false)
+        .map(|_| ())
+        .map_err(|_| format!("{spec:?} can never fire (no such day, e.g. 31 February)"))
 }
 
 #[cfg(test)]

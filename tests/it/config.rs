@@ -339,3 +339,41 @@ fn plain_text_smtp_auth_to_another_host_needs_an_explicit_opt_in() {
         }
     }
 }
+
+#[test]
+fn check_fails_on_a_secret_run_would_refuse_a_leader_no_channel_reaches_and_a_day_that_never_comes() {
+    // A webhook key that is not a Standard Webhooks secret.
+    let ws = Workspace::new();
+    let key = ws.write("webhook.key", "not-a-key!!");
+    let text = std::fs::read_to_string(ws.config_path()).expect("config");
+    let at = text.find("kind = \"webhook\"").expect("webhook channel");
+    let (head, tail) = text.split_at(at);
+    let tail = tail.replacen("enabled = false", "enabled = true", 1).replacen(
+        "/run/secrets/petition-watch-webhook",
+        key.to_str().expect("path"),
+        1,
+    );
+    std::fs::write(ws.config_path(), format!("{head}{tail}")).expect("config");
+    let out = ws.run(&["check"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("channels.county-system: `run` would refuse it"), "{}", out.stderr);
+    assert!(out.stderr.contains("not a Standard Webhooks secret"), "{}", out.stderr);
+
+    // The party secretary reached only by the disabled mail channel.
+    let ws = edited(
+        "email = \"wangjianguo@example.gov.cn\"",
+        "email = \"wangjianguo@example.gov.cn\"\nchannels = [\"mail\"]",
+    );
+    let out = ws.run(&["check"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("people[0]: `wang-jianguo` (王建国) is the party secretary"), "{}", out.stderr);
+    assert!(out.stderr.contains("mail is disabled"), "{}", out.stderr);
+
+    // 31 February never comes.
+    let ws = edited("schedule = \"0 0 9 1 * *\"", "schedule = \"0 0 9 31 2 *\"");
+    let out = ws.run(&["check"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let line = line_of(&ws, "0 0 9 31 2 *");
+    assert!(out.stderr.contains(&format!(":{line}: jobs.monthly_screening.schedule")), "{}", out.stderr);
+    assert!(out.stderr.contains("can never fire"), "{}", out.stderr);
+}
