@@ -100,6 +100,34 @@ pub struct RunReport {
     pub enqueued: usize,
 }
 
+/// Everyone a run may notify, as the config describes them; [`Everyone::people`] borrows it.
+struct Everyone {
+    rules: crate::rules::RuleBook,
+    contacts: std::collections::BTreeMap<String, crate::plan::notices::Contact>,
+    channels: std::collections::BTreeMap<String, crate::plan::notices::ChannelInfo>,
+    administrators: Vec<String>,
+}
+
+impl Everyone {
+    fn of(config: &crate::config::Config) -> Self {
+        Self {
+            rules: config.rule_book(),
+            contacts: config.contacts(),
+            channels: config.channel_infos(),
+            administrators: config.administrators.people.iter().map(|p| p.as_str().to_owned()).collect(),
+        }
+    }
+
+    fn people(&self) -> People<'_> {
+        People {
+            directory: &self.rules.directory,
+            contacts: &self.contacts,
+            channels: &self.channels,
+            administrators: &self.administrators,
+        }
+    }
+}
+
 /// Plans `job` at `as_of` over a loaded register: the pure part of a run, shared by the run
 /// itself and by `simulate` (which carries `previous` forward in memory between firings).
 pub fn plan_job<'c>(
@@ -111,16 +139,8 @@ pub fn plan_job<'c>(
     previous: &HashMap<(String, String), crate::plan::Previous>,
 ) -> Plan {
     let config = &loaded.config;
-    let rules = config.rule_book();
-    let contacts = config.contacts();
-    let channels = config.channel_infos();
-    let administrators: Vec<String> = config.administrators.people.iter().map(|p| p.as_str().to_owned()).collect();
-    let people = People {
-        directory: &rules.directory,
-        contacts: &contacts,
-        channels: &channels,
-        administrators: &administrators,
-    };
+    let everyone = Everyone::of(config);
+    let people = everyone.people();
     let period = job.period(as_of);
     let job_zh = match job {
         Job::PreEventSweep => {
@@ -179,16 +199,8 @@ pub fn intake_plan(
     new: &[&Case],
 ) -> Plan {
     let config = &loaded.config;
-    let rules = config.rule_book();
-    let contacts = config.contacts();
-    let channels = config.channel_infos();
-    let administrators: Vec<String> = config.administrators.people.iter().map(|p| p.as_str().to_owned()).collect();
-    let people = People {
-        directory: &rules.directory,
-        contacts: &contacts,
-        channels: &channels,
-        administrators: &administrators,
-    };
+    let everyone = Everyone::of(config);
+    let people = everyone.people();
     let period = Job::IntakeWatch.period(as_of);
     let run = JobRun {
         job: Job::IntakeWatch.name(),
@@ -215,7 +227,7 @@ pub fn intake_plan(
                 &crate::rules::Clocks::of(c),
                 &c.hearings,
                 as_of,
-                &rules.deadlines,
+                &everyone.rules.deadlines,
                 &loaded.calendar,
             ),
         })

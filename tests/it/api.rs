@@ -539,6 +539,8 @@ async fn the_status_page_asks_for_a_token_and_shows_no_identity() {
         assert!(html.contains(expected), "the page shows {expected}");
     }
     assert!(html.contains("XF2026-0"), "case numbers are listed");
+    // The workspace has schedules for 2025 and 2026 only: from 2026-11-01 the next year's is missing.
+    assert!(html.contains("年节假日安排尚未加载") && html.contains("calendar-unverified"), "the holiday banner");
     // Names, ID numbers and phones of the register's petitioners never appear.
     let register = std::fs::read_to_string(repo().join("config/examples/register.csv")).expect("register");
     let mut lines = register.lines();
