@@ -9,11 +9,11 @@
 //! | module | owns | may depend on |
 //! |---|---|---|
 //! | [`domain`] | a case and its typed values (`CaseNo`, `Level`, masked `PetitionerId`/`Phone`), register text parsers | — |
-//! | [`calendar`] | working days from the official holiday schedules, Mon–Fri fallback | `domain` |
+//! | [`calendar`] | working days from the official holiday schedules; for a year without one, the statutory days off (lunar dates and 清明 computed) | `domain` |
 //! | [`rules`] | deadlines and every screening flag at a date, over a compact interned register | `domain`, `calendar` |
 //! | [`routing`] | who hears about a case: owner, portfolio leader, party secretary; recusal with stand-ins | `rules` |
 //! | [`render`] | what people read: the `screen` table, JSON and CSV; a case as each audience may see it; notices through the minijinja templates; chat messages split to size; the digest as XLSX and Markdown | `domain`, `rules`, `report` |
-//! | [`plan`] | a job run's notices: one per person and channel, escalation, reminder dedup and repeat, retry times, quiet hours, notice ids | `calendar`, `rules`, `routing`, `render` |
+//! | [`plan`] | a job run's notices: one per person and channel, escalation, reminder dedup and repeat, moved deadlines, the intake watch's routing, retry times, quiet hours, notice ids | `calendar`, `rules`, `routing`, `render` |
 //! | [`schedule`] | when jobs fire: cron in the township's time zone, moved by the non-working-day policy | `calendar`, `config` |
 //! | [`report`] | report periods (statistical months) and the supervision digest: figures by flag, status, category, village and unit, each with its list of cases | `calendar`, `rules`, `domain` |
 //! | [`config`] | the settings file, environment overrides, validation with file:line:key errors | `domain`, `calendar`, `rules`, `plan` |
