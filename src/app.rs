@@ -25,14 +25,12 @@ use chrono_tz::Tz;
 use tokio::sync::{Notify, watch};
 
 use crate::clock::Clock;
-use crate::config::{CatchUp, LoadedConfig};
+use crate::config::LoadedConfig;
 use crate::delivery::Deliverer;
-use crate::jobs::Job;
-use crate::schedule::Schedule;
+use crate::jobs::{CATCH_UP_WINDOW_DAYS, Job, schedules};
+use crate::schedule::CatchUp;
 use crate::store::Store;
-
-/// How far back a catch-up looks at most: a firing missed longer ago is stale.
-pub const CATCH_UP_WINDOW_DAYS: i64 = 35;
+use crate::telemetry::ReloadStatus;
 
 /// Waits before each new try of a firing whose run failed; after the last, it is given up.
 const FIRING_RETRY_WAITS: [Duration; 5] = [
@@ -45,32 +43,6 @@ const FIRING_RETRY_WAITS: [Duration; 5] = [
 
 /// The longest the scheduler sleeps before looking at the clock again.
 const TICK: Duration = Duration::from_secs(30);
-
-/// The jobs the daemon runs, with their schedules, from a config.
-pub fn schedules(loaded: &LoadedConfig) -> Vec<(Job, Schedule, CatchUp)> {
-    let tz = loaded.config.time_zone();
-    loaded
-        .config
-        .jobs
-        .all()
-        .into_iter()
-        .filter(|(_, c)| c.enabled)
-        .filter_map(|(name, c)| {
-            let job = Job::parse(name)?;
-            let mut schedule = Schedule::parse(&c.schedule, c.on_non_working_day, tz).ok()?;
-            if job == Job::PreEventSweep {
-                let days = loaded
-                    .config
-                    .sweep_targets(&loaded.calendar)
-                    .iter()
-                    .filter_map(|t| crate::schedule::sweep_day(t, &loaded.calendar))
-                    .collect();
-                schedule = schedule.only_on(days);
-            }
-            Some((job, schedule, c.catch_up))
-        })
-        .collect()
-}
 
 /// Runs the firings due in (`after`, `now`]: for each job the latest one (catch-up runs
 /// collapse to one). Returns how many runs this process claimed.
@@ -176,79 +148,6 @@ fn log_next_firings(loaded: &LoadedConfig, now: DateTime<Utc>) {
             Some(f) => tracing::info!(job = job.name(), next = %f.at.format("%Y-%m-%d %H:%M"), "next firing"),
             None => tracing::info!(job = job.name(), "no firing ahead"),
         }
-    }
-}
-
-/// How the latest reload went (SIGHUP), for `/readyz`, `/metrics` and the status page: a
-/// refused reload must be seen where the administrators look, not only in the log.
-#[derive(Debug, Clone)]
-pub struct ReloadStatus(Arc<std::sync::Mutex<ReloadState>>);
-
-/// What [`ReloadStatus`] holds.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ReloadState {
-    /// Whether the latest reload (or the start) loaded the config.
-    pub successful: bool,
-    /// When the config in force was loaded (start or the latest good reload).
-    pub loaded_at: DateTime<Utc>,
-    /// When the latest reload failed, and why (the config in force is older).
-    pub failed_at: Option<DateTime<Utc>>,
-    /// Why it failed.
-    pub error: Option<String>,
-    /// Settings the config in force sets otherwise than the process started with: they take
-    /// effect only after a restart.
-    pub restart_needed: Vec<&'static str>,
-}
-
-impl ReloadStatus {
-    /// The status at start: the config just loaded.
-    pub fn started(now: DateTime<Utc>) -> Self {
-        let status = Self(Arc::new(std::sync::Mutex::new(ReloadState {
-            successful: true,
-            loaded_at: now,
-            failed_at: None,
-            error: None,
-            restart_needed: Vec::new(),
-        })));
-        status.publish();
-        status
-    }
-
-    /// What it says now.
-    pub fn get(&self) -> ReloadState {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
-    }
-
-    fn succeeded(&self, now: DateTime<Utc>, restart_needed: Vec<&'static str>) {
-        {
-            let mut state = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            state.successful = true;
-            state.loaded_at = now;
-            state.failed_at = None;
-            state.error = None;
-            state.restart_needed = restart_needed;
-        }
-        self.publish();
-    }
-
-    fn failed(&self, now: DateTime<Utc>, error: &str) {
-        {
-            let mut state = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            state.successful = false;
-            state.failed_at = Some(now);
-            state.error = Some(error.to_owned());
-        }
-        self.publish();
-    }
-
-    /// Sets the Prometheus gauges, as Prometheus and Alertmanager name theirs.
-    fn publish(&self) {
-        use crate::telemetry::metric;
-        // The recorder first (the listener installs it too, but may start after this).
-        let _ = crate::telemetry::metrics();
-        let state = self.get();
-        metrics::gauge!(metric::CONFIG_RELOAD_SUCCESSFUL).set(if state.successful { 1.0 } else { 0.0 });
-        metrics::gauge!(metric::CONFIG_RELOAD_SUCCESS_TIMESTAMP).set(state.loaded_at.timestamp() as f64);
     }
 }
 

@@ -845,7 +845,7 @@ async fn simulate(
     // replay the cases received since its last firing before the span.
     let mut reported = store.intake_reported().await?;
     store.close().await;
-    let intake_after = crate::app::schedules(loaded)
+    let intake_after = crate::jobs::schedules(loaded)
         .into_iter()
         .find(|(job, ..)| *job == crate::jobs::Job::IntakeWatch)
         .and_then(|(_, schedule, _)| {
@@ -859,7 +859,7 @@ async fn simulate(
             let recent = loaded.config.thresholds.recent_window_days;
             crate::rules::window_start(from, recent).pred_opt().unwrap_or(from)
         });
-    let mut firings: Vec<(chrono::DateTime<chrono_tz::Tz>, crate::jobs::Job)> = crate::app::schedules(loaded)
+    let mut firings: Vec<(chrono::DateTime<chrono_tz::Tz>, crate::jobs::Job)> = crate::jobs::schedules(loaded)
         .into_iter()
         .flat_map(|(job, schedule, _)| {
             schedule
@@ -984,7 +984,7 @@ async fn demo(loaded: &LoadedConfig, clock: Arc<dyn Clock>) -> anyhow::Result<Ex
     println!("imported {} cases from {} into {}", report.imported(), register.display(), database.display());
     let tz = demo.config.time_zone();
     let now = clock.now().with_timezone(&tz);
-    for (job, schedule, _) in crate::app::schedules(&demo) {
+    for (job, schedule, _) in crate::jobs::schedules(&demo) {
         // The job's latest firing up to now: what the daemon would have run last.
         let Some(firing) = schedule.last_in(now - chrono::Duration::days(400), now, &demo.calendar) else { continue };
         let at = firing.at;
@@ -1038,11 +1038,63 @@ async fn open_store_for_writing(loaded: &LoadedConfig, clock: &dyn Clock) -> any
     Ok(store)
 }
 
+/// What `check` finds that loading does not (DESIGN §5.1, `check` fails on it): an enabled
+/// channel that `run` could not build (a secret it would reject, an unreadable file), and a person
+/// who must be reached — a leader (an owner or portfolio leader), the party secretary, an
+/// administrator — whom no enabled channel reaches. Each as (key, what is wrong).
+fn reach_problems(config: &crate::config::Config) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (name, channel) in config.channels.iter().filter(|(_, c)| c.enabled) {
+        if let Err(e) = crate::channels::Channel::build(name, channel) {
+            out.push((format!("channels.{name}"), format!("`run` would refuse it: {e}")));
+        }
+    }
+    let infos = config.channel_infos();
+    let contacts = config.contacts();
+    let admins: Vec<&str> = config.administrators.people.iter().map(|p| p.as_str()).collect();
+    for (i, person) in config.people.iter().enumerate() {
+        let must = match person.role {
+            crate::config::Role::PartySecretary => Some("the party secretary (第一责任人)"),
+            crate::config::Role::Leader if !person.portfolio.is_empty() => Some("a portfolio leader (分管领导)"),
+            crate::config::Role::Leader => Some("a leader who may own cases (包案领导)"),
+            _ if admins.contains(&person.id.as_str()) => Some("an administrator (信访办)"),
+            _ => None,
+        };
+        let Some(role) = must else { continue };
+        let Some(contact) = contacts.get(person.id.as_str()) else { continue };
+        let reached = contact
+            .channels
+            .iter()
+            .any(|name| infos.get(name).is_some_and(|info| !info.needs_email || contact.addressee.email.is_some()));
+        if !reached {
+            let why: Vec<String> = contact
+                .channels
+                .iter()
+                .map(|name| match (config.channels.get(name), infos.get(name)) {
+                    (None, _) => format!("{name} is not defined"),
+                    (Some(_), None) => format!("{name} is disabled"),
+                    (Some(_), Some(_)) => format!("{name} is mail and the person has no email"),
+                })
+                .collect();
+            out.push((
+                format!("people[{i}]"),
+                format!(
+                    "`{}` ({}) is {role} and no enabled channel reaches them ({}); their notices would go unheard",
+                    person.id,
+                    person.name,
+                    if why.is_empty() { "no channels".to_owned() } else { why.join("; ") }
+                ),
+            ));
+        }
+    }
+    out
+}
+
 fn check(loaded: &LoadedConfig) -> ExitCode {
     for warning in &loaded.warnings {
         eprintln!("warning: {warning}");
     }
-    let problems = crate::config::reach_problems(&loaded.config);
+    let problems = reach_problems(&loaded.config);
     if !problems.is_empty() {
         for (key, message) in &problems {
             eprintln!("{}: {key}: {message}", loaded.path.display());

@@ -197,58 +197,6 @@ fn default_event_working_days() -> u32 {
     14
 }
 
-/// What `check` finds that loading does not (DESIGN §5.1, `check` fails on it): an enabled
-/// channel that `run` could not build (a secret it would reject, an unreadable file), and a person
-/// who must be reached — a leader (an owner or portfolio leader), the party secretary, an
-/// administrator — whom no enabled channel reaches. Each as (key, what is wrong).
-pub fn reach_problems(config: &Config) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for (name, channel) in config.channels.iter().filter(|(_, c)| c.enabled) {
-        if let Err(e) = crate::channels::Channel::build(name, channel) {
-            out.push((format!("channels.{name}"), format!("`run` would refuse it: {e}")));
-        }
-    }
-    let infos = config.channel_infos();
-    let contacts = config.contacts();
-    let admins: Vec<&str> = config.administrators.people.iter().map(|p| p.as_str()).collect();
-    for (i, person) in config.people.iter().enumerate() {
-        let must = match person.role {
-            Role::PartySecretary => Some("the party secretary (第一责任人)"),
-            Role::Leader if !person.portfolio.is_empty() => Some("a portfolio leader (分管领导)"),
-            Role::Leader => Some("a leader who may own cases (包案领导)"),
-            _ if admins.contains(&person.id.as_str()) => Some("an administrator (信访办)"),
-            _ => None,
-        };
-        let Some(role) = must else { continue };
-        let Some(contact) = contacts.get(person.id.as_str()) else { continue };
-        let reached = contact
-            .channels
-            .iter()
-            .any(|name| infos.get(name).is_some_and(|info| !info.needs_email || contact.addressee.email.is_some()));
-        if !reached {
-            let why: Vec<String> = contact
-                .channels
-                .iter()
-                .map(|name| match (config.channels.get(name), infos.get(name)) {
-                    (None, _) => format!("{name} is not defined"),
-                    (Some(_), None) => format!("{name} is disabled"),
-                    (Some(_), Some(_)) => format!("{name} is mail and the person has no email"),
-                })
-                .collect();
-            out.push((
-                format!("people[{i}]"),
-                format!(
-                    "`{}` ({}) is {role} and no enabled channel reaches them ({}); their notices would go unheard",
-                    person.id,
-                    person.name,
-                    if why.is_empty() { "no channels".to_owned() } else { why.join("; ") }
-                ),
-            ));
-        }
-    }
-    out
-}
-
 impl Config {
     /// What the pre-event sweep sweeps for: each holiday of the calendar and each event, with
     /// the working days before it that the sweep runs.
@@ -577,43 +525,7 @@ fn default_timeout() -> Duration {
     Duration::from_secs(30)
 }
 
-/// What a job does when its firing falls on a day that is not a working day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum NonWorkingDayPolicy {
-    /// Fire anyway.
-    Run,
-    /// Do not fire that day.
-    Skip,
-    /// Fire at the same time on the next working day.
-    #[default]
-    NextWorkingDay,
-    /// Fire at the same time on the previous working day.
-    PreviousWorkingDay,
-}
-
-impl NonWorkingDayPolicy {
-    /// The config spelling (`next_working_day`, …).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Run => "run",
-            Self::Skip => "skip",
-            Self::NextWorkingDay => "next_working_day",
-            Self::PreviousWorkingDay => "previous_working_day",
-        }
-    }
-}
-
-/// What the daemon does at start about firings it missed while down.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum CatchUp {
-    /// Run the latest missed firing once.
-    #[default]
-    Once,
-    /// Forget missed firings.
-    Skip,
-}
+use crate::schedule::{CatchUp, NonWorkingDayPolicy};
 
 /// `[jobs.NAME]`: one scheduled job.
 #[derive(Debug, Clone, Deserialize)]

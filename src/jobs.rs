@@ -85,6 +85,35 @@ impl Job {
     }
 }
 
+/// How far back a catch-up looks at most: a firing missed longer ago is stale.
+pub const CATCH_UP_WINDOW_DAYS: i64 = 35;
+
+/// The jobs the daemon runs, with their schedules, from a config.
+pub fn schedules(loaded: &LoadedConfig) -> Vec<(Job, crate::schedule::Schedule, crate::schedule::CatchUp)> {
+    let tz = loaded.config.time_zone();
+    loaded
+        .config
+        .jobs
+        .all()
+        .into_iter()
+        .filter(|(_, c)| c.enabled)
+        .filter_map(|(name, c)| {
+            let job = Job::parse(name)?;
+            let mut schedule = crate::schedule::Schedule::parse(&c.schedule, c.on_non_working_day, tz).ok()?;
+            if job == Job::PreEventSweep {
+                let days = loaded
+                    .config
+                    .sweep_targets(&loaded.calendar)
+                    .iter()
+                    .filter_map(|t| crate::schedule::sweep_day(t, &loaded.calendar))
+                    .collect();
+                schedule = schedule.only_on(days);
+            }
+            Some((job, schedule, c.catch_up))
+        })
+        .collect()
+}
+
 /// What a run did.
 #[derive(Debug, Clone, Default)]
 pub struct RunReport {

@@ -8,9 +8,47 @@
 
 use chrono::{DateTime, Days, NaiveDate, SubsecRound, TimeZone};
 use chrono_tz::Tz;
+use serde::Deserialize;
 
 use crate::calendar::Calendar;
-use crate::config::NonWorkingDayPolicy;
+
+/// What a job does when its firing falls on a day that is not a working day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum NonWorkingDayPolicy {
+    /// Fire anyway.
+    Run,
+    /// Do not fire that day.
+    Skip,
+    /// Fire at the same time on the next working day.
+    #[default]
+    NextWorkingDay,
+    /// Fire at the same time on the previous working day.
+    PreviousWorkingDay,
+}
+
+impl NonWorkingDayPolicy {
+    /// The config spelling (`next_working_day`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Run => "run",
+            Self::Skip => "skip",
+            Self::NextWorkingDay => "next_working_day",
+            Self::PreviousWorkingDay => "previous_working_day",
+        }
+    }
+}
+
+/// What the daemon does at start about firings it missed while down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum CatchUp {
+    /// Run the latest missed firing once.
+    #[default]
+    Once,
+    /// Forget missed firings.
+    Skip,
+}
 
 /// A holiday or event the pre-event sweep runs before.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -103,3 +103,78 @@ fn describe() {
         "Connections closed on arrival: http.max_connections were open."
     );
 }
+
+/// How the latest reload went (SIGHUP), for `/readyz`, `/metrics` and the status page: a
+/// refused reload must be seen where the administrators look, not only in the log.
+#[derive(Debug, Clone)]
+pub struct ReloadStatus(std::sync::Arc<std::sync::Mutex<ReloadState>>);
+
+/// What [`ReloadStatus`] holds.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReloadState {
+    /// Whether the latest reload (or the start) loaded the config.
+    pub successful: bool,
+    /// When the config in force was loaded (start or the latest good reload).
+    pub loaded_at: chrono::DateTime<chrono::Utc>,
+    /// When the latest reload failed, and why (the config in force is older).
+    pub failed_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// Settings the config in force sets otherwise than the process started with: they take
+    /// effect only after a restart.
+    pub restart_needed: Vec<&'static str>,
+}
+
+impl ReloadStatus {
+    /// The status at start: the config just loaded.
+    pub fn started(now: chrono::DateTime<chrono::Utc>) -> Self {
+        let status = Self(std::sync::Arc::new(std::sync::Mutex::new(ReloadState {
+            successful: true,
+            loaded_at: now,
+            failed_at: None,
+            error: None,
+            restart_needed: Vec::new(),
+        })));
+        status.publish();
+        status
+    }
+
+    /// What it says now.
+    pub fn get(&self) -> ReloadState {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Records a good reload at `now`, with the settings that wait for a restart.
+    pub fn succeeded(&self, now: chrono::DateTime<chrono::Utc>, restart_needed: Vec<&'static str>) {
+        {
+            let mut state = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            state.successful = true;
+            state.loaded_at = now;
+            state.failed_at = None;
+            state.error = None;
+            state.restart_needed = restart_needed;
+        }
+        self.publish();
+    }
+
+    /// Records a refused reload at `now`, and why.
+    pub fn failed(&self, now: chrono::DateTime<chrono::Utc>, error: &str) {
+        {
+            let mut state = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            state.successful = false;
+            state.failed_at = Some(now);
+            state.error = Some(error.to_owned());
+        }
+        self.publish();
+    }
+
+    /// Sets the Prometheus gauges, as Prometheus and Alertmanager name theirs.
+    fn publish(&self) {
+        use crate::telemetry::metric;
+        // The recorder first (the listener installs it too, but may start after this).
+        let _ = crate::telemetry::metrics();
+        let state = self.get();
+        metrics::gauge!(metric::CONFIG_RELOAD_SUCCESSFUL).set(if state.successful { 1.0 } else { 0.0 });
+        metrics::gauge!(metric::CONFIG_RELOAD_SUCCESS_TIMESTAMP).set(state.loaded_at.timestamp() as f64);
+    }
+}

@@ -1022,7 +1022,7 @@ pub async fn jobs(State(shared): State<Shared>, headers: HeaderMap) -> Result<Re
 pub async fn job_list(shared: &Shared, loaded: &crate::config::LoadedConfig) -> Result<Vec<JobJson>, ApiError> {
     let tz = loaded.config.time_zone();
     let now = shared.clock.now().with_timezone(&tz);
-    let schedules = crate::app::schedules(loaded);
+    let schedules = crate::jobs::schedules(loaded);
     let mut jobs = Vec::new();
     for (name, config) in loaded.config.jobs.all() {
         let job = crate::jobs::Job::parse(name);

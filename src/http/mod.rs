@@ -51,7 +51,7 @@ pub struct Shared {
     /// Turns for heavy requests and the answers being computed ([`work`]).
     pub work: work::HeavyWork,
     /// How the latest config reload went.
-    pub reload: crate::app::ReloadStatus,
+    pub reload: crate::telemetry::ReloadStatus,
 }
 
 impl Shared {

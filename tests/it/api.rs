@@ -63,7 +63,7 @@ impl Api {
             scheduler_running: Arc::new(std::sync::atomic::AtomicBool::new(true)),
             wake_delivery: Arc::new(tokio::sync::Notify::new()),
             work: Default::default(),
-            reload: petition_watch::app::ReloadStatus::started(Utc::now()),
+            reload: petition_watch::telemetry::ReloadStatus::started(Utc::now()),
         };
         let (addr, _task) = serve("127.0.0.1:0".parse().expect("address"), shared, stop_rx).await.expect("listens");
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");

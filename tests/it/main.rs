@@ -13,6 +13,7 @@ mod fuzz;
 mod helpers;
 mod import;
 mod listener;
+mod module_map;
 mod privacy;
 mod receiver;
 mod report;
