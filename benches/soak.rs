@@ -115,7 +115,7 @@ fn main() {
         // Let the last retries finish, then stop.
         tokio::time::sleep(Duration::from_secs(15)).await;
         common::stop_child(&mut child);
-        let [pending, sending, sent, dead] = store.outbox_counts().await.expect("counts");
+        let petition_watch::store::OutboxCounts { pending, sending, sent, dead } = store.outbox_counts().await.expect("counts");
         let runs = store.last_done_runs().await.expect("runs");
         let firings: i64 = {
             let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display())).await.expect("db");

@@ -435,7 +435,7 @@ async fn jobs_run(
 }
 
 async fn notices(loaded: &LoadedConfig, clock: Arc<dyn Clock>, command: NoticesCommand) -> anyhow::Result<ExitCode> {
-    use crate::store::{NoticeFilter, StatusFilter};
+    use crate::store::{NoticeFilter, RetryOutcome, StatusFilter};
     let store = open_store(loaded).await?;
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let code = match command {
@@ -526,7 +526,8 @@ async fn notices(loaded: &LoadedConfig, clock: Arc<dyn Clock>, command: NoticesC
             let Some(status) = StatusFilter::parse(&word).filter(|s| {
                 matches!(
                     s,
-                    StatusFilter::Failed | StatusFilter::Is(crate::store::Status::Dead | crate::store::Status::Pending)
+                    StatusFilter::Failed
+                        | StatusFilter::Is(crate::store::NoticeStatus::Dead | crate::store::NoticeStatus::Pending)
                 )
             }) else {
                 eprintln!(
@@ -538,7 +539,7 @@ async fn notices(loaded: &LoadedConfig, clock: Arc<dyn Clock>, command: NoticesC
             let rows = store.list_notices(&filter, i64::MAX).await?;
             let mut retried = 0;
             for row in &rows {
-                if matches!(store.retry_notice(&row.id, clock.now()).await?.as_deref(), Some("pending" | "dead")) {
+                if matches!(store.retry_notice(&row.id, clock.now()).await?, RetryOutcome::Retried(_)) {
                     retried += 1;
                 }
             }
@@ -548,19 +549,19 @@ async fn notices(loaded: &LoadedConfig, clock: Arc<dyn Clock>, command: NoticesC
             )?;
             ExitCode::SUCCESS
         }
-        NoticesCommand::Retry { id: Some(id), .. } => match store.retry_notice(&id, clock.now()).await?.as_deref() {
-            None => {
+        NoticesCommand::Retry { id: Some(id), .. } => match store.retry_notice(&id, clock.now()).await? {
+            RetryOutcome::Missing => {
                 eprintln!("error: no notice {id}");
                 ExitCode::FAILURE
             }
-            Some(status @ ("pending" | "dead")) => {
+            RetryOutcome::Retried(status) => {
                 writeln!(
                     stdout,
                     "{id}: was {status}; due now (run `petition-watch notices deliver` or let the daemon send it)"
                 )?;
                 ExitCode::SUCCESS
             }
-            Some(status) => {
+            RetryOutcome::NotRetryable(status) => {
                 eprintln!(
                     "error: {id} is {status}; only pending or dead notices are retried (a sent notice is not sent twice)"
                 );
@@ -571,7 +572,7 @@ async fn notices(loaded: &LoadedConfig, clock: Arc<dyn Clock>, command: NoticesC
             let deliverer =
                 Arc::new(crate::delivery::Deliverer::new(store.clone(), loaded).map_err(anyhow::Error::msg)?);
             let summary = deliverer.drain(Arc::clone(&clock)).await?;
-            let [pending, _, _, dead] = store.outbox_counts().await?;
+            let crate::store::OutboxCounts { pending, dead, .. } = store.outbox_counts().await?;
             writeln!(
                 stdout,
                 "delivered {}, failed and rescheduled {}, held {}, dead {}; outbox now: {pending} waiting, {dead} dead in all",

@@ -379,9 +379,8 @@ impl Deliverer {
         let mut total = DrainSummary::default();
         let mut failed = None;
         while let Some(joined) = tasks.join_next().await {
-            let summary = joined
-                .map_err(|e| StoreError::Query(sqlx::Error::Protocol(format!("worker stopped: {e}"))))
-                .and_then(|s| s);
+            let summary =
+                joined.map_err(|e| StoreError::WorkerStopped(format!("delivery worker stopped: {e}"))).and_then(|s| s);
             match summary {
                 Ok(summary) => total += summary,
                 Err(e) => {

@@ -15,6 +15,7 @@
 //! ID number, phone, 主要诉求 or extra columns) — the API may feed dashboards that the people
 //! complained about can read; a `write` token (the register's own systems) sees the whole case.
 
+use crate::store::RetryOutcome;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use axum::body::Bytes;
@@ -108,7 +109,7 @@ impl From<crate::store::NoticeRow> for NoticeJson {
     fn from(n: crate::store::NoticeRow) -> Self {
         Self {
             id: n.id,
-            status: n.status,
+            status: n.status.as_str().to_owned(),
             attempts: n.attempts,
             job: n.job,
             period: n.period,
@@ -992,13 +993,13 @@ pub async fn retry_notice(
 ) -> Result<Response, ApiError> {
     let caller = require(&shared.loaded().api_tokens, &headers, Scope::Write)?;
     match shared.store.retry_notice(&id, shared.clock.now()).await.map_err(ApiError::store)? {
-        None => Err(bad(StatusCode::NOT_FOUND, "not_found", format!("no notice {id:?}"))),
-        Some(status) if status == "pending" || status == "dead" => {
+        RetryOutcome::Missing => Err(bad(StatusCode::NOT_FOUND, "not_found", format!("no notice {id:?}"))),
+        RetryOutcome::Retried(status) => {
             tracing::info!(token = %caller.name, notice = %id, previous = %status, "notice retry asked over the API");
             shared.wake_delivery.notify_one();
-            Ok(axum::Json(RetryResult { id, previous_status: status }).into_response())
+            Ok(axum::Json(RetryResult { id, previous_status: status.as_str().to_owned() }).into_response())
         }
-        Some(status) => Err(bad(
+        RetryOutcome::NotRetryable(status) => Err(bad(
             StatusCode::CONFLICT,
             "not_retryable",
             format!("notice {id:?} is {status}; only pending or dead notices are sent again"),

@@ -133,14 +133,14 @@ struct NoticeLine {
     error: String,
 }
 
-fn status_zh(status: &str, attempts: i64) -> &'static str {
+fn status_zh(status: crate::store::NoticeStatus, attempts: i64) -> &'static str {
+    use crate::store::NoticeStatus;
     match status {
-        "pending" if attempts > 0 => "待重试",
-        "pending" => "待发送",
-        "sending" => "发送中",
-        "sent" => "已送达",
-        "dead" => "未送达",
-        _ => "未知",
+        NoticeStatus::Pending if attempts > 0 => "待重试",
+        NoticeStatus::Pending => "待发送",
+        NoticeStatus::Sending => "发送中",
+        NoticeStatus::Sent => "已送达",
+        NoticeStatus::Dead => "未送达",
     }
 }
 
@@ -224,7 +224,7 @@ async fn build(shared: &Shared, caller: Option<Caller>) -> Result<minijinja::Val
 
     let line = |n: crate::store::NoticeRow| NoticeLine {
         when: n.sent_at.unwrap_or(n.created_at).with_timezone(&tz).format("%m-%d %H:%M").to_string(),
-        status: status_zh(&n.status, n.attempts),
+        status: status_zh(n.status, n.attempts),
         recipient: who(&n.recipient),
         cases: n.case_nos.len(),
         error: n.last_error.unwrap_or_default(),
@@ -238,7 +238,7 @@ async fn build(shared: &Shared, caller: Option<Caller>) -> Result<minijinja::Val
     let mut failures = store
         .list_notices(
             &NoticeFilter {
-                status: Some(StatusFilter::Is(crate::store::Status::Dead)),
+                status: Some(StatusFilter::Is(crate::store::NoticeStatus::Dead)),
                 since: None,
                 ..Default::default()
             },
@@ -252,7 +252,8 @@ async fn build(shared: &Shared, caller: Option<Caller>) -> Result<minijinja::Val
             .await
             .map_err(ApiError::store)?,
     );
-    let [pending, sending, sent, dead] = store.outbox_counts().await.map_err(ApiError::store)?;
+    let crate::store::OutboxCounts { pending, sending, sent, dead } =
+        store.outbox_counts().await.map_err(ApiError::store)?;
     Ok(minijinja::context! {
         township => loaded.config.township.name.clone(),
         now => now.format("%Y-%m-%d %H:%M").to_string(),

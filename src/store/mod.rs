@@ -53,6 +53,17 @@ pub enum StoreError {
         /// The firing.
         scheduled_for: chrono::DateTime<chrono::Utc>,
     },
+    /// A query on SQLite through the direct reader or writer (rusqlite) failed.
+    #[error("database error: {what}: {reason}")]
+    Sqlite {
+        /// What was being done.
+        what: String,
+        /// The library's reason.
+        reason: String,
+    },
+    /// A worker thread or task doing the store's work stopped before answering.
+    #[error("{0}")]
+    WorkerStopped(String),
     /// A stored row does not parse (edited by hand, or written by a newer version).
     #[error("stored case {case_no}: column {column}: {why}")]
     Corrupt {
@@ -151,7 +162,8 @@ macro_rules! on_pool {
 mod outbox;
 mod outbox_sqlite;
 pub use outbox::{
-    AttemptOutcome, AttemptRow, ClaimOutcome, Claimed, NewNotice, NoticeFilter, NoticeRow, Status, StatusFilter,
+    AttemptOutcome, AttemptRow, ClaimOutcome, Claimed, NewNotice, NoticeFilter, NoticeRow, NoticeStatus, OutboxCounts,
+    RetryOutcome, StatusFilter,
 };
 mod runs;
 pub use runs::{OrphanedRun, RunRecord};
@@ -467,7 +479,7 @@ impl Store {
                 let path = pool.connect_options().get_filename().to_owned();
                 tokio::task::spawn_blocking(move || register_reader::read_sqlite(&path))
                     .await
-                    .map_err(|e| StoreError::Query(sqlx::Error::Protocol(format!("register reader stopped: {e}"))))?
+                    .map_err(|e| StoreError::WorkerStopped(format!("register reader stopped: {e}")))?
             }
             Store::Postgres(pool) => register_reader::read_postgres(pool).await,
         }

@@ -90,9 +90,10 @@ pub enum AttemptOutcome {
     },
 }
 
-/// A notice's state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
+/// A notice's state: the one place its stored names are spelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeStatus {
     /// Waiting for its (next) attempt.
     Pending,
     /// Claimed by a worker, under a lease.
@@ -103,16 +104,57 @@ pub enum Status {
     Dead,
 }
 
-impl Status {
+impl NoticeStatus {
     /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {
-            Status::Pending => "pending",
-            Status::Sending => "sending",
-            Status::Sent => "sent",
-            Status::Dead => "dead",
+            NoticeStatus::Pending => "pending",
+            NoticeStatus::Sending => "sending",
+            NoticeStatus::Sent => "sent",
+            NoticeStatus::Dead => "dead",
         }
     }
+
+    /// The state a stored name names.
+    pub fn parse(name: &str) -> Option<Self> {
+        [Self::Pending, Self::Sending, Self::Sent, Self::Dead].into_iter().find(|s| s.as_str() == name)
+    }
+
+    /// Whether `notices retry` may make it due again: pending or dead, never sent (a duplicate)
+    /// nor sending (a worker holds it).
+    pub fn retryable(self) -> bool {
+        matches!(self, Self::Pending | Self::Dead)
+    }
+}
+
+impl std::fmt::Display for NoticeStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What `retry_notice` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryOutcome {
+    /// No notice has that id.
+    Missing,
+    /// Made due now, with a fresh retry schedule; it was in this state.
+    Retried(NoticeStatus),
+    /// Left alone: sent (again would be a duplicate) or being sent.
+    NotRetryable(NoticeStatus),
+}
+
+/// How many notices are in each state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OutboxCounts {
+    /// Waiting for an attempt.
+    pub pending: i64,
+    /// Claimed by a worker.
+    pub sending: i64,
+    /// Delivered.
+    pub sent: i64,
+    /// Given up.
+    pub dead: i64,
 }
 
 /// The outcome of one attempt, as written by [`Store::finish_attempt`].
@@ -120,7 +162,7 @@ impl Status {
 pub(crate) struct FinishRow {
     pub(super) id: String,
     pub(super) attempt: i64,
-    pub(super) status: Status,
+    pub(super) status: NoticeStatus,
     pub(super) next: DateTime<Utc>,
     pub(super) error: Option<String>,
     pub(super) label: &'static str,
@@ -131,9 +173,9 @@ pub(crate) struct FinishRow {
 impl FinishRow {
     fn new(claimed: &Claimed, outcome: &AttemptOutcome, now: DateTime<Utc>) -> Self {
         let (status, next, error, label) = match outcome {
-            AttemptOutcome::Sent => (Status::Sent, now, None, "sent"),
-            AttemptOutcome::Retry { at, error } => (Status::Pending, *at, Some(error.clone()), "retry"),
-            AttemptOutcome::Dead { error } => (Status::Dead, now, Some(error.clone()), "dead"),
+            AttemptOutcome::Sent => (NoticeStatus::Sent, now, None, "sent"),
+            AttemptOutcome::Retry { at, error } => (NoticeStatus::Pending, *at, Some(error.clone()), "retry"),
+            AttemptOutcome::Dead { error } => (NoticeStatus::Dead, now, Some(error.clone()), "dead"),
         };
         Self {
             id: claimed.id.clone(),
@@ -142,7 +184,7 @@ impl FinishRow {
             next,
             error,
             label,
-            sent_at: (status == Status::Sent).then_some(now),
+            sent_at: (status == NoticeStatus::Sent).then_some(now),
             at: now,
         }
     }
@@ -163,10 +205,8 @@ fn finished(
     match (answer, own_error) {
         (Ok(Ok(())), _) => Ok(()),
         (_, Some(e)) => Err(e),
-        (Ok(Err(message)), None) => Err(StoreError::Query(sqlx::Error::Protocol(message))),
-        (Err(_), None) => {
-            Err(StoreError::Query(sqlx::Error::Protocol("delivery record abandoned by its writer".into())))
-        }
+        (Ok(Err(message)), None) => Err(StoreError::Sqlite { what: "recording a delivery".into(), reason: message }),
+        (Err(_), None) => Err(StoreError::WorkerStopped("delivery record abandoned by its writer".into())),
     }
 }
 
@@ -331,12 +371,12 @@ impl Store {
     /// Makes a pending or dead notice due now, with a fresh retry schedule. Returns the status
     /// it had, or `None` when there is no such notice; a sent notice is left alone (sending it
     /// again would be a duplicate).
-    pub async fn retry_notice(&self, id: &str, now: DateTime<Utc>) -> Result<Option<String>, StoreError> {
+    pub async fn retry_notice(&self, id: &str, now: DateTime<Utc>) -> Result<RetryOutcome, StoreError> {
         let status: Option<String> = on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let status: Option<String> =
                 sqlx::query_scalar("SELECT status FROM outbox WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
-            if matches!(status.as_deref(), Some("pending" | "dead")) {
+            if status.as_deref().and_then(NoticeStatus::parse).is_some_and(NoticeStatus::retryable) {
                 sqlx::query(
                     "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $2, last_error = NULL \
                      WHERE id = $1",
@@ -349,7 +389,18 @@ impl Store {
             tx.commit().await?;
             status
         });
-        Ok(status)
+        Ok(match status.as_deref().map(|s| NoticeStatus::parse(s).ok_or(s)) {
+            None => RetryOutcome::Missing,
+            Some(Ok(was)) if was.retryable() => RetryOutcome::Retried(was),
+            Some(Ok(was)) => RetryOutcome::NotRetryable(was),
+            Some(Err(name)) => {
+                return Err(StoreError::Corrupt {
+                    case_no: id.to_owned(),
+                    column: "outbox.status".into(),
+                    why: format!("unknown notice status {name:?}"),
+                });
+            }
+        })
     }
 
     /// Notices, newest first, filtered by state and creation time; at most `limit`.
@@ -428,8 +479,8 @@ impl Store {
     }
 
     /// How many notices are in each state: (pending, sending, sent, dead).
-    pub async fn outbox_counts(&self) -> Result<[i64; 4], StoreError> {
-        let mut counts = [0i64; 4];
+    pub async fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
+        let mut counts = OutboxCounts::default();
         let rows = on_pool!(self, pool => {
             sqlx::query("SELECT status, COUNT(*) FROM outbox GROUP BY status")
                 .fetch_all(pool)
@@ -439,11 +490,12 @@ impl Store {
                 .collect::<Result<Vec<_>, sqlx::Error>>()?
         });
         for (status, n) in rows {
-            let slot = [Status::Pending, Status::Sending, Status::Sent, Status::Dead]
-                .iter()
-                .position(|s| s.as_str() == status);
-            if let Some(i) = slot {
-                counts[i] = n;
+            match NoticeStatus::parse(&status) {
+                Some(NoticeStatus::Pending) => counts.pending = n,
+                Some(NoticeStatus::Sending) => counts.sending = n,
+                Some(NoticeStatus::Sent) => counts.sent = n,
+                Some(NoticeStatus::Dead) => counts.dead = n,
+                None => tracing::warn!(status, "a notice in a state this version does not know"),
             }
         }
         Ok(counts)
@@ -454,7 +506,7 @@ impl Store {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusFilter {
     /// In this state.
-    Is(Status),
+    Is(NoticeStatus),
     /// Pending after a failed attempt.
     Failed,
 }
@@ -466,11 +518,11 @@ impl StatusFilter {
     /// The filter a word names.
     pub fn parse(name: &str) -> Option<Self> {
         Some(match name {
-            "pending" => Self::Is(Status::Pending),
+            "pending" => Self::Is(NoticeStatus::Pending),
             "failed" => Self::Failed,
-            "sending" => Self::Is(Status::Sending),
-            "sent" => Self::Is(Status::Sent),
-            "dead" => Self::Is(Status::Dead),
+            "sending" => Self::Is(NoticeStatus::Sending),
+            "sent" => Self::Is(NoticeStatus::Sent),
+            "dead" => Self::Is(NoticeStatus::Dead),
             _ => return None,
         })
     }
@@ -508,8 +560,8 @@ pub struct NoticeRow {
     pub case_nos: Vec<String>,
     /// What it says (the template input, JSON).
     pub payload: String,
-    /// pending, sending, sent or dead.
-    pub status: String,
+    /// Its state.
+    pub status: NoticeStatus,
     /// Attempts made.
     pub attempts: i64,
     /// When it is due next (or when it was finished).
@@ -557,7 +609,11 @@ where
         reason: row.try_get(5)?,
         case_nos: serde_json::from_str(&case_nos).unwrap_or_default(),
         payload: row.try_get(7)?,
-        status: row.try_get(8)?,
+        status: {
+            let name: String = row.try_get(8)?;
+            NoticeStatus::parse(&name)
+                .ok_or_else(|| sqlx::Error::Decode(format!("unknown notice status {name:?}").into()))?
+        },
         attempts: row.try_get(9)?,
         next_attempt_at: row.try_get(10)?,
         last_error: row.try_get(11)?,

@@ -37,7 +37,7 @@ fn text(t: DateTime<Utc>) -> String {
 }
 
 fn error(e: &rusqlite::Error) -> StoreError {
-    StoreError::Query(sqlx::Error::Protocol(format!("outbox: {e}")))
+    StoreError::Sqlite { what: "outbox".into(), reason: e.to_string() }
 }
 
 const CLAIM: &str = "UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = ?3 \
@@ -89,7 +89,7 @@ impl HotConnection {
             work(connection)
         })
         .await
-        .map_err(|e| StoreError::Query(sqlx::Error::Protocol(format!("outbox thread stopped: {e}"))))?
+        .map_err(|e| StoreError::WorkerStopped(format!("outbox thread stopped: {e}")))?
         .map_err(|e| error(&e))
     }
 

@@ -138,7 +138,7 @@ fn push_row(builder: &mut RegisterBuilder, row: &impl ScreenRow) -> Result<(), S
 }
 
 fn sqlite_error(path: &Path, e: &rusqlite::Error) -> StoreError {
-    StoreError::Query(sqlx::Error::Protocol(format!("reading {}: {e}", path.display())))
+    StoreError::Sqlite { what: format!("reading {}", path.display()), reason: e.to_string() }
 }
 
 /// Rows copied out of SQLite, a batch at a time: every text column's bytes in one buffer.
@@ -250,9 +250,7 @@ pub fn read_sqlite(path: &Path) -> Result<Register, StoreError> {
                 push_row(&mut builder, &BatchRow(&batch, row))?;
             }
         }
-        reader
-            .join()
-            .map_err(|_| StoreError::Query(sqlx::Error::Protocol("the register reader thread panicked".into())))
+        reader.join().map_err(|_| StoreError::WorkerStopped("the register reader thread panicked".into()))
     })?;
     Ok(builder.finish())
 }

@@ -114,7 +114,8 @@ async fn killing_the_deliverer_loses_nothing_and_repeats_only_what_was_in_flight
     loop {
         let status = deliver().wait().expect("deliverer runs");
         assert!(status.success(), "deliverer exits cleanly: {status}");
-        let [pending, sending, _, dead] = store.outbox_counts().await.expect("counts");
+        let petition_watch::store::OutboxCounts { pending, sending, dead, .. } =
+            store.outbox_counts().await.expect("counts");
         assert_eq!(dead, 0, "nothing is dead");
         if pending + sending == 0 {
             break;

@@ -251,7 +251,7 @@ async fn a_robots_rate_limit_holds_the_rest_without_counting_an_attempt() {
     assert_eq!((summary.sent, summary.retried, summary.dead), (3, 0, 0), "{summary:?}");
     assert_eq!(receiver.hits().len(), 3);
     let waiting = store.list_notices(&NoticeFilter::default(), 100).await.expect("list");
-    let held: Vec<_> = waiting.iter().filter(|n| n.status == "pending").collect();
+    let held: Vec<_> = waiting.iter().filter(|n| n.status == petition_watch::store::NoticeStatus::Pending).collect();
     assert_eq!(held.len(), planned - 3);
     assert!(held.iter().all(|n| n.attempts == 0 && n.next_attempt_at > Utc::now()), "held for a token, not failed");
     store.close().await;

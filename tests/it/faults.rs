@@ -62,7 +62,8 @@ async fn mail_waits_out_an_smtp_outage_with_growing_gaps_and_all_arrives() {
         sent += 1;
     }
     assert_eq!((sent, server.received().len()), (planned, planned));
-    let [pending, sending, delivered, dead] = store.outbox_counts().await.expect("counts");
+    let petition_watch::store::OutboxCounts { pending, sending, sent: delivered, dead } =
+        store.outbox_counts().await.expect("counts");
     assert_eq!((pending, sending, delivered, dead), (0, 0, planned as i64, 0));
 }
 
@@ -264,7 +265,8 @@ async fn the_daemon_rides_out_a_postgresql_restart_and_loses_nothing() {
     loaded.config.database.url = url.clone();
     let deliverer = Arc::new(Deliverer::new(store.clone(), &loaded).expect("deliverer"));
     deliverer.drain(Arc::new(petition_watch::clock::SystemClock)).await.expect("drain");
-    let [pending, sending, sent, dead] = store.outbox_counts().await.expect("counts");
+    let petition_watch::store::OutboxCounts { pending, sending, sent, dead } =
+        store.outbox_counts().await.expect("counts");
     assert!(sent > 0 && (pending, sending, dead) == (0, 0, 0), "{pending} {sending} {sent} {dead}");
     let ids: std::collections::BTreeSet<String> = receiver.hits().iter().filter_map(|h| h.webhook_id.clone()).collect();
     // The administrators' own notices (the weekly word that a holiday schedule is missing) go

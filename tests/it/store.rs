@@ -7,7 +7,7 @@ use petition_watch::domain::{Case, CaseNo, Channel, DateSpan, Disposition, Level
 use petition_watch::import::{ImportOptions, import_file};
 use petition_watch::render::screen::to_json;
 use petition_watch::rules::{Register, screen};
-use petition_watch::store::{AttemptOutcome, ClaimOutcome, NewNotice, Store, UpsertCounts};
+use petition_watch::store::{AttemptOutcome, ClaimOutcome, NewNotice, OutboxCounts, Store, UpsertCounts};
 
 use crate::helpers::{PgDatabase, Workspace, now, open};
 
@@ -350,7 +350,7 @@ async fn the_outbox_takes_each_notice_once_by_its_id(store: &Store) {
     assert_eq!(store.enqueue(&batch, now()).await.expect("enqueue"), 3);
     assert_eq!(store.enqueue(&batch, at(60)).await.expect("re-plan"), 0, "planning again adds nothing");
     assert_eq!(store.enqueue(&[notice(3)], at(60)).await.expect("one more"), 1);
-    assert_eq!(store.outbox_counts().await.expect("counts"), [4, 0, 0, 0]);
+    assert_eq!(store.outbox_counts().await.expect("counts"), OutboxCounts { pending: 4, sending: 0, sent: 0, dead: 0 });
 }
 
 async fn claims_go_oldest_first_and_a_lapsed_lease_makes_a_notice_due_again(store: &Store) {
@@ -382,7 +382,7 @@ async fn every_attempt_is_recorded_and_decides_the_notices_state(store: &Store) 
         .finish_attempt(&claimed[2], &AttemptOutcome::Dead { error: "SMTP 550 no such user".into() }, at(2))
         .await
         .expect("dead");
-    assert_eq!(store.outbox_counts().await.expect("counts"), [1, 0, 1, 1]);
+    assert_eq!(store.outbox_counts().await.expect("counts"), OutboxCounts { pending: 1, sending: 0, sent: 1, dead: 1 });
     assert_eq!(
         store.claim_next(at(599), at(899)).await.expect("claim"),
         ClaimOutcome::Empty,
@@ -450,7 +450,10 @@ async fn attempts_finishing_together_are_each_recorded_once(store: &Store) {
     for result in futures_util::future::join_all(finishes).await {
         result.expect("recorded");
     }
-    assert_eq!(store.outbox_counts().await.expect("counts"), [14, 0, 26, 0]);
+    assert_eq!(
+        store.outbox_counts().await.expect("counts"),
+        OutboxCounts { pending: 14, sending: 0, sent: 26, dead: 0 }
+    );
     let sent = store
         .list_notices(
             &petition_watch::store::NoticeFilter {
@@ -520,6 +523,6 @@ async fn an_attempt_finished_while_another_process_writes_waits_for_it() {
     assert!(!finishing.is_finished(), "the record waits while the file is locked");
     other.execute_batch("COMMIT").expect("the other process is done");
     finishing.await.expect("task").expect("recorded once the lock is free");
-    assert_eq!(store.outbox_counts().await.expect("counts"), [0, 0, 2, 0]);
+    assert_eq!(store.outbox_counts().await.expect("counts"), OutboxCounts { pending: 0, sending: 0, sent: 2, dead: 0 });
     store.close().await;
 }
