@@ -230,14 +230,21 @@ impl Config {
 pub struct Township {
     /// The township's name as it appears in notices and reports.
     pub name: String,
-    /// IANA time zone in which dates and schedules are read.
-    pub time_zone: String,
+    /// IANA time zone in which dates and schedules are read: parsed once, when the config loads.
+    #[serde(deserialize_with = "de_time_zone")]
+    pub time_zone: chrono_tz::Tz,
 }
 
 impl Default for Township {
     fn default() -> Self {
-        Self { name: "示例镇".into(), time_zone: "Asia/Shanghai".into() }
+        Self { name: "示例镇".into(), time_zone: chrono_tz::Asia::Shanghai }
     }
+}
+
+fn de_time_zone<'de, D: serde::Deserializer<'de>>(d: D) -> Result<chrono_tz::Tz, D::Error> {
+    let name = String::deserialize(d)?;
+    name.parse()
+        .map_err(|_| serde::de::Error::custom(format!("{name:?} is not an IANA time zone such as \"Asia/Shanghai\"")))
 }
 
 /// `[database]`.
@@ -724,8 +731,8 @@ impl Config {
             .collect()
     }
 
-    /// The configured time zone (validated by `check`; Asia/Shanghai if it somehow is not).
+    /// The configured time zone, parsed when the config loaded.
     pub fn time_zone(&self) -> chrono_tz::Tz {
-        self.township.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
+        self.township.time_zone
     }
 }

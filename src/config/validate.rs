@@ -11,12 +11,6 @@ use crate::domain::{PersonId, normalize_text};
 pub(super) fn validate(config: &Config, doc: &Doc<'_>, problems: &mut Vec<Problem>, warnings: &mut Vec<Problem>) {
     let mut err = |key: &str, message: String| problems.push(doc.problem(key, message));
 
-    if config.township.time_zone.parse::<chrono_tz::Tz>().is_err() {
-        err(
-            "township.time_zone",
-            format!("{:?} is not an IANA time zone such as \"Asia/Shanghai\"", config.township.time_zone),
-        );
-    }
     let url = &config.database.url;
     if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
         err("database.url", format!("{:?} is neither sqlite://PATH nor postgres://…", super::redact_url(url)));

@@ -377,3 +377,16 @@ fn check_fails_on_a_secret_run_would_refuse_a_leader_no_channel_reaches_and_a_da
     assert!(out.stderr.contains(&format!(":{line}: jobs.monthly_screening.schedule")), "{}", out.stderr);
     assert!(out.stderr.contains("can never fire"), "{}", out.stderr);
 }
+
+#[test]
+fn a_time_zone_that_is_not_one_is_refused_on_its_line() {
+    let ws = edited("time_zone = \"Asia/Shanghai\"", "time_zone = \"Asia/Shanghia\"");
+    let out = ws.run(&["check"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let line = line_of(&ws, "Asia/Shanghia");
+    assert!(
+        out.stderr.contains(&format!(":{line}: township.time_zone: \"Asia/Shanghia\" is not an IANA time zone")),
+        "{}",
+        out.stderr
+    );
+}
