@@ -436,16 +436,7 @@ fn report_notices(
                 cases: vec![],
                 text: None,
             };
-            let payload = serde_json::to_vec(&body).unwrap_or_default();
-            PlannedNotice {
-                id: crate::plan::notice_id(job.name(), &period_key, &body.to.id, &channel, &payload),
-                recipient: body.to.id.clone(),
-                channel,
-                reason: crate::plan::NoticeReason::First,
-                case_nos: vec![],
-                cases: vec![],
-                body,
-            }
+            PlannedNotice::new(job.name(), &period_key, &channel, crate::plan::NoticeReason::First, vec![], body)
         })
         .collect()
 }

@@ -8,7 +8,6 @@
 
 use chrono::NaiveDate;
 
-use super::notice_id;
 use super::notices::{JobRun, People, PlannedNotice};
 use crate::domain::Case;
 use crate::render::notice::{Audience, NoticeCase, case_line};
@@ -123,23 +122,15 @@ pub fn duty_notices<'c>(
                 })
                 .collect();
             let body = run.case_notice(&contact.addressee, info.group, cases, Some(text.clone()));
-            let payload = serde_json::to_vec(&body).unwrap_or_default();
-            notices.push(PlannedNotice {
-                id: notice_id(run.job, run.period, person, channel, &payload),
-                recipient: person.to_owned(),
-                channel: channel.to_owned(),
-                reason: super::NoticeReason::First,
-                case_nos: lines.iter().map(|(c, _, _)| c.case_no.to_string()).collect(),
-                cases: lines
-                    .iter()
-                    .map(|(c, r, _)| super::notices::PlannedCase {
-                        case_no: c.case_no.to_string(),
-                        flags: r.findings.iter().map(|f| f.flag).collect(),
-                        moved: Vec::new(),
-                    })
-                    .collect(),
-                body,
-            });
+            let listed = lines
+                .iter()
+                .map(|(c, r, _)| super::notices::PlannedCase {
+                    case_no: c.case_no.to_string(),
+                    flags: r.findings.iter().map(|f| f.flag).collect(),
+                    moved: Vec::new(),
+                })
+                .collect();
+            notices.push(PlannedNotice::new(run.job, run.period, channel, super::NoticeReason::First, listed, body));
         }
     };
     let leader_lines: Vec<_> = for_leader.iter().map(|(c, r)| (*c, *r, None)).collect();

@@ -103,23 +103,15 @@ pub fn plan<'c>(
                 })
                 .collect();
             let body = run.case_notice(&contact.addressee, info.group, lines, None);
-            let payload = serde_json::to_vec(&body).unwrap_or_default();
-            plan.notices.push(PlannedNotice {
-                id: super::notice_id(run.job, run.period, &person, channel, &payload),
-                recipient: person.clone(),
-                channel: channel.to_owned(),
-                reason: NoticeReason::NewCase,
-                case_nos: cases.iter().map(|(c, ..)| c.case_no.to_string()).collect(),
-                cases: cases
-                    .iter()
-                    .map(|(c, _, flags, ..)| PlannedCase {
-                        case_no: c.case_no.to_string(),
-                        flags: *flags,
-                        moved: Vec::new(),
-                    })
-                    .collect(),
-                body,
-            });
+            let listed = cases
+                .iter()
+                .map(|(c, _, flags, ..)| PlannedCase {
+                    case_no: c.case_no.to_string(),
+                    flags: *flags,
+                    moved: Vec::new(),
+                })
+                .collect();
+            plan.notices.push(PlannedNotice::new(run.job, run.period, channel, NoticeReason::NewCase, listed, body));
         }
     }
     plan

@@ -124,6 +124,30 @@ pub struct PlannedNotice {
     pub body: NoticeBody,
 }
 
+impl PlannedNotice {
+    /// The notice of `job`'s `period` saying `body` on `channel`, to the addressee of `body`,
+    /// about `cases`: the one place a planned notice gets its id (DESIGN §4.1, [`notice_id`]).
+    pub fn new(
+        job: &str,
+        period: &str,
+        channel: &str,
+        reason: NoticeReason,
+        cases: Vec<PlannedCase>,
+        body: NoticeBody,
+    ) -> Self {
+        let payload = serde_json::to_vec(&body).unwrap_or_default();
+        Self {
+            id: notice_id(job, period, &body.to.id, channel, &payload),
+            recipient: body.to.id.clone(),
+            channel: channel.to_owned(),
+            reason,
+            case_nos: cases.iter().map(|c| c.case_no.clone()).collect(),
+            cases,
+            body,
+        }
+    }
+}
+
 /// That `recipient` was told about `case_no` on `sent_on` (the dedup record).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reminder {
@@ -279,23 +303,12 @@ pub fn plan<'c>(
                 })
                 .collect();
             let body = run.case_notice(&contact.addressee, info.group, lines, None);
-            let payload = serde_json::to_vec(&body).unwrap_or_default();
-            plan.notices.push(PlannedNotice {
-                id: notice_id(run.job, run.period, &person, channel, &payload),
-                recipient: person.clone(),
-                channel: channel.to_owned(),
-                reason: cases.iter().map(|d| d.reason).max_by_key(|r| r.weight()).unwrap_or(NoticeReason::First),
-                case_nos: cases.iter().map(|d| d.case.case_no.to_string()).collect(),
-                cases: cases
-                    .iter()
-                    .map(|d| PlannedCase {
-                        case_no: d.case.case_no.to_string(),
-                        flags: d.flags,
-                        moved: d.moved.clone(),
-                    })
-                    .collect(),
-                body,
-            });
+            let reason = cases.iter().map(|d| d.reason).max_by_key(|r| r.weight()).unwrap_or(NoticeReason::First);
+            let listed = cases
+                .iter()
+                .map(|d| PlannedCase { case_no: d.case.case_no.to_string(), flags: d.flags, moved: d.moved.clone() })
+                .collect();
+            plan.notices.push(PlannedNotice::new(run.job, run.period, channel, reason, listed, body));
         }
         // Only the watch's reminders are remembered: a list neither waits for them nor delays them.
         if run.scope != Scope::Deadlines {
