@@ -361,7 +361,8 @@ async fn scheduler(
         tracing::info!(runs = caught_up, "caught up missed firings");
         wake_delivery.notify_one();
     }
-    if remind_of_unverified_calendar(&running, now).await {
+    let mut told_week = None;
+    if remind_of_unverified_calendar(&running, now, &mut told_week).await {
         wake_delivery.notify_one();
     }
     let mut cursor = now.with_timezone(&tz);
@@ -387,7 +388,7 @@ async fn scheduler(
         if take_over_orphans(&store, &running.loaded, now).await > 0 {
             wake_delivery.notify_one();
         }
-        if remind_of_unverified_calendar(&running, now).await {
+        if remind_of_unverified_calendar(&running, now, &mut told_week).await {
             wake_delivery.notify_one();
         }
         if next.is_some_and(|at| at <= now) {
@@ -415,14 +416,18 @@ fn log_unverified_calendar(loaded: &LoadedConfig, clock: &dyn Clock) {
 
 /// Tells the administrators, once a week (one notice per ISO week, whichever replica enqueues
 /// it first: its id is the same), that a year's holiday schedule is missing. True when a
-/// notice was enqueued now or earlier this week.
-async fn remind_of_unverified_calendar(running: &Running, now: DateTime<Utc>) -> bool {
+/// notice was enqueued now. `told_week` remembers the week this process already enqueued, so
+/// the scheduler's every wake does not write the same row again.
+async fn remind_of_unverified_calendar(running: &Running, now: DateTime<Utc>, told_week: &mut Option<String>) -> bool {
     use chrono::Datelike;
     let loaded = &running.loaded;
     let today = now.with_timezone(&loaded.config.time_zone()).date_naive();
     let Some(text) = loaded.calendar.missing_schedule_notice(today) else { return false };
     let week = today.iso_week();
     let subject = format!("holidays {}-W{:02}", week.year(), week.week());
+    if told_week.as_deref() == Some(subject.as_str()) {
+        return false;
+    }
     // Dated the week's Monday, so each day of the week makes the same notice (the same id).
     let monday = today - chrono::Days::new(u64::from(today.weekday().num_days_from_monday()));
     let dated = monday
@@ -430,7 +435,10 @@ async fn remind_of_unverified_calendar(running: &Running, now: DateTime<Utc>) ->
         .and_then(|t| t.and_local_timezone(loaded.config.time_zone()).earliest())
         .map_or(now, |t| t.with_timezone(&Utc));
     match running.deliverer.tell_administrators(&subject, &text, "", dated).await {
-        Ok(()) => true,
+        Ok(()) => {
+            *told_week = Some(subject);
+            true
+        }
         Err(e) => {
             tracing::error!(error = %e, "cannot tell the administrators that a holiday schedule is missing");
             false

@@ -856,10 +856,7 @@ async fn simulate(
                 .last()
                 .map(|f| f.at.date_naive())
         })
-        .unwrap_or_else(|| {
-            let recent = loaded.config.thresholds.recent_window_days;
-            crate::rules::window_start(from, recent).pred_opt().unwrap_or(from)
-        });
+        .unwrap_or_else(|| crate::jobs::intake_look_back(loaded, from));
     let mut firings: Vec<(chrono::DateTime<chrono_tz::Tz>, crate::jobs::Job)> = crate::jobs::schedules(loaded)
         .into_iter()
         .flat_map(|(job, schedule, _)| {

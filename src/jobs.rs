@@ -219,6 +219,13 @@ pub fn intake_candidates<'r>(
         .collect()
 }
 
+/// The day after which a new installation's first intake run at `as_of` looks for cases (and a
+/// replay with no earlier intake firing): `recent_window_days` back.
+pub fn intake_look_back(loaded: &LoadedConfig, as_of: NaiveDate) -> NaiveDate {
+    let days = loaded.config.thresholds.recent_window_days;
+    crate::rules::window_start(as_of, days).pred_opt().unwrap_or(as_of)
+}
+
 /// The intake watch's plan at `as_of` over its new cases (see [`intake_candidates`]), each with
 /// the flags it carries at `as_of`.
 pub fn intake_plan(
@@ -239,7 +246,8 @@ pub fn intake_plan(
         as_of,
         scope: Scope::All,
     };
-    let listed: HashMap<&str, &crate::rules::CaseResult<'_>> = screening.cases.iter().map(|r| (r.case_no, r)).collect();
+    let mut listed: HashMap<&str, &crate::rules::CaseResult<'_>> =
+        screening.cases.iter().map(|r| (r.case_no, r)).collect();
     // A new case with no flag at D (closed the day it came, say) is still reported, with its clocks.
     let unflagged: Vec<crate::rules::CaseResult<'_>> = new
         .iter()
@@ -261,16 +269,9 @@ pub fn intake_plan(
             ),
         })
         .collect();
-    let pairs: Vec<(&Case, &crate::rules::CaseResult<'_>)> = new
-        .iter()
-        .filter_map(|c| {
-            let result = listed
-                .get(c.case_no.as_str())
-                .copied()
-                .or_else(|| unflagged.iter().find(|r| r.case_no == c.case_no.as_str()))?;
-            Some((*c, result))
-        })
-        .collect();
+    listed.extend(unflagged.iter().map(|r| (r.case_no, r)));
+    let pairs: Vec<(&Case, &crate::rules::CaseResult<'_>)> =
+        new.iter().filter_map(|c| Some((*c, *listed.get(c.case_no.as_str())?))).collect();
     crate::plan::intake::plan(&run, &pairs, &people, &loaded.calendar)
 }
 
@@ -522,7 +523,7 @@ pub async fn run(
         // Reported: the cases of the intake notices already in the outbox (written with their
         // run, so a case is reported once). A new installation looks back `recent_window_days`.
         let reported = store.intake_reported().await?;
-        let after = crate::rules::window_start(as_of, rules.thresholds.recent_window_days).pred_opt().unwrap_or(as_of);
+        let after = intake_look_back(loaded, as_of);
         let new: Vec<&str> = intake_candidates(&register, as_of, after, &reported);
         let cases = store.get_cases(&new).await?;
         let screening = crate::rules::screen(&register, as_of, &rules, &loaded.calendar);

@@ -35,8 +35,8 @@ const TABLE_YEARS: i32 = 111;
 #[derive(Debug, Clone)]
 pub struct Calendar {
     years: BTreeMap<i32, Vec<Holiday>>,
-    /// Years of the table without a schedule: their statutory days off are computed.
-    fallback_years: Vec<i32>,
+    /// Every break, official and computed, in date order (built once: sweeps ask on every tick).
+    all_holidays: Vec<Holiday>,
     first: NaiveDate,
     /// `working[i]`: day `first + i` is a working day.
     working: Vec<bool>,
@@ -81,7 +81,14 @@ impl Calendar {
             count += u32::from(*w);
         }
         working_before.push(count);
-        Self { years, fallback_years, first, working, working_before }
+        let mut all_holidays: Vec<Holiday> = years
+            .values()
+            .flatten()
+            .chain(fallback_years.iter().flat_map(|y| fallback::statutory_holidays_cached(*y)))
+            .cloned()
+            .collect();
+        all_holidays.sort_by_key(|h| h.days_off.first);
+        Self { years, all_holidays, first, working, working_before }
     }
 
     /// Whether `year` has an official schedule loaded.
@@ -170,14 +177,7 @@ impl Calendar {
     /// The holidays of every year, in date order: the official breaks of the loaded years and the
     /// computed statutory days off of the others (DESIGN §2.1: sweeps before them still happen).
     pub fn holidays(&self) -> impl Iterator<Item = &Holiday> + '_ {
-        let mut all: Vec<&Holiday> = self
-            .years
-            .values()
-            .flatten()
-            .chain(self.fallback_years.iter().flat_map(|y| fallback::statutory_holidays_cached(*y)))
-            .collect();
-        all.sort_by_key(|h| h.days_off.first);
-        all.into_iter()
+        self.all_holidays.iter()
     }
 
     /// Whether `holiday` was computed for a year without a schedule rather than read from one.
@@ -213,23 +213,20 @@ impl Calendar {
     /// The warning administrators need on `today`: from 1 November, next year's schedule is
     /// due; a year already under way without one is worse. `None` when all is loaded.
     pub fn missing_schedule_warning(&self, today: NaiveDate) -> Option<String> {
-        let year = today.year();
-        if !self.has_year(year) {
-            return Some(format!(
+        let year = self.missing_schedule_year(today)?;
+        if year == today.year() {
+            Some(format!(
                 "no holiday schedule for {year}: {year} falls back to the statutory days off \
                  (全国年节及纪念日放假办法) with no make-up working days, and every date computed \
                  from it is marked calendar_unverified; add {year}.toml"
-            ));
+            ))
+        } else {
+            Some(format!(
+                "no holiday schedule for {year} yet: the State Council publishes it in November; \
+                 add {year}.toml when it is out (until then {year} falls back to the statutory days \
+                 off with no make-up working days, every date of it calendar_unverified)"
+            ))
         }
-        if today.month() >= 11 && !self.has_year(year + 1) {
-            return Some(format!(
-                "no holiday schedule for {next} yet: the State Council publishes it in November; \
-                 add {next}.toml when it is out (until then {next} falls back to the statutory days \
-                 off with no make-up working days, every date of it calendar_unverified)",
-                next = year + 1
-            ));
-        }
-        None
     }
 }
 
