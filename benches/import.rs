@@ -59,12 +59,13 @@ async fn time_import(
     options: ImportOptions,
 ) -> (Duration, Duration) {
     let config = Config::default();
+    let settings = config.settings();
     let mut first = Vec::new();
     let mut again = Vec::new();
     for run in 0..3 {
         let store = Store::open(&url_for_run(run), &StoreOptions::default()).await.expect("open");
         let start = Instant::now();
-        let report = import_file(file, Some(&store), &config, options, chrono::Utc::now()).await;
+        let report = import_file(file, Some(&store), &settings.rules.directory, options, chrono::Utc::now()).await;
         first.push(start.elapsed());
         assert!(
             report.fatal.is_none() && report.rejected.is_empty(),
@@ -73,7 +74,7 @@ async fn time_import(
             report.rejected.first()
         );
         let start = Instant::now();
-        let report = import_file(file, Some(&store), &config, options, chrono::Utc::now()).await;
+        let report = import_file(file, Some(&store), &settings.rules.directory, options, chrono::Utc::now()).await;
         again.push(start.elapsed());
         assert_eq!(report.counts.unchanged, report.rows);
         store.close().await;
@@ -104,7 +105,7 @@ async fn main() {
         let report = import_file(
             &file,
             None,
-            &Config::default(),
+            &Config::default().settings().rules.directory,
             ImportOptions { dry_run: true, ..options },
             chrono::Utc::now(),
         )

@@ -59,7 +59,7 @@ fn main() {
     let templates = loaded.notice_templates().expect("templates");
     let all = cases(n);
     let register = Register::from_cases(&all);
-    let rules = loaded.config.rule_book();
+    let rules = loaded.settings.rules.clone();
     let screening = screen(&register, as_of, &rules, &loaded.calendar);
     let findings: usize = screening.cases.iter().map(|c| c.findings.len()).sum();
     let by_no: HashMap<String, Case> = all.iter().map(|c| (c.case_no.to_string(), c.clone())).collect();

@@ -335,8 +335,8 @@ pub async fn run(command: Command, loaded: &LoadedConfig, clock: Arc<dyn Clock>)
             let store = open_store(loaded).await?;
             let register = store.load_register().await.context("reading cases")?;
             store.close().await;
-            let rules = loaded.config.rule_book();
-            let screening = crate::rules::screen(&register, as_of, &rules, &loaded.calendar);
+            let rules = &loaded.settings.rules;
+            let screening = crate::rules::screen(&register, as_of, rules, &loaded.calendar);
             let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
             match format {
                 ScreenFormat::Json => {
@@ -511,7 +511,7 @@ async fn notices(loaded: &LoadedConfig, clock: Arc<dyn Clock>, command: NoticesC
                     )?;
                 }
                 let templates = loaded.notice_templates()?;
-                match serde_json::from_str::<crate::render::notice::NoticeBody>(&n.payload) {
+                match serde_json::from_str::<crate::notice::NoticeBody>(&n.payload) {
                     Ok(body) => {
                         let email = templates.email(&body)?;
                         writeln!(stdout, "\nSubject: {}\n\n{}", email.subject, email.text)?;
@@ -593,7 +593,7 @@ async fn notify_test(
     to: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
     let config = &loaded.config;
-    let contacts = config.contacts();
+    let contacts = &loaded.settings.contacts;
     let person = match to {
         Some(id) => id.to_owned(),
         None => config
@@ -634,8 +634,7 @@ fn jobs_list(loaded: &LoadedConfig, clock: &dyn Clock) -> anyhow::Result<()> {
             writeln!(stdout, "{name:<22} disabled")?;
             continue;
         }
-        let mut schedule = crate::schedule::Schedule::parse(&job.schedule, job.on_non_working_day, tz)
-            .map_err(|e| anyhow::anyhow!("jobs.{name}.schedule: {e}"))?;
+        let mut schedule = crate::schedule::Schedule::new(&job.schedule, job.on_non_working_day, tz);
         let targets = loaded.config.sweep_targets(&loaded.calendar);
         if name == "pre_event_sweep" {
             schedule = schedule
@@ -726,11 +725,11 @@ async fn report(
     let register = store.load_register().await.context("reading cases")?;
     let cases = store.load_cases().await.context("reading cases")?;
     store.close().await;
-    let rules = config.rule_book();
+    let rules = &loaded.settings.rules;
     let (document, figures) = match kind {
         ReportKind::Quarterly | ReportKind::Annual | ReportKind::Sweep => {
             let digest =
-                crate::report::digest(&config.township.name, &cases, &register, &period, &rules, &loaded.calendar);
+                crate::report::digest(&config.township.name, &cases, &register, &period, rules, &loaded.calendar);
             let figures = format!(
                 "{} cases received, {} overdue at the end",
                 digest.received.current,
@@ -744,7 +743,7 @@ async fn report(
                 &cases,
                 &register,
                 &period,
-                &rules,
+                rules,
                 &loaded.calendar,
             );
             let figures = format!(
@@ -801,7 +800,7 @@ async fn sweep_report(loaded: &LoadedConfig, clock: &dyn Clock, name: &str, out:
         *day,
         &cases,
         &register,
-        &config.rule_book(),
+        &loaded.settings.rules,
         &loaded.calendar,
     );
     let count = report.cases.len();
@@ -867,11 +866,11 @@ async fn simulate(
         })
         .collect();
     firings.sort_by_key(|(at, job)| (*at, job.name()));
-    let rules = loaded.config.rule_book();
+    let rules = &loaded.settings.rules;
     let mut rows = Vec::new();
     for (at, job) in firings {
         let as_of = at.date_naive();
-        let screening = crate::rules::screen(&register, as_of, &rules, &loaded.calendar);
+        let screening = crate::rules::screen(&register, as_of, rules, &loaded.calendar);
         let plan = if job == crate::jobs::Job::QuarterlySupervision {
             crate::jobs::supervision_plan(loaded, as_of, &all_cases, &register)
         } else if job == crate::jobs::Job::IntakeWatch {
@@ -975,7 +974,7 @@ async fn demo(loaded: &LoadedConfig, clock: Arc<dyn Clock>) -> anyhow::Result<Ex
     let store = open_store_for_writing(&demo, clock.as_ref()).await?;
     let register = demo.resolve(Path::new("examples/register.csv"));
     let options = ImportOptions::from_config(&demo.config, false, false);
-    let report = import_file(&register, Some(&store), &demo.config, options, clock.now()).await;
+    let report = import_file(&register, Some(&store), &demo.settings.rules.directory, options, clock.now()).await;
     if let Some(fatal) = &report.fatal {
         anyhow::bail!("{}: {fatal}", register.display());
     }
@@ -1040,15 +1039,16 @@ async fn open_store_for_writing(loaded: &LoadedConfig, clock: &dyn Clock) -> any
 /// channel that `run` could not build (a secret it would reject, an unreadable file), and a person
 /// who must be reached — a leader (an owner or portfolio leader), the party secretary, an
 /// administrator — whom no enabled channel reaches. Each as (key, what is wrong).
-fn reach_problems(config: &crate::config::Config) -> Vec<(String, String)> {
+fn reach_problems(loaded: &LoadedConfig) -> Vec<(String, String)> {
+    let config = &loaded.config;
     let mut out = Vec::new();
     for (name, channel) in config.channels.iter().filter(|(_, c)| c.enabled) {
         if let Err(e) = crate::channels::Channel::build(name, channel) {
             out.push((format!("channels.{name}"), format!("`run` would refuse it: {e}")));
         }
     }
-    let infos = config.channel_infos();
-    let contacts = config.contacts();
+    let infos = &loaded.settings.channels;
+    let contacts = &loaded.settings.contacts;
     let admins: Vec<&str> = config.administrators.people.iter().map(|p| p.as_str()).collect();
     for (i, person) in config.people.iter().enumerate() {
         let must = match person.role {
@@ -1092,7 +1092,7 @@ fn check(loaded: &LoadedConfig) -> ExitCode {
     for warning in &loaded.warnings {
         eprintln!("warning: {warning}");
     }
-    let problems = reach_problems(&loaded.config);
+    let problems = reach_problems(loaded);
     if !problems.is_empty() {
         for (key, message) in &problems {
             eprintln!("{}: {key}: {message}", loaded.path.display());
@@ -1131,7 +1131,7 @@ async fn import(
     let now = clock.now();
     let mut reports = Vec::new();
     for file in files {
-        let report = import_file(file, store.as_ref(), &loaded.config, options, now).await;
+        let report = import_file(file, store.as_ref(), &loaded.settings.rules.directory, options, now).await;
         print_report(&report, dry_run);
         reports.push(report);
     }

@@ -197,7 +197,94 @@ fn default_event_working_days() -> u32 {
     14
 }
 
+/// What a config means, built once when it loads (and on each reload) and then passed around:
+/// the screening rules, and who can be told what on which channel.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The screening rules: limits, thresholds, statistical month and the directory of people.
+    pub rules: crate::rules::RuleBook,
+    /// Person id → name, title, addresses and channels (their own, else
+    /// `delivery.default_channels`).
+    pub contacts: BTreeMap<String, crate::domain::Contact>,
+    /// The enabled channels, as planning sees them.
+    pub channels: BTreeMap<String, crate::domain::ChannelInfo>,
+    /// The petition office's administrators (person ids).
+    pub administrators: Vec<String>,
+}
+
+impl Settings {
+    /// Everyone a job run may notify, borrowed from these settings.
+    pub fn people(&self) -> crate::plan::notices::People<'_> {
+        crate::plan::notices::People {
+            directory: &self.rules.directory,
+            contacts: &self.contacts,
+            channels: &self.channels,
+            administrators: &self.administrators,
+        }
+    }
+}
+
 impl Config {
+    /// What this config means, built once: see [`Settings`].
+    pub fn settings(&self) -> Settings {
+        Settings {
+            rules: self.rule_book(),
+            contacts: self.contacts(),
+            channels: self.channel_infos(),
+            administrators: self.administrators.people.iter().map(|p| p.as_str().to_owned()).collect(),
+        }
+    }
+
+    /// The screening rules' settings: limits, thresholds, statistical month and people.
+    fn rule_book(&self) -> crate::rules::RuleBook {
+        crate::rules::RuleBook {
+            deadlines: self.deadlines.clone(),
+            thresholds: self.thresholds.clone(),
+            month_starts_on_day: self.reports.month_starts_on_day,
+            directory: crate::domain::Directory::new(
+                self.people.iter().map(|p| (p.id.as_str(), p.name.as_str(), p.portfolio.as_slice())),
+            )
+            .with_secretary(self.people.iter().find(|p| p.role == Role::PartySecretary).map(|p| p.id.as_str())),
+        }
+    }
+
+    /// How notices reach each person: name, title, addresses, and their channels (their own
+    /// list, else `delivery.default_channels`).
+    fn contacts(&self) -> BTreeMap<String, crate::domain::Contact> {
+        self.people
+            .iter()
+            .map(|p| {
+                let channels = if p.channels.is_empty() { &self.delivery.default_channels } else { &p.channels };
+                let contact = crate::domain::Contact {
+                    addressee: crate::domain::Addressee {
+                        id: p.id.as_str().to_owned(),
+                        name: p.name.clone(),
+                        title: p.title.clone(),
+                        email: p.email.clone(),
+                        wecom_userid: p.wecom_userid.clone(),
+                        dingtalk_userid: p.dingtalk_userid.clone(),
+                        feishu_open_id: p.feishu_open_id.clone(),
+                    },
+                    channels: channels.clone(),
+                };
+                (p.id.as_str().to_owned(), contact)
+            })
+            .collect()
+    }
+
+    /// The enabled channels, as planning sees them.
+    fn channel_infos(&self) -> BTreeMap<String, crate::domain::ChannelInfo> {
+        self.channels
+            .iter()
+            .filter(|(_, c)| c.enabled)
+            .map(|(name, c)| {
+                let group =
+                    c.group || matches!(c.kind, ChannelKind::Wecom | ChannelKind::Dingtalk | ChannelKind::Feishu);
+                (name.clone(), crate::domain::ChannelInfo { group, needs_email: c.kind == ChannelKind::Smtp })
+            })
+            .collect()
+    }
+
     /// What the pre-event sweep sweeps for: each holiday of the calendar and each event, with
     /// the working days before it that the sweep runs.
     pub fn sweep_targets(&self, calendar: &crate::calendar::Calendar) -> Vec<crate::schedule::SweepTarget> {
@@ -512,6 +599,13 @@ fn de_duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Er
     humantime::parse_duration(&text).map_err(|_| serde::de::Error::custom("is not a duration like 30s, 2m or 1h"))
 }
 
+/// Reads a local time of day such as `"21:00"`.
+fn de_clock_time<'de, D: serde::Deserializer<'de>>(d: D) -> Result<chrono::NaiveTime, D::Error> {
+    let text = String::deserialize(d)?;
+    chrono::NaiveTime::parse_from_str(&text, "%H:%M")
+        .map_err(|_| serde::de::Error::custom(format!("{text:?} is not a time like \"21:00\"")))
+}
+
 /// Reads a list of durations.
 fn de_durations<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Duration>, D::Error> {
     let texts = Vec::<String>::deserialize(d)?;
@@ -541,8 +635,9 @@ pub struct JobConfig {
     /// Whether the daemon schedules it.
     #[serde(default = "yes")]
     pub enabled: bool,
-    /// Six-field cron (sec min hour day month weekday), in the township's time zone.
-    pub schedule: String,
+    /// Six-field cron (sec min hour day month weekday), in the township's time zone: parsed and
+    /// checked when the config loads.
+    pub schedule: crate::schedule::CronSpec,
     /// run, skip, next_working_day or previous_working_day.
     #[serde(default)]
     pub on_non_working_day: NonWorkingDayPolicy,
@@ -553,7 +648,9 @@ pub struct JobConfig {
 
 impl JobConfig {
     fn new(schedule: &str, on_non_working_day: NonWorkingDayPolicy) -> Self {
-        Self { enabled: true, schedule: schedule.into(), on_non_working_day, catch_up: CatchUp::Once }
+        // The built-in specs are constants that parse; a typo in one fails every test at once.
+        let schedule = crate::schedule::CronSpec::parse(schedule).unwrap_or_else(|e| panic!("built-in schedule: {e}"));
+        Self { enabled: true, schedule, on_non_working_day, catch_up: CatchUp::Once }
     }
 }
 
@@ -612,10 +709,12 @@ pub struct Delivery {
     pub retry_schedule: Vec<Duration>,
     /// Random spread applied to each wait, as a fraction (0.2 = ±20%).
     pub jitter: f64,
-    /// Chat channels hold notices from this local time …
-    pub quiet_hours_start: String,
+    /// Chat channels hold notices from this local time (`"21:00"`) …
+    #[serde(deserialize_with = "de_clock_time")]
+    pub quiet_hours_start: chrono::NaiveTime,
     /// … until this local time. Equal start and end disable quiet hours.
-    pub quiet_hours_end: String,
+    #[serde(deserialize_with = "de_clock_time")]
+    pub quiet_hours_end: chrono::NaiveTime,
     /// Channels (names) that reach a person whose `channels` list is empty.
     pub default_channels: Vec<String>,
     /// Notices delivered at the same time (one SMTP connection or HTTP request each).
@@ -624,6 +723,13 @@ pub struct Delivery {
     /// once this has passed.
     #[serde(deserialize_with = "de_duration")]
     pub lease: Duration,
+}
+
+impl Delivery {
+    /// The quiet hours (local start, end), or `None` when start and end are equal (off).
+    pub fn quiet_hours(&self) -> Option<(chrono::NaiveTime, chrono::NaiveTime)> {
+        (self.quiet_hours_start != self.quiet_hours_end).then_some((self.quiet_hours_start, self.quiet_hours_end))
+    }
 }
 
 impl Default for Delivery {
@@ -641,8 +747,8 @@ impl Default for Delivery {
                 minutes(1440),
             ],
             jitter: 0.2,
-            quiet_hours_start: "21:00".into(),
-            quiet_hours_end: "08:00".into(),
+            quiet_hours_start: chrono::NaiveTime::from_hms_opt(21, 0, 0).unwrap_or_default(),
+            quiet_hours_end: chrono::NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default(),
             default_channels: vec!["mail".into()],
             workers: 16,
             lease: Duration::from_secs(300),
@@ -681,56 +787,6 @@ impl Default for Import {
 }
 
 impl Config {
-    /// The screening rules' settings: limits, thresholds, statistical month and people.
-    pub fn rule_book(&self) -> crate::rules::RuleBook {
-        crate::rules::RuleBook {
-            deadlines: self.deadlines.clone(),
-            thresholds: self.thresholds.clone(),
-            month_starts_on_day: self.reports.month_starts_on_day,
-            directory: crate::rules::Directory::new(
-                self.people.iter().map(|p| (p.id.as_str(), p.name.as_str(), p.portfolio.as_slice())),
-            )
-            .with_secretary(self.people.iter().find(|p| p.role == Role::PartySecretary).map(|p| p.id.as_str())),
-        }
-    }
-
-    /// How notices reach each person: name, title, addresses, and their channels (their own
-    /// list, else `delivery.default_channels`).
-    pub fn contacts(&self) -> BTreeMap<String, crate::plan::notices::Contact> {
-        self.people
-            .iter()
-            .map(|p| {
-                let channels = if p.channels.is_empty() { &self.delivery.default_channels } else { &p.channels };
-                let contact = crate::plan::notices::Contact {
-                    addressee: crate::render::notice::Addressee {
-                        id: p.id.as_str().to_owned(),
-                        name: p.name.clone(),
-                        title: p.title.clone(),
-                        email: p.email.clone(),
-                        wecom_userid: p.wecom_userid.clone(),
-                        dingtalk_userid: p.dingtalk_userid.clone(),
-                        feishu_open_id: p.feishu_open_id.clone(),
-                    },
-                    channels: channels.clone(),
-                };
-                (p.id.as_str().to_owned(), contact)
-            })
-            .collect()
-    }
-
-    /// The enabled channels, as planning sees them.
-    pub fn channel_infos(&self) -> BTreeMap<String, crate::plan::notices::ChannelInfo> {
-        self.channels
-            .iter()
-            .filter(|(_, c)| c.enabled)
-            .map(|(name, c)| {
-                let group =
-                    c.group || matches!(c.kind, ChannelKind::Wecom | ChannelKind::Dingtalk | ChannelKind::Feishu);
-                (name.clone(), crate::plan::notices::ChannelInfo { group, needs_email: c.kind == ChannelKind::Smtp })
-            })
-            .collect()
-    }
-
     /// The configured time zone, parsed when the config loaded.
     pub fn time_zone(&self) -> chrono_tz::Tz {
         self.township.time_zone

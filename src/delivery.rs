@@ -15,9 +15,10 @@ use chrono::{DateTime, NaiveTime, TimeZone, Utc};
 use crate::channels::{Channel, DeliveryError};
 use crate::clock::Clock;
 use crate::config::LoadedConfig;
+use crate::domain::Addressee;
+use crate::notice::{NoticeBody, NoticeKind};
 use crate::plan::{notice_id, retry_at};
 use crate::render::message::Templates;
-use crate::render::notice::{Addressee, NoticeBody, NoticeKind};
 use crate::store::{AttemptOutcome, ClaimOutcome, Claimed, NewNotice, Store, StoreError};
 
 /// Notices claimed at once per worker when the shared queue runs dry ([`Deliverer::drain_until`]).
@@ -103,12 +104,8 @@ impl Deliverer {
             channels.insert(name.clone(), Arc::new(Channel::build(name, c)?));
         }
         let templates = loaded.notice_templates().map_err(|e| format!("template {e}"))?;
-        let time = |t: &str| NaiveTime::parse_from_str(t, "%H:%M").ok();
-        let quiet_hours = match (time(&config.delivery.quiet_hours_start), time(&config.delivery.quiet_hours_end)) {
-            (Some(start), Some(end)) if start != end => Some((start, end)),
-            _ => None,
-        };
-        let contacts = config.contacts();
+        let quiet_hours = config.delivery.quiet_hours();
+        let contacts = &loaded.settings.contacts;
         let administrators = config
             .administrators
             .people

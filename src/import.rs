@@ -161,7 +161,7 @@ impl FileReport {
 pub async fn import_file(
     path: &Path,
     store: Option<&Store>,
-    config: &Config,
+    directory: &crate::domain::Directory,
     options: ImportOptions,
     now: DateTime<Utc>,
 ) -> FileReport {
@@ -174,8 +174,7 @@ pub async fn import_file(
         }
     };
     report.note = grid.note.clone();
-    // The directory resolves ids and normalised names once, not per row.
-    let directory = config.rule_book().directory;
+    // The directory resolves ids and normalised names once (when the config loaded), not per row.
     let parsed = match parse_grid(&grid, options.rules, |name| directory.find(name).is_some()) {
         Ok(parsed) => parsed,
         Err(why) => {

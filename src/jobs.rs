@@ -99,7 +99,7 @@ pub fn schedules(loaded: &LoadedConfig) -> Vec<(Job, crate::schedule::Schedule, 
         .filter(|(_, c)| c.enabled)
         .filter_map(|(name, c)| {
             let job = Job::parse(name)?;
-            let mut schedule = crate::schedule::Schedule::parse(&c.schedule, c.on_non_working_day, tz).ok()?;
+            let mut schedule = crate::schedule::Schedule::new(&c.schedule, c.on_non_working_day, tz);
             if job == Job::PreEventSweep {
                 let days = loaded
                     .config
@@ -129,34 +129,6 @@ pub struct RunReport {
     pub enqueued: usize,
 }
 
-/// Everyone a run may notify, as the config describes them; [`Everyone::people`] borrows it.
-struct Everyone {
-    rules: crate::rules::RuleBook,
-    contacts: std::collections::BTreeMap<String, crate::plan::notices::Contact>,
-    channels: std::collections::BTreeMap<String, crate::plan::notices::ChannelInfo>,
-    administrators: Vec<String>,
-}
-
-impl Everyone {
-    fn of(config: &crate::config::Config) -> Self {
-        Self {
-            rules: config.rule_book(),
-            contacts: config.contacts(),
-            channels: config.channel_infos(),
-            administrators: config.administrators.people.iter().map(|p| p.as_str().to_owned()).collect(),
-        }
-    }
-
-    fn people(&self) -> People<'_> {
-        People {
-            directory: &self.rules.directory,
-            contacts: &self.contacts,
-            channels: &self.channels,
-            administrators: &self.administrators,
-        }
-    }
-}
-
 /// Plans `job` at `as_of` over a loaded register: the pure part of a run, shared by the run
 /// itself and by `simulate` (which carries `previous` forward in memory between firings).
 pub fn plan_job<'c>(
@@ -168,8 +140,7 @@ pub fn plan_job<'c>(
     previous: &HashMap<(String, String), crate::plan::Previous>,
 ) -> Plan {
     let config = &loaded.config;
-    let everyone = Everyone::of(config);
-    let people = everyone.people();
+    let people = loaded.settings.people();
     let period = job.period(as_of);
     let job_zh = match job {
         Job::PreEventSweep => {
@@ -235,8 +206,7 @@ pub fn intake_plan(
     new: &[&Case],
 ) -> Plan {
     let config = &loaded.config;
-    let everyone = Everyone::of(config);
-    let people = everyone.people();
+    let people = loaded.settings.people();
     let period = Job::IntakeWatch.period(as_of);
     let run = JobRun {
         job: Job::IntakeWatch.name(),
@@ -264,7 +234,7 @@ pub fn intake_plan(
                 &crate::rules::Clocks::of(c),
                 &c.hearings,
                 as_of,
-                &everyone.rules.deadlines,
+                &loaded.settings.rules.deadlines,
                 &loaded.calendar,
             ),
         })
@@ -288,8 +258,14 @@ pub fn supervision_plan(
     let Some(period) = crate::report::Period::quarter_before(as_of, config.reports.month_starts_on_day) else {
         return Plan::default();
     };
-    let digest =
-        crate::report::digest(&config.township.name, cases, register, &period, &config.rule_book(), &loaded.calendar);
+    let digest = crate::report::digest(
+        &config.township.name,
+        cases,
+        register,
+        &period,
+        &loaded.settings.rules,
+        &loaded.calendar,
+    );
     let received = digest.received.current;
     let notices = report_notices(
         loaded,
@@ -317,7 +293,7 @@ pub fn screening_report_notices(
         cases,
         register,
         &period,
-        &config.rule_book(),
+        &loaded.settings.rules,
         &loaded.calendar,
     );
     report_notices(
@@ -347,7 +323,7 @@ pub fn sweep_report_notices(
                 as_of,
                 cases,
                 register,
-                &config.rule_book(),
+                &loaded.settings.rules,
                 &loaded.calendar,
             );
             report_notices(
@@ -371,7 +347,7 @@ fn report_notices(
     document: crate::report::Document,
     cases: &[Case],
 ) -> Vec<crate::plan::notices::PlannedNotice> {
-    let directory = loaded.config.rule_book().directory;
+    let directory = &loaded.settings.rules.directory;
     let recused_from = |person: &str| -> std::collections::BTreeSet<String> {
         cases
             .iter()
@@ -382,16 +358,17 @@ fn report_notices(
                     accused: &c.accused,
                     conflicts: &c.conflicts,
                 };
-                crate::routing::excluded(&parties, &directory, person).is_some()
+                crate::routing::excluded(&parties, directory, person).is_some()
             })
             .map(|c| c.case_no.to_string())
             .collect()
     };
+    use crate::domain::Addressee;
+    use crate::notice::{NoticeBody, NoticeKind};
     use crate::plan::notices::PlannedNotice;
-    use crate::render::notice::{Addressee, NoticeBody, NoticeKind};
     let config = &loaded.config;
-    let contacts = config.contacts();
-    let channels = config.channel_infos();
+    let contacts = &loaded.settings.contacts;
+    let channels = &loaded.settings.channels;
     let period_key = format!("{}-report", job.period(as_of));
     let group = Addressee {
         id: "leading_group".into(),
@@ -453,16 +430,14 @@ fn duty_plan<'c>(
 ) -> Plan {
     let config = &loaded.config;
     let roster_config = &config.duty_roster;
-    let (Some(starts), Ok(schedule)) = (
-        roster_config.starts,
-        crate::schedule::Schedule::parse(
-            &config.jobs.duty_roster.schedule,
-            config.jobs.duty_roster.on_non_working_day,
-            config.time_zone(),
-        ),
-    ) else {
+    let Some(starts) = roster_config.starts else {
         return Plan::default();
     };
+    let schedule = crate::schedule::Schedule::new(
+        &config.jobs.duty_roster.schedule,
+        config.jobs.duty_roster.on_non_working_day,
+        config.time_zone(),
+    );
     let tz = config.time_zone();
     let midnight = |d: NaiveDate| d.and_hms_opt(0, 0, 0).and_then(|t| tz.from_local_datetime(&t).earliest());
     let (Some(from), Some(until)) = (midnight(starts), run.as_of.succ_opt().and_then(midnight)) else {
@@ -510,7 +485,7 @@ pub async fn run(
     now: DateTime<Utc>,
     dry_run: bool,
 ) -> anyhow::Result<RunReport> {
-    let rules = loaded.config.rule_book();
+    let rules = &loaded.settings.rules;
     let lease = chrono::Duration::from_std(loaded.config.database.claim_lease).unwrap_or(chrono::Duration::MAX);
     let lease_until = now.checked_add_signed(lease).unwrap_or(DateTime::<Utc>::MAX_UTC);
     let register = store.load_register().await?;
@@ -526,7 +501,7 @@ pub async fn run(
         let after = intake_look_back(loaded, as_of);
         let new: Vec<&str> = intake_candidates(&register, as_of, after, &reported);
         let cases = store.get_cases(&new).await?;
-        let screening = crate::rules::screen(&register, as_of, &rules, &loaded.calendar);
+        let screening = crate::rules::screen(&register, as_of, rules, &loaded.calendar);
         let refs: Vec<&Case> = cases.iter().collect();
         let plan = intake_plan(loaded, as_of, &screening, &refs);
         let flagged = plan.cases_in_scope;
@@ -541,7 +516,7 @@ pub async fn run(
         Job::PreEventSweep => sweep_report_notices(loaded, as_of, &store.load_cases().await?, &register),
         _ => Vec::new(),
     };
-    let screening = crate::rules::screen(&register, as_of, &rules, &loaded.calendar);
+    let screening = crate::rules::screen(&register, as_of, rules, &loaded.calendar);
     let flagged: Vec<&str> = screening.cases.iter().map(|c| c.case_no).collect();
     let cases: HashMap<String, Case> =
         store.get_cases(&flagged).await?.into_iter().map(|c| (c.case_no.to_string(), c)).collect();

@@ -95,6 +95,74 @@ impl Firing {
     }
 }
 
+/// A six-field cron spec (sec min hour day month weekday [year]), checked and parsed once, when
+/// the config loads: a spec held here fires on some day and restricts at most one of day of
+/// month and weekday.
+#[derive(Clone)]
+pub struct CronSpec {
+    text: String,
+    cron: croner::Cron,
+}
+
+impl CronSpec {
+    /// Parses and checks `spec`; the error says what is wrong with it.
+    pub fn parse(spec: &str) -> Result<Self, String> {
+        let fields: Vec<&str> = spec.split_whitespace().collect();
+        if !(6..=7).contains(&fields.len()) {
+            return Err(format!(
+                "{spec:?} has {} fields, expected 6 (sec min hour day month weekday), e.g. \"0 0 9 1 * *\"",
+                fields.len()
+            ));
+        }
+        let restricted = |f: &str| f != "*" && f != "?";
+        if restricted(fields[3]) && restricted(fields[5]) {
+            return Err(format!(
+                "{spec:?} restricts both day of month and weekday, which cron readers disagree on; restrict one (use e.g. MON#1 for the first Monday)"
+            ));
+        }
+        let parser = croner::parser::CronParser::builder()
+            .seconds(croner::parser::Seconds::Required)
+            .year(croner::parser::Year::Optional)
+            .build();
+        let cron = parser.parse(spec).map_err(|e| format!("{spec:?} is not a valid cron spec: {e}"))?;
+        // A spec that parses may still name a day that never comes (31 February).
+        let start = DateTime::<chrono::Utc>::from_timestamp(1_577_836_800, 0).unwrap_or_default();
+        cron.find_next_occurrence(&start, false)
+            .map_err(|_| format!("{spec:?} can never fire (no such day, e.g. 31 February)"))?;
+        Ok(Self { text: spec.to_owned(), cron })
+    }
+
+    /// The spec as written.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl std::fmt::Debug for CronSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CronSpec({:?})", self.text)
+    }
+}
+
+impl std::fmt::Display for CronSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl PartialEq for CronSpec {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl<'de> Deserialize<'de> for CronSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Self::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 /// A job's schedule.
 #[derive(Debug, Clone)]
 pub struct Schedule {
@@ -106,14 +174,15 @@ pub struct Schedule {
 }
 
 impl Schedule {
-    /// Parses a six-field cron spec (seconds first; optional year).
+    /// The schedule of a parsed spec, moved by `policy`, read in `tz`.
+    pub fn new(spec: &CronSpec, policy: NonWorkingDayPolicy, tz: Tz) -> Self {
+        Self { cron: spec.cron.clone(), policy, tz, days: None }
+    }
+
+    /// Parses a six-field cron spec (seconds first; optional year): [`CronSpec::parse`], then
+    /// [`Schedule::new`].
     pub fn parse(spec: &str, policy: NonWorkingDayPolicy, tz: Tz) -> Result<Self, String> {
-        let parser = croner::parser::CronParser::builder()
-            .seconds(croner::parser::Seconds::Required)
-            .year(croner::parser::Year::Optional)
-            .build();
-        let cron = parser.parse(spec).map_err(|e| format!("{spec:?} is not a valid cron spec: {e}"))?;
-        Ok(Self { cron, policy, tz, days: None })
+        Ok(Self::new(&CronSpec::parse(spec)?, policy, tz))
     }
 
     /// The same schedule, firing only on `days` (sorted or not).
@@ -241,6 +310,17 @@ mod tests {
     use crate::calendar::tests::shipped;
 
     const SHANGHAI: Tz = chrono_tz::Asia::Shanghai;
+
+    #[test]
+    fn cron_specs_need_six_fields_one_day_restriction_and_a_day_that_comes() {
+        assert!(CronSpec::parse("0 0 9 1 * *").is_ok());
+        assert_eq!(CronSpec::parse("0 30 8 * * MON-FRI").map(|c| c.to_string()).as_deref(), Ok("0 30 8 * * MON-FRI"));
+        let five = CronSpec::parse("0 9 1 * *").expect_err("five fields");
+        assert!(five.contains("has 5 fields, expected 6"), "{five}");
+        assert!(CronSpec::parse("0 0 9 1 * MON").expect_err("both").contains("both"));
+        assert!(CronSpec::parse("0 0 25 1 * *").is_err(), "hour 25");
+        assert!(CronSpec::parse("0 0 9 31 2 *").expect_err("31 Feb").contains("can never fire"));
+    }
 
     fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Tz> {
         SHANGHAI.with_ymd_and_hms(y, m, d, h, min, 0).single().expect("instant")

@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use chrono::Utc;
+use petition_watch::domain::Addressee;
 use petition_watch::domain::{Case, CaseNo};
+use petition_watch::notice::{NoticeBody, NoticeKind};
 use petition_watch::plan::notice_id;
-use petition_watch::render::notice::{Addressee, NoticeBody, NoticeKind};
 use petition_watch::store::{NewNotice, Store, StoreOptions};
 
 /// (VmRSS, VmHWM) of a process, in MiB.

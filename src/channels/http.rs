@@ -21,8 +21,8 @@ use serde_json::{Value, json};
 use super::DeliveryError;
 use super::signing::{WebhookKey, dingtalk_sign, feishu_sign, standard_webhook_signature};
 use crate::config::ChannelKind;
+use crate::notice::NoticeBody;
 use crate::render::message::{Templates, split_chat};
-use crate::render::notice::NoticeBody;
 
 type Limiter = RateLimiter<governor::state::NotKeyed, governor::state::InMemoryState, DefaultClock>;
 

@@ -15,8 +15,8 @@ use chrono::{DateTime, Utc};
 use lettre::message::Mailbox;
 
 use crate::config::{ChannelConfig, ChannelKind, FileFormat, SmtpSecurity};
+use crate::notice::NoticeBody;
 use crate::render::message::Templates;
-use crate::render::notice::NoticeBody;
 use http::{Endpoint, HttpChannel, HttpSettings};
 use signing::WebhookKey;
 use smtp::{SmtpChannel, SmtpSettings};

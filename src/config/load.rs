@@ -58,8 +58,10 @@ impl fmt::Display for ConfigError {
 /// A configuration that passed every check, with what was built from it.
 #[derive(Debug, Clone)]
 pub struct LoadedConfig {
-    /// The settings.
+    /// The settings as written (typed: time zone, cron specs and times parsed).
     pub config: Config,
+    /// What they mean, built once: the rule book, contacts and channels.
+    pub settings: super::Settings,
     /// The file they came from.
     pub path: PathBuf,
     /// The working-day calendar from the holiday files.
@@ -162,7 +164,17 @@ pub fn load_from_str(
     if !problems.is_empty() {
         return Err(ConfigError { problems });
     }
-    Ok(LoadedConfig { config, path: path.to_owned(), calendar, holiday_files, templates, warnings, api_tokens })
+    let settings = config.settings();
+    Ok(LoadedConfig {
+        config,
+        settings,
+        path: path.to_owned(),
+        calendar,
+        holiday_files,
+        templates,
+        warnings,
+        api_tokens,
+    })
 }
 
 /// Parses TOML text, reporting a syntax error on its line.

@@ -109,12 +109,6 @@ pub(super) fn validate(config: &Config, doc: &Doc<'_>, problems: &mut Vec<Proble
         check_channel(name, channel, &|var: &str| doc.env_var(var), &mut err);
     }
 
-    for (name, job) in config.jobs.all() {
-        if let Err(message) = check_cron(&job.schedule) {
-            err(&format!("jobs.{name}.schedule"), message);
-        }
-    }
-
     let d = &config.deadlines;
     for (key, value) in [
         ("acceptance_days", d.acceptance_days),
@@ -150,16 +144,6 @@ pub(super) fn validate(config: &Config, doc: &Doc<'_>, problems: &mut Vec<Proble
     }
     if !(0.0..=1.0).contains(&config.delivery.jitter) {
         err("delivery.jitter", format!("{} is not a fraction between 0 and 1", config.delivery.jitter));
-    }
-    for key in ["quiet_hours_start", "quiet_hours_end"] {
-        let value = if key == "quiet_hours_start" {
-            &config.delivery.quiet_hours_start
-        } else {
-            &config.delivery.quiet_hours_end
-        };
-        if chrono::NaiveTime::parse_from_str(value, "%H:%M").is_err() {
-            err(&format!("delivery.{key}"), format!("{value:?} is not a time like \"21:00\""));
-        }
     }
     let roster = &config.duty_roster;
     let referenced = roster
@@ -313,46 +297,9 @@ fn check_channel(
     }
 }
 
-/// Checks a six-field cron spec (sec min hour day month weekday [year]).
-pub fn check_cron(spec: &str) -> Result<(), String> {
-    let fields: Vec<&str> = spec.split_whitespace().collect();
-    if !(6..=7).contains(&fields.len()) {
-        return Err(format!(
-            "{spec:?} has {} fields, expected 6 (sec min hour day month weekday), e.g. \"0 0 9 1 * *\"",
-            fields.len()
-        ));
-    }
-    let restricted = |f: &str| f != "*" && f != "?";
-    if restricted(fields[3]) && restricted(fields[5]) {
-        return Err(format!(
-            "{spec:?} restricts both day of month and weekday, which cron readers disagree on; restrict one (use e.g. MON#1 for the first Monday)"
-        ));
-    }
-    let parser = croner::parser::CronParser::builder()
-        .seconds(croner::parser::Seconds::Required)
-        .year(croner::parser::Year::Optional)
-        .build();
-    let cron = parser.parse(spec).map_err(|e| format!("{spec:?} is not a valid cron spec: {e}"))?;
-    // A spec that parses may still name a day that never comes (31 February).
-    let start = chrono::DateTime::<chrono::Utc>::from_timestamp(1_577_836_800, 0).unwrap_or_default();
-    cron.find_next_occurrence(&start, false)
-        .map(|_| ())
-        .map_err(|_| format!("{spec:?} can never fire (no such day, e.g. 31 February)"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cron_specs_need_six_fields_and_one_day_restriction() {
-        assert_eq!(check_cron("0 0 9 1 * *"), Ok(()));
-        assert_eq!(check_cron("0 30 8 * * MON-FRI"), Ok(()));
-        let five = check_cron("0 9 1 * *").expect_err("five fields");
-        assert!(five.contains("has 5 fields, expected 6"), "{five}");
-        assert!(check_cron("0 0 9 1 * MON").expect_err("both").contains("both"));
-        assert!(check_cron("0 0 25 1 * *").is_err(), "hour 25");
-    }
 
     #[test]
     fn email_addresses_are_checked_for_form() {

@@ -656,7 +656,7 @@ fn parse_batch(shared: &Shared, value: Value) -> Result<(Vec<Case>, Vec<String>)
     let grid = grid(&items)?;
     let loaded = shared.loaded();
     let rules = ImportOptions::from_config(&loaded.config, true, false).rules;
-    let directory = loaded.config.rule_book().directory;
+    let directory = &loaded.settings.rules.directory;
     let parsed = parse_grid(&grid, rules, |name| directory.find(name).is_some())
         .map_err(|why| bad(StatusCode::UNPROCESSABLE_ENTITY, "invalid_case", why))?;
     if !parsed.rejected.is_empty() {
@@ -909,8 +909,8 @@ pub async fn findings(
         async move {
             let loaded = shared.loaded();
             let register = shared.store.load_register().await.map_err(ApiError::store)?;
-            let rules = loaded.config.rule_book();
-            let screening = crate::rules::screen(&register, as_of, &rules, &loaded.calendar);
+            let rules = &loaded.settings.rules;
+            let screening = crate::rules::screen(&register, as_of, rules, &loaded.calendar);
             // A read token never learns who is accused (DESIGN §3): a recusal's evidence names nobody.
             let json = match scope {
                 Scope::Write => crate::render::screen::to_json(&screening),
@@ -1038,7 +1038,7 @@ pub async fn job_list(shared: &Shared, loaded: &crate::config::LoadedConfig) -> 
             name: name.to_owned(),
             name_zh: job.map_or("", crate::jobs::Job::zh).to_owned(),
             enabled: config.enabled,
-            schedule: config.schedule.clone(),
+            schedule: config.schedule.to_string(),
             on_non_working_day: config.on_non_working_day.as_str().to_owned(),
             next_firing: next,
             last_firing: last,

@@ -176,7 +176,7 @@ async fn build(shared: &Shared, caller: Option<Caller>) -> Result<minijinja::Val
     let tz = loaded.config.time_zone();
     let now = shared.clock.now().with_timezone(&tz);
     let today = now.date_naive();
-    let rules = loaded.config.rule_book();
+    let rules = &loaded.settings.rules;
     let directory = &rules.directory;
     let who = |reference: &str| match directory.find(reference) {
         Some((_, name)) => name.to_owned(),
@@ -185,7 +185,7 @@ async fn build(shared: &Shared, caller: Option<Caller>) -> Result<minijinja::Val
 
     let database_ok = shared.store.ping().await.is_ok();
     let register = shared.store.load_register().await.map_err(ApiError::store)?;
-    let screening = crate::rules::screen(&register, today, &rules, &loaded.calendar);
+    let screening = crate::rules::screen(&register, today, rules, &loaded.calendar);
     let mut groups: BTreeMap<String, Vec<CaseLine>> = BTreeMap::new();
     for result in &screening.cases {
         let leader = result.owner_leader.map_or_else(|| "（未落实包案领导）".to_owned(), who);

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 
 use super::notices::{JobRun, People, PlannedNotice};
 use crate::domain::Case;
-use crate::render::notice::{Audience, NoticeCase, case_line};
+use crate::notice::{Audience, NoticeCase, case_line};
 use crate::routing::{self, CaseParties};
 use crate::rules::{CaseResult, Flag};
 

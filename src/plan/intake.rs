@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use super::NoticeReason;
 use super::notices::{JobRun, OFFICE_ROLE, People, Plan, PlannedCase, PlannedNotice, reach};
 use crate::domain::{Case, Source};
-use crate::render::notice::{Audience, NoticeCase, case_line};
+use crate::notice::{Audience, NoticeCase, case_line};
 use crate::routing::{self, CaseParties, Escalation};
 use crate::rules::{CaseResult, Flag, FlagSet};
 

@@ -13,28 +13,10 @@ use super::{
     EscalationSettings, Moved, NoticeReason, Previous, Reminded, SkipReason, escalation, moved, notice_id, reminder,
 };
 use crate::calendar::Calendar;
-use crate::domain::Case;
-use crate::render::notice::{Addressee, Audience, MovedLine, NoticeBody, NoticeCase, NoticeKind, case_line};
+use crate::domain::{Addressee, Case, ChannelInfo, Contact, Directory};
+use crate::notice::{Audience, MovedLine, NoticeBody, NoticeCase, NoticeKind, case_line};
 use crate::routing::{self, CaseParties, Escalation};
-use crate::rules::{CaseResult, Directory, Flag, FlagSet};
-
-/// A person as notices reach them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Contact {
-    /// Name, title and addresses.
-    pub addressee: Addressee,
-    /// The channels (names) that reach them, in order.
-    pub channels: Vec<String>,
-}
-
-/// What planning needs to know about a channel that is enabled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ChannelInfo {
-    /// A group channel: thin, masked notices.
-    pub group: bool,
-    /// Mail: reaches only people with an email address.
-    pub needs_email: bool,
-}
+use crate::rules::{CaseResult, Flag, FlagSet};
 
 /// Everyone a job run may notify.
 #[derive(Debug, Clone, Copy)]

@@ -8,7 +8,8 @@
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, context};
 
-use super::notice::{Addressee, CaseLine, DeadlineLine, NoticeBody, NoticeCase, NoticeKind};
+use crate::domain::Addressee;
+use crate::notice::{CaseLine, DeadlineLine, NoticeBody, NoticeCase, NoticeKind};
 
 /// The templates a notice uses, with their built-in text.
 pub const BUILT_IN: [(&str, &str); 4] = [
@@ -177,7 +178,7 @@ pub fn samples() -> Vec<NoticeBody> {
         stands_in_for: Some("赵敏".into()),
         overdue_working_days: Some(4),
         reason: "期限调整".into(),
-        moved: vec![super::notice::MovedLine {
+        moved: vec![crate::notice::MovedLine {
             name: "办理期限".into(),
             from: date(11),
             to: date(21),

@@ -4,7 +4,6 @@
 
 pub mod chart;
 pub mod message;
-pub mod notice;
 pub mod report;
 pub mod screen;
 

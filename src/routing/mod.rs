@@ -5,7 +5,7 @@
 //!
 //! Pure: the case's people and the directory come in; a [`Routing`] comes out.
 
-use crate::rules::Directory;
+use crate::domain::Directory;
 
 /// Why a person is on a case's line of recipients.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -8,7 +8,6 @@
 mod categories;
 mod context;
 mod deadlines;
-mod directory;
 mod evidence;
 pub mod flags;
 mod register;
@@ -20,7 +19,6 @@ use serde::Serialize;
 pub use categories::{CategoryTrend, EarlySignGroup, statistical_month_start};
 pub use context::{CaseView, Context, window_start};
 pub use deadlines::{Deadline, DeadlineKind, happened, running_deadlines};
-pub use directory::Directory;
 pub use evidence::{DueSoonDeadline, Evidence, FlagSet};
 pub use register::{Clocks, NONE, RawCase, Record, Register, RegisterBuilder, Sym};
 pub use settings::{Deadlines, Thresholds};
@@ -213,7 +211,7 @@ pub struct RuleBook {
     /// First day of a statistical month (1–28).
     pub month_starts_on_day: u32,
     /// People, for recusal.
-    pub directory: Directory,
+    pub directory: crate::domain::Directory,
 }
 
 /// The result of screening the register at D.

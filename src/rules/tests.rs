@@ -39,7 +39,7 @@ fn rules() -> RuleBook {
     let portfolio = ["征地拆迁".to_owned()];
     RuleBook {
         month_starts_on_day: 1,
-        directory: Directory::new([("li-hua", "李华", &portfolio[..]), ("sun-li", "孙丽", &[][..])]),
+        directory: crate::domain::Directory::new([("li-hua", "李华", &portfolio[..]), ("sun-li", "孙丽", &[][..])]),
         ..RuleBook::default()
     }
 }

@@ -47,7 +47,7 @@ impl Api {
             let report = import_file(
                 &repo().join("config/examples/register.csv"),
                 Some(&store),
-                &loaded.config,
+                &loaded.settings.rules.directory,
                 options,
                 Utc::now(),
             )
@@ -259,7 +259,7 @@ async fn intake_uses_the_importers_validation_and_takes_a_batch_whole_or_not_at_
     let ws = Workspace::new();
     let csv = ws.write("same.csv", "case_no,received_on,extension_days\nAPI-0011,2026-02-30,45\n");
     let options = ImportOptions::from_config(&api.loaded.config, true, false);
-    let report = import_file(&csv, None, &api.loaded.config, options, Utc::now()).await;
+    let report = import_file(&csv, None, &api.loaded.settings.rules.directory, options, Utc::now()).await;
     let imported: Vec<(String, String)> =
         report.rejected.iter().flat_map(|r| &r.problems).map(|p| (p.column.clone(), p.reason.clone())).collect();
     assert_eq!(problems, imported);

@@ -390,3 +390,16 @@ fn a_time_zone_that_is_not_one_is_refused_on_its_line() {
         out.stderr
     );
 }
+
+#[test]
+fn a_quiet_hour_that_is_not_a_time_is_refused_on_its_line() {
+    let ws = edited("quiet_hours_start = \"21:00\"", "quiet_hours_start = \"9pm\"");
+    let out = ws.run(&["check"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let line = line_of(&ws, "9pm");
+    assert!(
+        out.stderr.contains(&format!(":{line}: delivery.quiet_hours_start: \"9pm\" is not a time like \"21:00\"")),
+        "{}",
+        out.stderr
+    );
+}

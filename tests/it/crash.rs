@@ -8,8 +8,9 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use chrono::Utc;
+use petition_watch::domain::Addressee;
+use petition_watch::notice::{NoticeBody, NoticeKind};
 use petition_watch::plan::notice_id;
-use petition_watch::render::notice::{Addressee, NoticeBody, NoticeKind};
 use petition_watch::store::NewNotice;
 
 use crate::delivery::{http_channels, workspace};

@@ -130,7 +130,8 @@ async fn three_replicas_on_postgresql_run_each_firing_once_and_stop_on_sigterm()
     std::fs::write(ws.config_path(), only_the_deadline_watch(&config, "* * * * * *")).expect("config");
     let loaded = ws.load();
     assert!(
-        !loaded.config.jobs.monthly_screening.enabled && loaded.config.jobs.deadline_watch.schedule == "* * * * * *"
+        !loaded.config.jobs.monthly_screening.enabled
+            && loaded.config.jobs.deadline_watch.schedule.as_str() == "* * * * * *"
     );
     let store = open(&db.url).await;
     crate::helpers::import_sample(&store, &loaded).await;

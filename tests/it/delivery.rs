@@ -90,9 +90,14 @@ pub async fn planned(ws: &Workspace, loaded: &LoadedConfig) -> (Store, usize) {
     let url = loaded.config.database.url.clone();
     let store = open(&url).await;
     let options = ImportOptions::from_config(&loaded.config, false, false);
-    let report =
-        import_file(&repo().join("config/examples/register.csv"), Some(&store), &loaded.config, options, Utc::now())
-            .await;
+    let report = import_file(
+        &repo().join("config/examples/register.csv"),
+        Some(&store),
+        &loaded.settings.rules.directory,
+        options,
+        Utc::now(),
+    )
+    .await;
     assert_eq!(report.imported(), 52, "{:?}", report.fatal);
     let now = Utc::now();
     let run = jobs::run(&store, loaded, Job::DeadlineWatch, as_of(), now, now, false).await.expect("job runs");

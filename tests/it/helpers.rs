@@ -95,7 +95,7 @@ pub async fn import_sample(store: &Store, loaded: &LoadedConfig) -> petition_wat
     petition_watch::import::import_file(
         &repo().join("config/examples/register.csv"),
         Some(store),
-        &loaded.config,
+        &loaded.settings.rules.directory,
         options,
         Utc::now(),
     )

@@ -89,7 +89,14 @@ async fn the_quarterly_job_mails_the_digest_with_its_workbook_and_posts_the_summ
     let store = crate::helpers::open(&loaded.config.database.url).await;
     let options = petition_watch::import::ImportOptions::from_config(&loaded.config, false, false);
     let register = repo().join("config/examples/register.csv");
-    petition_watch::import::import_file(&register, Some(&store), &loaded.config, options, chrono::Utc::now()).await;
+    petition_watch::import::import_file(
+        &register,
+        Some(&store),
+        &loaded.settings.rules.directory,
+        options,
+        chrono::Utc::now(),
+    )
+    .await;
     let as_of = chrono::NaiveDate::from_ymd_opt(2026, 10, 8).expect("date");
     let now = chrono::Utc::now();
     let run = petition_watch::jobs::run(

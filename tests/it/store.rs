@@ -253,12 +253,12 @@ async fn an_import_with_bad_rows_leaves_stored_cases_untouched(store: &Store) {
     let options = ImportOptions::from_config(&loaded.config, false, false);
     let good =
         ws.write("good.csv", "信访件编号,收到日期,信访人,延期天数\nK-1,2026-01-05,张三,10\nK-2,2026-01-06,李四,\n");
-    let report = import_file(&good, Some(store), &loaded.config, options, now()).await;
+    let report = import_file(&good, Some(store), &loaded.settings.rules.directory, options, now()).await;
     assert_eq!(report.counts.inserted, 2, "{report:?}");
     // K-1 comes back with an illegal extension: it is rejected and the stored K-1 stays as it was.
     let bad =
         ws.write("bad.csv", "信访件编号,收到日期,信访人,延期天数\nK-1,2026-01-05,张三改,31\nK-2,2026-01-06,李四改,\n");
-    let report = import_file(&bad, Some(store), &loaded.config, options, now()).await;
+    let report = import_file(&bad, Some(store), &loaded.settings.rules.directory, options, now()).await;
     assert_eq!(report.counts.updated, 1);
     assert_eq!(report.rejected.len(), 1);
     assert_eq!(report.rejected[0].row, 2);
@@ -303,7 +303,7 @@ async fn the_register_read_for_screening_screens_like_the_stored_cases(store: &S
     let loaded = ws.load();
     let options = ImportOptions::from_config(&loaded.config, false, false);
     let sample = crate::helpers::repo().join("config/examples/register.csv");
-    let report = import_file(&sample, Some(store), &loaded.config, options, now()).await;
+    let report = import_file(&sample, Some(store), &loaded.settings.rules.directory, options, now()).await;
     assert_eq!(report.imported(), 52);
     let mut odd = full_case("ZZ-1"); // hearings, accused and conflicts lists, every date set
     odd.concluded_on = None;
@@ -312,7 +312,7 @@ async fn the_register_read_for_screening_screens_like_the_stored_cases(store: &S
     let fast = store.load_register().await.expect("register");
     let slow = Register::from_cases(&store.load_cases().await.expect("cases"));
     assert_eq!(fast.len(), 53);
-    let rules = loaded.config.rule_book();
+    let rules = loaded.settings.rules.clone();
     for as_of in ["2025-10-01", "2026-02-14", "2026-06-30", "2026-11-27"] {
         let d = petition_watch::domain::parse_date(as_of).expect("date");
         let a = to_json(&screen(&fast, d, &rules, &loaded.calendar));

@@ -1,4 +1,5 @@
-//! What a notice may say about a case, by audience (DESIGN §3): group channels get a thin line —
+//! What a notice says — the body a job plans, the outbox stores and the renderer and channels
+//! read — and what it may say about a case, by audience (DESIGN §3): group channels get a thin line —
 //! case number, flags, deadline, owner, the petitioner's name masked — and no ID number, phone,
 //! address or content; email to the case's own leaders may carry the details. Confidential and
 //! anonymous cases never show the petitioner, to anyone. ID numbers and phones are never part of
@@ -8,7 +9,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::Calendar;
-use crate::domain::{Case, mask_name};
+use crate::domain::{Addressee, Case, mask_name};
 use crate::rules::{CaseResult, DeadlineKind};
 
 /// Who reads the notice.
@@ -122,25 +123,6 @@ pub enum NoticeKind {
     Admin,
     /// A report for the leading group.
     Report,
-}
-
-/// Who a notice is addressed to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Addressee {
-    /// Person id (or `group` for a group channel's summary).
-    pub id: String,
-    /// Name.
-    pub name: String,
-    /// Job title.
-    pub title: Option<String>,
-    /// Email address, for mail channels.
-    pub email: Option<String>,
-    /// WeCom user id, to @-mention in a group.
-    pub wecom_userid: Option<String>,
-    /// DingTalk user id, to @-mention in a group.
-    pub dingtalk_userid: Option<String>,
-    /// Feishu open id, to @-mention in a group.
-    pub feishu_open_id: Option<String>,
 }
 
 /// One case in a notice, with why this person hears about it.

@@ -1,9 +1,11 @@
-//! Who is who, for recusal: person ids resolved to names, and which leader holds which
-//! category in their portfolio (分管领导).
+//! Who is who: person ids resolved to names, which leader holds which category in their
+//! portfolio (分管领导) — for recusal and routing — and how a person and a channel are reached.
 
 use std::collections::HashMap;
 
-use crate::domain::{normalize_text, person_key};
+use serde::{Deserialize, Serialize};
+
+use super::{normalize_text, person_key};
 
 /// Titles a clerk may write straight after a name (`李华镇长`), longest first so that
 /// `副镇长` is taken whole.
@@ -27,6 +29,43 @@ pub const TITLES: [&str; 18] = [
     "所长",
     "同志",
 ];
+
+/// Who a notice is addressed to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Addressee {
+    /// Person id (or `group` for a group channel's summary).
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Job title.
+    pub title: Option<String>,
+    /// Email address, for mail channels.
+    pub email: Option<String>,
+    /// WeCom user id, to @-mention in a group.
+    pub wecom_userid: Option<String>,
+    /// DingTalk user id, to @-mention in a group.
+    pub dingtalk_userid: Option<String>,
+    /// Feishu open id, to @-mention in a group.
+    pub feishu_open_id: Option<String>,
+}
+
+/// A person as notices reach them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    /// Name, title and addresses.
+    pub addressee: Addressee,
+    /// The channels (names) that reach them, in order.
+    pub channels: Vec<String>,
+}
+
+/// What planning needs to know about a channel that is enabled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChannelInfo {
+    /// A group channel: thin, masked notices.
+    pub group: bool,
+    /// Mail: reaches only people with an email address.
+    pub needs_email: bool,
+}
 
 /// People as the rules need them, built from the config's `[[people]]`.
 #[derive(Debug, Clone, Default)]
