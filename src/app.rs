@@ -2,18 +2,22 @@
 //! delivery worker under one shutdown signal, reloads the config on SIGHUP, and stops on
 //! SIGTERM/SIGINT after the delivery in progress.
 //!
-//! The scheduler is a loop over the pure [`crate::schedule`]: it sleeps until the next firing
-//! of any job (waking at least every 30 s, so a clock that jumps is noticed), then runs, for
-//! each job, the latest firing in (last look, now] — one run even if the clock jumped over
-//! several. Each firing is claimed in `job_runs` before it runs, so with several replicas it
+//! The scheduler is a loop over the pure [`crate::schedule`], woken by tokio-cron-scheduler at
+//! each job's cron slots ([`trigger`]), by its own timer for a firing the working-day policy
+//! moved off its slot, and at least every 30 s (so a clock that jumps is noticed). Awake, it
+//! runs, for each job, the latest firing in (last look, now] — one run even if the clock jumped
+//! over several. Each firing is claimed in `job_runs` before it runs, so with several replicas it
 //! runs once; jobs run one after another, so a job never overlaps itself. At start, a job with
 //! `catch_up = "once"` runs its latest firing missed since the last one recorded, once. At
 //! start and at every look at the clock, a firing whose claimant died before recording it (its
 //! claim's lease ran out) is taken over and run.
 //!
-//! Choice: tokio-cron-scheduler is not used. It has no catch-up, no overlap guard and no
-//! exclusivity across replicas, and cannot apply the working-day policy; what is left of it — a
-//! timer — is `tokio::time::sleep`. Cron parsing is croner's.
+//! Choice: tokio-cron-scheduler is the wake-up trigger only. It has no catch-up, no overlap
+//! guard and no exclusivity across replicas, and cannot apply the working-day policy; those stay
+//! here and in `job_runs`. Cron parsing for the firings themselves is croner's (the same parser
+//! the trigger uses), through [`crate::schedule`].
+
+mod trigger;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -366,23 +370,41 @@ async fn scheduler(
         wake_delivery.notify_one();
     }
     let mut cursor = now.with_timezone(&tz);
+    let wake = Arc::new(Notify::new());
+    let mut trigger = trigger::Trigger::start(&running.loaded, Arc::clone(&wake)).await;
     loop {
         let running = Arc::clone(&config.borrow_and_update());
         let tz = running.loaded.config.time_zone();
-        let next = schedules(&running.loaded)
+        let firings: Vec<(Job, crate::schedule::Firing)> = schedules(&running.loaded)
             .iter()
-            .filter_map(|(_, schedule, _)| schedule.next_after(cursor, &running.loaded.calendar))
-            .map(|f| f.at.with_timezone(&Utc))
+            .filter_map(|(job, schedule, _)| Some((*job, schedule.next_after(cursor, &running.loaded.calendar)?)))
+            .collect();
+        let next = firings.iter().map(|(_, f)| f.at.with_timezone(&Utc)).min();
+        // The trigger wakes at cron slots; the timer for what it cannot know: a firing moved by
+        // the working-day policy, a job it does not cover.
+        let timed = firings
+            .iter()
+            .filter(|(job, f)| f.moved() || !trigger.covers(*job))
+            .map(|(_, f)| f.at.with_timezone(&Utc))
             .min();
         let now = clock.now();
-        let wait = next.map_or(TICK, |at| (at - now).to_std().unwrap_or_default().min(TICK));
+        let wait = timed.map_or(TICK, |at| (at - now).to_std().unwrap_or_default().min(TICK));
         if let Some(at) = next {
-            tracing::debug!(next = %at.with_timezone(&tz), "sleeping until the next firing");
+            tracing::debug!(next = %at.with_timezone(&tz), "waiting for the next firing");
         }
         tokio::select! {
+            _ = wake.notified() => {}
             _ = tokio::time::sleep(wait) => {}
-            _ = config.changed() => continue,
-            _ = stop.changed() => return,
+            _ = config.changed() => {
+                trigger.stop().await;
+                let running = Arc::clone(&config.borrow());
+                trigger = trigger::Trigger::start(&running.loaded, Arc::clone(&wake)).await;
+                continue;
+            }
+            _ = stop.changed() => {
+                trigger.stop().await;
+                return;
+            }
         }
         let now = clock.now();
         if take_over_orphans(&store, &running.loaded, now).await > 0 {
@@ -401,6 +423,7 @@ async fn scheduler(
             cursor = now.with_timezone(&tz);
         }
         if *stop.borrow() {
+            trigger.stop().await;
             return;
         }
     }

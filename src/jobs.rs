@@ -13,7 +13,7 @@ use crate::plan::notices::{Held, JobRun, People, Plan, Scope, plan};
 use crate::store::{NewNotice, RunRecord, Store};
 
 /// A job that sends case notices.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Job {
     /// 期限督办: the deadline flags, with escalation, every working day.
     DeadlineWatch,
