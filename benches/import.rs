@@ -59,7 +59,7 @@ async fn time_import(
     options: ImportOptions,
 ) -> (Duration, Duration) {
     let config = Config::default();
-    let settings = config.settings();
+    let settings = petition_watch::config::Settings::new(&config, &Default::default());
     let mut first = Vec::new();
     let mut again = Vec::new();
     for run in 0..3 {
@@ -105,7 +105,7 @@ async fn main() {
         let report = import_file(
             &file,
             None,
-            &Config::default().settings().rules.directory,
+            &petition_watch::config::Settings::new(&Config::default(), &Default::default()).rules.directory,
             ImportOptions { dry_run: true, ..options },
             chrono::Utc::now(),
         )

@@ -18,7 +18,8 @@ use std::time::{Duration, Instant};
 use chrono::{Days, NaiveDate};
 use petition_watch::config;
 use petition_watch::domain::{Case, CaseNo, PetitionerId};
-use petition_watch::jobs::{Job, plan_job};
+use petition_watch::plan::Job;
+use petition_watch::plan::job::plan_cases;
 use petition_watch::rules::{Register, screen};
 
 fn cases(n: usize) -> Vec<Case> {
@@ -71,7 +72,7 @@ fn main() {
         let mut bytes = 0;
         for _ in 0..3 {
             let start = Instant::now();
-            let plan = plan_job(&loaded, job, as_of, &screening, &by_no, &HashMap::new());
+            let plan = plan_cases(&loaded.township(), job, as_of, &screening, &by_no, &HashMap::new());
             plan_times.push(start.elapsed());
             notices = plan.notices.len();
             let start = Instant::now();

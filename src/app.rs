@@ -2,11 +2,10 @@
 //! delivery worker under one shutdown signal, reloads the config on SIGHUP, and stops on
 //! SIGTERM/SIGINT after the delivery in progress.
 //!
-//! The scheduler is a loop over the pure [`crate::schedule`], woken by tokio-cron-scheduler at
-//! each job's cron slots ([`trigger`]), by its own timer for a firing the working-day policy
-//! moved off its slot, and at least every 30 s (so a clock that jumps is noticed). Awake, it
-//! runs, for each job, the latest firing in (last look, now] — one run even if the clock jumped
-//! over several. Each firing is claimed in `job_runs` before it runs, so with several replicas it
+//! The scheduler is a loop over the pure [`crate::schedule`]. It sleeps until the next firing
+//! of any job, at most 30 s (so a clock that jumps is noticed), and tokio-cron-scheduler wakes
+//! it at each job's cron slots by the wall clock ([`trigger`]). Awake, it runs, for each job,
+//! the latest firing in (last look, now] — one run even if the clock jumped over several. Each firing is claimed in `job_runs` before it runs, so with several replicas it
 //! runs once; jobs run one after another, so a job never overlaps itself. At start, a job with
 //! `catch_up = "once"` runs its latest firing missed since the last one recorded, once. At
 //! start and at every look at the clock, a firing whose claimant died before recording it (its
@@ -31,7 +30,8 @@ use tokio::sync::{Notify, watch};
 use crate::clock::Clock;
 use crate::config::LoadedConfig;
 use crate::delivery::Deliverer;
-use crate::jobs::{CATCH_UP_WINDOW_DAYS, Job, schedules};
+use crate::jobs::{CATCH_UP_WINDOW_DAYS, schedules};
+use crate::plan::Job;
 use crate::schedule::CatchUp;
 use crate::store::Store;
 use crate::telemetry::ReloadStatus;
@@ -49,18 +49,20 @@ const FIRING_RETRY_WAITS: [Duration; 5] = [
 const TICK: Duration = Duration::from_secs(30);
 
 /// Runs the firings due in (`after`, `now`]: for each job the latest one (catch-up runs
-/// collapse to one). Returns how many runs this process claimed.
+/// collapse to one). With `catching_up`, only that job's, if it catches up. Returns how many
+/// runs this process claimed.
 pub async fn run_due(
     store: &Store,
     loaded: &LoadedConfig,
     after: DateTime<Tz>,
     now: DateTime<Utc>,
-    only_catch_up: bool,
+    catching_up: Option<Job>,
 ) -> usize {
     let tz = loaded.config.time_zone();
+    let only_catch_up = catching_up.is_some();
     let mut claimed = 0;
     for (job, schedule, catch_up) in schedules(loaded) {
-        if only_catch_up && catch_up == CatchUp::Skip {
+        if catching_up.is_some_and(|only| only != job || catch_up == CatchUp::Skip) {
             continue;
         }
         let Some(firing) = schedule.last_in(after, now.with_timezone(&tz), &loaded.calendar) else { continue };
@@ -357,9 +359,7 @@ async fn scheduler(
         };
         let floor = now - chrono::Duration::days(CATCH_UP_WINDOW_DAYS);
         let after = last.max(floor).with_timezone(&tz);
-        let mut one = (*running.loaded).clone();
-        one.config.jobs = only(&one.config.jobs, job.name());
-        caught_up += run_due(&store, &one, after, now, true).await;
+        caught_up += run_due(&store, &running.loaded, after, now, Some(job)).await;
     }
     if caught_up > 0 {
         tracing::info!(runs = caught_up, "caught up missed firings");
@@ -372,25 +372,23 @@ async fn scheduler(
     let mut cursor = now.with_timezone(&tz);
     let wake = Arc::new(Notify::new());
     let mut trigger = trigger::Trigger::start(&running.loaded, Arc::clone(&wake)).await;
+    let covered = Job::ALL.iter().filter(|job| trigger.covers(**job)).count();
+    tracing::debug!(jobs = covered, "cron trigger started");
     loop {
         let running = Arc::clone(&config.borrow_and_update());
         let tz = running.loaded.config.time_zone();
-        let firings: Vec<(Job, crate::schedule::Firing)> = schedules(&running.loaded)
+        let next = schedules(&running.loaded)
             .iter()
-            .filter_map(|(job, schedule, _)| Some((*job, schedule.next_after(cursor, &running.loaded.calendar)?)))
-            .collect();
-        let next = firings.iter().map(|(_, f)| f.at.with_timezone(&Utc)).min();
-        // The trigger wakes at cron slots; the timer for what it cannot know: a firing moved by
-        // the working-day policy, a job it does not cover.
-        let timed = firings
-            .iter()
-            .filter(|(job, f)| f.moved() || !trigger.covers(*job))
-            .map(|(_, f)| f.at.with_timezone(&Utc))
+            .filter_map(|(_, schedule, _)| schedule.next_after(cursor, &running.loaded.calendar))
+            .map(|f| f.at.with_timezone(&Utc))
             .min();
         let now = clock.now();
-        let wait = timed.map_or(TICK, |at| (at - now).to_std().unwrap_or_default().min(TICK));
+        // The timer aims at the exact instant (so replicas race for a firing fairly); it runs on
+        // the monotonic clock. The trigger reads the wall clock every half second, so it wakes
+        // the loop at a slot when the two part (a resumed VM, a clock stepped forward).
+        let wait = next.map_or(TICK, |at| (at - now).to_std().unwrap_or_default().min(TICK));
         if let Some(at) = next {
-            tracing::debug!(next = %at.with_timezone(&tz), "waiting for the next firing");
+            tracing::debug!(next = %at.with_timezone(&tz), "sleeping until the next firing");
         }
         tokio::select! {
             _ = wake.notified() => {}
@@ -414,7 +412,7 @@ async fn scheduler(
             wake_delivery.notify_one();
         }
         if next.is_some_and(|at| at <= now) {
-            if run_due(&store, &running.loaded, cursor, now, false).await > 0 {
+            if run_due(&store, &running.loaded, cursor, now, None).await > 0 {
                 wake_delivery.notify_one();
             }
             cursor = now.with_timezone(&tz);
@@ -467,22 +465,6 @@ async fn remind_of_unverified_calendar(running: &Running, now: DateTime<Utc>, to
             false
         }
     }
-}
-
-/// A copy of `jobs` with every job but `name` disabled.
-fn only(jobs: &crate::config::Jobs, name: &str) -> crate::config::Jobs {
-    let mut copy = jobs.clone();
-    for (job, config) in [
-        ("monthly_screening", &mut copy.monthly_screening),
-        ("quarterly_supervision", &mut copy.quarterly_supervision),
-        ("pre_event_sweep", &mut copy.pre_event_sweep),
-        ("deadline_watch", &mut copy.deadline_watch),
-        ("duty_roster", &mut copy.duty_roster),
-        ("intake_watch", &mut copy.intake_watch),
-    ] {
-        config.enabled = config.enabled && job == name;
-    }
-    copy
 }
 
 async fn delivery(

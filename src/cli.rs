@@ -367,8 +367,8 @@ async fn jobs_run(
     dry_run: bool,
     send: bool,
 ) -> anyhow::Result<ExitCode> {
-    let Some(job) = crate::jobs::Job::parse(name) else {
-        let known: Vec<&str> = crate::jobs::Job::ALL.iter().map(|j| j.name()).collect();
+    let Some(job) = crate::plan::Job::parse(name) else {
+        let known: Vec<&str> = crate::plan::Job::ALL.iter().map(|j| j.name()).collect();
         anyhow::bail!("no job `{name}` can be run by hand yet; these can: {}", known.join(", "));
     };
     let now = clock.now();
@@ -378,9 +378,8 @@ async fn jobs_run(
     // nothing without --send.
     let rehearsal = if as_of != today {
         Some(format!("{as_of} is not today ({today})"))
-    } else if job == crate::jobs::Job::PreEventSweep {
-        let targets = loaded.config.sweep_targets(&loaded.calendar);
-        crate::schedule::sweeps_on(&targets, as_of, &loaded.calendar)
+    } else if job == crate::plan::Job::PreEventSweep {
+        crate::schedule::sweeps_on(&loaded.settings.sweep_targets, as_of, &loaded.calendar)
             .is_empty()
             .then(|| format!("{as_of} is not a sweep day"))
     } else {
@@ -628,20 +627,16 @@ fn jobs_list(loaded: &LoadedConfig, clock: &dyn Clock) -> anyhow::Result<()> {
     let tz = loaded.config.time_zone();
     let now = clock.now().with_timezone(&tz);
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-    for (name, job) in loaded.config.jobs.all() {
-        let implemented = crate::jobs::Job::parse(name).is_some();
-        if !job.enabled {
+    let schedules = crate::jobs::schedules(loaded);
+    let targets = &loaded.settings.sweep_targets;
+    for (which, job) in loaded.config.jobs.all() {
+        let name = which.name();
+        let Some((_, schedule, _)) = schedules.iter().find(|(j, ..)| *j == which) else {
             writeln!(stdout, "{name:<22} disabled")?;
             continue;
-        }
-        let mut schedule = crate::schedule::Schedule::new(&job.schedule, job.on_non_working_day, tz);
-        let targets = loaded.config.sweep_targets(&loaded.calendar);
-        if name == "pre_event_sweep" {
-            schedule = schedule
-                .only_on(targets.iter().filter_map(|t| crate::schedule::sweep_day(t, &loaded.calendar)).collect());
-        }
+        };
         let sweep_note = |day: chrono::NaiveDate| {
-            let names: Vec<String> = crate::schedule::sweeps_on(&targets, day, &loaded.calendar)
+            let names: Vec<String> = crate::schedule::sweeps_on(targets, day, &loaded.calendar)
                 .iter()
                 .map(|t| format!("{} {} working days before {}", t.name, t.working_days_before, t.starts))
                 .collect();
@@ -651,26 +646,22 @@ fn jobs_list(loaded: &LoadedConfig, clock: &dyn Clock) -> anyhow::Result<()> {
                 String::new()
             }
         };
-        let note = if implemented { "" } else { "  (not run yet: this job comes in a later version)" };
         match schedule.next_after(now, &loaded.calendar) {
             Some(f) if f.moved() => writeln!(
                 stdout,
-                "{name:<22} {}  (cron slot {} is not a working day; moved by on_non_working_day = {:?}){note}",
+                "{name:<22} {}  (cron slot {} is not a working day; moved by on_non_working_day = {:?})",
                 f.at.format("%Y-%m-%d %a %H:%M"),
                 f.slot.format("%Y-%m-%d %a %H:%M"),
                 job.on_non_working_day
             )?,
-            Some(f) => writeln!(
-                stdout,
-                "{name:<22} {}{}{note}",
-                f.at.format("%Y-%m-%d %a %H:%M"),
-                sweep_note(f.at.date_naive())
-            )?,
+            Some(f) => {
+                writeln!(stdout, "{name:<22} {}{}", f.at.format("%Y-%m-%d %a %H:%M"), sweep_note(f.at.date_naive()))?
+            }
             None if name == "pre_event_sweep" => writeln!(
                 stdout,
-                "{name:<22} no sweep day ahead: the holiday schedules in holidays/ and [[events]] set them{note}"
+                "{name:<22} no sweep day ahead: the holiday schedules in holidays/ and [[events]] set them"
             )?,
-            None => writeln!(stdout, "{name:<22} no firing in the next two years{note}")?,
+            None => writeln!(stdout, "{name:<22} no firing in the next two years")?,
         }
     }
     // The firings of a year without a holiday schedule are computed from its statutory days off.
@@ -773,7 +764,7 @@ async fn report(
 async fn sweep_report(loaded: &LoadedConfig, clock: &dyn Clock, name: &str, out: &Path) -> anyhow::Result<ExitCode> {
     let config = &loaded.config;
     let today = clock.today(config.time_zone());
-    let targets = config.sweep_targets(&loaded.calendar);
+    let targets = &loaded.settings.sweep_targets;
     let dated: Vec<(chrono::NaiveDate, &crate::schedule::SweepTarget)> = targets
         .iter()
         .filter(|t| t.name == name.trim())
@@ -825,6 +816,7 @@ async fn simulate(
     to: chrono::NaiveDate,
     format: ListFormat,
 ) -> anyhow::Result<ExitCode> {
+    use crate::plan::job;
     use chrono::TimeZone;
     use std::collections::HashMap;
     anyhow::ensure!(from <= to, "--from {from} is after --to {to}");
@@ -845,9 +837,10 @@ async fn simulate(
     // replay the cases received since its last firing before the span.
     let mut reported = store.intake_reported().await?;
     store.close().await;
+    let township = loaded.township();
     let intake_after = crate::jobs::schedules(loaded)
         .into_iter()
-        .find(|(job, ..)| *job == crate::jobs::Job::IntakeWatch)
+        .find(|(job, ..)| *job == crate::plan::Job::IntakeWatch)
         .and_then(|(_, schedule, _)| {
             let before = start - chrono::Duration::seconds(1);
             schedule
@@ -855,8 +848,8 @@ async fn simulate(
                 .last()
                 .map(|f| f.at.date_naive())
         })
-        .unwrap_or_else(|| crate::jobs::intake_look_back(loaded, from));
-    let mut firings: Vec<(chrono::DateTime<chrono_tz::Tz>, crate::jobs::Job)> = crate::jobs::schedules(loaded)
+        .unwrap_or_else(|| job::intake_look_back(&township, from));
+    let mut firings: Vec<(chrono::DateTime<chrono_tz::Tz>, crate::plan::Job)> = crate::jobs::schedules(loaded)
         .into_iter()
         .flat_map(|(job, schedule, _)| {
             schedule
@@ -866,28 +859,26 @@ async fn simulate(
         })
         .collect();
     firings.sort_by_key(|(at, job)| (*at, job.name()));
-    let rules = &loaded.settings.rules;
     let mut rows = Vec::new();
+    // The daemon's run plans each firing with the same functions, over the store.
     for (at, job) in firings {
         let as_of = at.date_naive();
-        let screening = crate::rules::screen(&register, as_of, rules, &loaded.calendar);
-        let plan = if job == crate::jobs::Job::QuarterlySupervision {
-            crate::jobs::supervision_plan(loaded, as_of, &all_cases, &register)
-        } else if job == crate::jobs::Job::IntakeWatch {
-            let new = crate::jobs::intake_candidates(&register, as_of, intake_after, &reported);
-            let cases: Vec<&crate::domain::Case> = new.iter().filter_map(|no| cases.get(*no)).collect();
-            let plan = crate::jobs::intake_plan(loaded, as_of, &screening, &cases);
-            reported.extend(new.iter().map(|no| (*no).to_owned()));
-            plan
+        let reports = if job::reads_all_cases(job) {
+            job::reports(&township, job, as_of, &all_cases, &register)
         } else {
-            let mut plan = crate::jobs::plan_job(loaded, job, as_of, &screening, &cases, &previous);
-            if job == crate::jobs::Job::MonthlyScreening {
-                plan.notices.extend(crate::jobs::screening_report_notices(loaded, as_of, &all_cases, &register));
-            } else if job == crate::jobs::Job::PreEventSweep {
-                plan.notices.extend(crate::jobs::sweep_report_notices(loaded, as_of, &all_cases, &register));
-            }
-            plan
+            crate::plan::notices::Plan::default()
         };
+        if job == crate::plan::Job::QuarterlySupervision {
+            rows.push((at, job, reports.notices));
+            continue;
+        }
+        let screening = crate::rules::screen(&register, as_of, township.rules, township.calendar);
+        let read = job::cases_to_read(job, as_of, &screening, &register, intake_after, &reported);
+        let mut plan = job::case_plan(&township, job, as_of, &screening, &cases, &read, &previous);
+        if job == crate::plan::Job::IntakeWatch {
+            reported.extend(read.iter().map(|no| (*no).to_owned()));
+        }
+        plan.notices.extend(reports.notices);
         for r in &plan.reminders {
             previous.insert((r.recipient.clone(), r.case_no.clone()), r.previous);
         }
@@ -931,7 +922,7 @@ async fn simulate(
 /// reminder about it (DESIGN §5.1: "`moved` only where a deadline moved").
 fn simulated_firing(
     at: chrono::DateTime<chrono_tz::Tz>,
-    job: crate::jobs::Job,
+    job: crate::plan::Job,
     notices: &[crate::plan::notices::PlannedNotice],
 ) -> serde_json::Value {
     use serde_json::{Map, Value, json};

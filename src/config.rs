@@ -198,7 +198,8 @@ fn default_event_working_days() -> u32 {
 }
 
 /// What a config means, built once when it loads (and on each reload) and then passed around:
-/// the screening rules, and who can be told what on which channel.
+/// the screening rules, who can be told what on which channel, the job schedules and what the
+/// jobs plan with.
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// The screening rules: limits, thresholds, statistical month and the directory of people.
@@ -210,9 +211,62 @@ pub struct Settings {
     pub channels: BTreeMap<String, crate::domain::ChannelInfo>,
     /// The petition office's administrators (person ids).
     pub administrators: Vec<String>,
+    /// The holidays and events the pre-event sweep runs before, by first day.
+    pub sweep_targets: Vec<crate::schedule::SweepTarget>,
+    /// The enabled jobs with their schedules (the sweep's only on its sweep days).
+    pub schedules: Vec<(crate::plan::Job, crate::schedule::Schedule, CatchUp)>,
+    /// The leading group's members (person ids) and group channels.
+    pub leading_group: (Vec<String>, Vec<String>),
+    /// The reception-day rota, when it has a first day.
+    pub duty: Option<crate::plan::duty::Rota>,
 }
 
 impl Settings {
+    /// Builds the settings of `config` on its `calendar`.
+    pub fn new(config: &Config, calendar: &crate::calendar::Calendar) -> Self {
+        let tz = config.time_zone();
+        let sweep_targets = config.sweep_targets(calendar);
+        let schedules = config
+            .jobs
+            .all()
+            .into_iter()
+            .filter(|(_, c)| c.enabled)
+            .map(|(job, c)| {
+                let mut schedule = crate::schedule::Schedule::new(&c.schedule, c.on_non_working_day, tz);
+                if job == crate::plan::Job::PreEventSweep {
+                    let days = sweep_targets.iter().filter_map(|t| crate::schedule::sweep_day(t, calendar)).collect();
+                    schedule = schedule.only_on(days);
+                }
+                (job, schedule, c.catch_up)
+            })
+            .collect();
+        let roster = &config.duty_roster;
+        let duty = roster.starts.map(|starts| crate::plan::duty::Rota {
+            starts,
+            reception_days: crate::schedule::Schedule::new(
+                &config.jobs.duty_roster.schedule,
+                config.jobs.duty_roster.on_non_working_day,
+                tz,
+            ),
+            rotation: roster.rotation.iter().map(|p| p.as_str().to_owned()).collect(),
+            swaps: roster.swaps.iter().map(|s| (s.date, s.person.as_str().to_owned())).collect(),
+            leave: roster.leave.iter().map(|l| (l.person.as_str().to_owned(), l.from, l.to)).collect(),
+        });
+        Self {
+            rules: config.rule_book(),
+            contacts: config.contacts(),
+            channels: config.channel_infos(),
+            administrators: config.administrators.people.iter().map(|p| p.as_str().to_owned()).collect(),
+            sweep_targets,
+            schedules,
+            leading_group: (
+                config.leading_group.members.iter().map(|p| p.as_str().to_owned()).collect(),
+                config.leading_group.channels.clone(),
+            ),
+            duty,
+        }
+    }
+
     /// Everyone a job run may notify, borrowed from these settings.
     pub fn people(&self) -> crate::plan::notices::People<'_> {
         crate::plan::notices::People {
@@ -225,16 +279,6 @@ impl Settings {
 }
 
 impl Config {
-    /// What this config means, built once: see [`Settings`].
-    pub fn settings(&self) -> Settings {
-        Settings {
-            rules: self.rule_book(),
-            contacts: self.contacts(),
-            channels: self.channel_infos(),
-            administrators: self.administrators.people.iter().map(|p| p.as_str().to_owned()).collect(),
-        }
-    }
-
     /// The screening rules' settings: limits, thresholds, statistical month and people.
     fn rule_book(&self) -> crate::rules::RuleBook {
         crate::rules::RuleBook {
@@ -287,7 +331,7 @@ impl Config {
 
     /// What the pre-event sweep sweeps for: each holiday of the calendar and each event, with
     /// the working days before it that the sweep runs.
-    pub fn sweep_targets(&self, calendar: &crate::calendar::Calendar) -> Vec<crate::schedule::SweepTarget> {
+    fn sweep_targets(&self, calendar: &crate::calendar::Calendar) -> Vec<crate::schedule::SweepTarget> {
         use crate::calendar::HolidayKind;
         let mut targets: Vec<crate::schedule::SweepTarget> = calendar
             .holidays()
@@ -687,16 +731,31 @@ impl Default for Jobs {
 }
 
 impl Jobs {
-    /// Every job with its name, in a fixed order.
-    pub fn all(&self) -> [(&'static str, &JobConfig); 6] {
+    /// Every job with its settings, in a fixed order (the order `jobs list` shows).
+    pub fn all(&self) -> [(crate::plan::Job, &JobConfig); 6] {
+        use crate::plan::Job;
         [
-            ("monthly_screening", &self.monthly_screening),
-            ("quarterly_supervision", &self.quarterly_supervision),
-            ("pre_event_sweep", &self.pre_event_sweep),
-            ("deadline_watch", &self.deadline_watch),
-            ("duty_roster", &self.duty_roster),
-            ("intake_watch", &self.intake_watch),
+            Job::MonthlyScreening,
+            Job::QuarterlySupervision,
+            Job::PreEventSweep,
+            Job::DeadlineWatch,
+            Job::DutyRoster,
+            Job::IntakeWatch,
         ]
+        .map(|job| (job, self.get(job)))
+    }
+
+    /// The settings of `job`.
+    pub fn get(&self, job: crate::plan::Job) -> &JobConfig {
+        use crate::plan::Job;
+        match job {
+            Job::MonthlyScreening => &self.monthly_screening,
+            Job::QuarterlySupervision => &self.quarterly_supervision,
+            Job::PreEventSweep => &self.pre_event_sweep,
+            Job::DeadlineWatch => &self.deadline_watch,
+            Job::DutyRoster => &self.duty_roster,
+            Job::IntakeWatch => &self.intake_watch,
+        }
     }
 }
 

@@ -14,21 +14,21 @@
 //! | [`calendar`] | working days from the official holiday schedules; for a year without one, the statutory days off (lunar dates and 清明 computed) | `domain` |
 //! | [`rules`] | deadlines and every screening flag at a date, over a compact interned register | `calendar`, `domain` |
 //! | [`routing`] | who hears about a case: owner, portfolio leader, party secretary; recusal with stand-ins | `domain` |
-//! | [`notice`] | what a notice says: the body planned, stored in the outbox and rendered; a case as each audience may see it (masking) and what each deadline asks | `calendar`, `domain`, `report`, `rules` |
-//! | [`render`] | what people read: the `screen` table, JSON and CSV; notices through the minijinja templates; chat messages split to size; the digest as XLSX and Markdown | `domain`, `notice`, `report`, `rules` |
-//! | [`plan`] | a job run's notices: one per person and channel, escalation, reminder dedup and repeat, moved deadlines, the intake watch's routing, retry times, quiet hours, notice ids | `calendar`, `domain`, `notice`, `routing`, `rules` |
 //! | [`schedule`] | when jobs fire: cron in the township's time zone, moved by the non-working-day policy (`NonWorkingDayPolicy`, `CatchUp`); sweep days | `calendar` |
 //! | [`report`] | report periods (statistical months) and the supervision digest: figures by flag, status, category, village and unit, each with its list of cases | `calendar`, `domain`, `rules` |
-//! | [`config`] | the settings file, environment overrides, validation with file:line:key errors | `calendar`, `domain`, `plan`, `render`, `rules`, `schedule` |
+//! | [`notice`] | what a notice says: the body planned, stored in the outbox and rendered; a case as each audience may see it (masking) and what each deadline asks | `calendar`, `domain`, `report`, `rules` |
+//! | [`render`] | what people read: the `screen` table, JSON and CSV; notices through the minijinja templates; chat messages split to size; the digest as XLSX and Markdown | `domain`, `notice`, `report`, `rules` |
+//! | [`plan`] | the jobs (`Job`) and what each run plans, over the township's settings (`job::Township`): case notices one per person and channel, escalation, reminder dedup and repeat, moved deadlines, the intake watch's routing, retry times, quiet hours, notice ids | `calendar`, `domain`, `notice`, `report`, `routing`, `rules`, `schedule` |
+//! | [`config`] | the settings file, environment overrides, validation with file:line:key errors; typed once when loaded (`Settings`: rule book, contacts, channels, schedules, sweep targets, rota) | `calendar`, `domain`, `plan`, `render`, `rules`, `schedule` |
 //! | [`clock`] | the only reader of the wall clock; a fixed clock for tests | — |
 //! | [`telemetry`] | tracing setup (text or JSON lines); the Prometheus recorder and metric names; the config-reload status | `config` |
 //! | [`store`] | cases, people, job runs, outbox and audit tables on SQLite or PostgreSQL; the register read for screening | `config`, `domain`, `plan`, `routing`, `rules` |
 //! | [`channels`] | delivery endpoints: SMTP (lettre), webhook/WeCom/DingTalk/Feishu (reqwest, signed, rate-limited), files; failures judged transient, permanent, gone or throttled | `config`, `notice`, `render` |
-//! | [`jobs`] | the enabled jobs with their schedules and the catch-up window; a job run: load, screen, plan, and write the run, its notices and reminders in one transaction | `config`, `domain`, `notice`, `plan`, `report`, `routing`, `rules`, `schedule`, `store` |
+//! | [`jobs`] | the enabled jobs with their schedules and the catch-up window; a job run: read from the store what `plan::job` needs, screen, plan, and write the run, its notices and reminders in one transaction | `config`, `domain`, `plan`, `rules`, `schedule`, `store` |
 //! | [`delivery`] | the outbox worker: claim, send, retry on the schedule, dead, tell the administrators; delivery metrics | `channels`, `clock`, `config`, `domain`, `notice`, `plan`, `render`, `store`, `telemetry` |
 //! | [`import`] | reading CSV/XLSX registers into cases, row by row with reasons | `config`, `domain`, `store` |
-//! | [`app`] | the daemon: scheduler loop (woken by tokio-cron-scheduler at cron slots) with claims and catch-up, delivery worker, HTTP listener, SIGHUP reload, SIGTERM stop; job metrics | `clock`, `config`, `delivery`, `http`, `jobs`, `schedule`, `store`, `telemetry` |
-//! | [`http`] | the optional HTTP listener: health checks, `/metrics`, the token-guarded JSON API with its OpenAPI document (case intake through the importer's parser), the status page | `clock`, `config`, `domain`, `import`, `jobs`, `render`, `rules`, `store`, `telemetry` |
+//! | [`app`] | the daemon: scheduler loop (woken by tokio-cron-scheduler at cron slots) with claims and catch-up, delivery worker, HTTP listener, SIGHUP reload, SIGTERM stop; job metrics | `clock`, `config`, `delivery`, `http`, `jobs`, `plan`, `schedule`, `store`, `telemetry` |
+//! | [`http`] | the optional HTTP listener: health checks, `/metrics`, the token-guarded JSON API with its OpenAPI document (case intake through the importer's parser), the status page | `clock`, `config`, `domain`, `import`, `jobs`, `plan`, `render`, `rules`, `store`, `telemetry` |
 //! | [`cli`] | the `petition-watch` command line: parses arguments and wires the rest | everything |
 
 #![warn(missing_docs)]

@@ -4,11 +4,14 @@
 //! (working-day policy, sweep days), each claimed in `job_runs` so it runs once across
 //! replicas and never overlaps itself, and catch-up at start.
 //!
-//! Choice: tokio-cron-scheduler knows nothing of the working-day calendar, so it cannot wake
-//! for a firing the `on_non_working_day` policy moved off its cron slot (to the next or the
-//! previous working day), nor for a job whose spec it does not read; the loop's own timer
-//! covers those ([`Trigger::covers`]), and its 30-second look at the clock notices a clock
-//! that jumped.
+//! Choice: the trigger is not the only wake. tokio-cron-scheduler looks at the wall clock every
+//! 500 ms, so a slot wakes each replica up to half a second late, always in the same order (the
+//! replica whose look comes first would win every firing, and replicas would stop sharing the
+//! work); and it knows nothing of the working-day calendar, so it cannot wake for a firing the
+//! `on_non_working_day` policy moved off its slot. The loop therefore also sleeps until the
+//! exact next firing on tokio's (monotonic) timer. The trigger is what wakes it at a slot when
+//! the wall clock and the monotonic clock part — a VM resumed from suspend, a clock stepped
+//! forward — where the timer alone would notice only at its next 30-second look.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -17,7 +20,8 @@ use tokio::sync::Notify;
 use tokio_cron_scheduler::{Job as CronJob, JobScheduler};
 
 use crate::config::LoadedConfig;
-use crate::jobs::{Job, schedules};
+use crate::jobs::schedules;
+use crate::plan::Job;
 
 /// A running trigger: wakes `wake` at every cron slot of the jobs it covers.
 pub struct Trigger {
@@ -27,7 +31,7 @@ pub struct Trigger {
 
 impl Trigger {
     /// Starts a trigger for the enabled jobs of `loaded`. A job the trigger cannot take (its
-    /// spec, a scheduler that would not start) is logged and left to the loop's timer.
+    /// spec, a scheduler that would not start) is logged and left to the loop's timer alone.
     pub async fn start(loaded: &LoadedConfig, wake: Arc<Notify>) -> Self {
         let mut covered = BTreeSet::new();
         let scheduler = match JobScheduler::new().await {
@@ -39,9 +43,7 @@ impl Trigger {
         };
         let tz = loaded.config.time_zone();
         for (job, _, _) in schedules(loaded) {
-            let Some((_, config)) = loaded.config.jobs.all().into_iter().find(|(name, _)| *name == job.name()) else {
-                continue;
-            };
+            let config = loaded.config.jobs.get(job);
             let wake = Arc::clone(&wake);
             let cron = CronJob::new_async_tz(config.schedule.as_str(), tz, move |_, _| {
                 let wake = Arc::clone(&wake);
@@ -82,6 +84,7 @@ impl Trigger {
         {
             tracing::warn!(error = %e, "the cron trigger did not stop cleanly");
         }
+        tracing::debug!(jobs = self.covered.len(), "cron trigger stopped");
     }
 }
 
@@ -106,6 +109,7 @@ mod tests {
         }
         jobs.deadline_watch.schedule = CronSpec::parse(spec).unwrap_or_else(|e| panic!("{e}"));
         jobs.deadline_watch.on_non_working_day = NonWorkingDayPolicy::Run;
+        loaded.settings = crate::config::Settings::new(&loaded.config, &loaded.calendar);
         loaded
     }
 

@@ -77,6 +77,22 @@ pub struct LoadedConfig {
 }
 
 impl LoadedConfig {
+    /// What a job's plan needs of the township, borrowed from these settings.
+    pub fn township(&self) -> crate::plan::job::Township<'_> {
+        let s = &self.settings;
+        crate::plan::job::Township {
+            name: &self.config.township.name,
+            time_zone: self.config.time_zone(),
+            calendar: &self.calendar,
+            rules: &s.rules,
+            people: s.people(),
+            escalation: &self.config.escalation,
+            sweep_targets: &s.sweep_targets,
+            leading_group: crate::plan::job::LeadingGroup { members: &s.leading_group.0, channels: &s.leading_group.1 },
+            duty: s.duty.as_ref(),
+        }
+    }
+
     /// Resolves a path from the config against the config file's directory.
     pub fn resolve(&self, path: &Path) -> PathBuf {
         resolve_against(&self.path, path)
@@ -164,7 +180,7 @@ pub fn load_from_str(
     if !problems.is_empty() {
         return Err(ConfigError { problems });
     }
-    let settings = config.settings();
+    let settings = super::Settings::new(&config, &calendar);
     Ok(LoadedConfig {
         config,
         settings,

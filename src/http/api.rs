@@ -1025,18 +1025,18 @@ pub async fn job_list(shared: &Shared, loaded: &crate::config::LoadedConfig) -> 
     let now = shared.clock.now().with_timezone(&tz);
     let schedules = crate::jobs::schedules(loaded);
     let mut jobs = Vec::new();
-    for (name, config) in loaded.config.jobs.all() {
-        let job = crate::jobs::Job::parse(name);
+    for (job, config) in loaded.config.jobs.all() {
+        let name = job.name();
         let next = schedules
             .iter()
-            .find(|(j, ..)| Some(*j) == job)
+            .find(|(j, ..)| *j == job)
             .and_then(|(_, schedule, _)| schedule.next_after(now, &loaded.calendar))
             .map(|f| f.at.to_rfc3339());
         let last =
             shared.store.last_run(name).await.map_err(ApiError::store)?.map(|t| t.with_timezone(&tz).to_rfc3339());
         jobs.push(JobJson {
             name: name.to_owned(),
-            name_zh: job.map_or("", crate::jobs::Job::zh).to_owned(),
+            name_zh: job.zh().to_owned(),
             enabled: config.enabled,
             schedule: config.schedule.to_string(),
             on_non_working_day: config.on_non_working_day.as_str().to_owned(),

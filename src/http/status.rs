@@ -229,7 +229,7 @@ async fn build(shared: &Shared, caller: Option<Caller>) -> Result<minijinja::Val
         cases: n.case_nos.len(),
         error: n.last_error.unwrap_or_default(),
         id: n.id,
-        job: crate::jobs::Job::parse(&n.job).map_or(n.job.clone(), |j| j.zh().to_owned()),
+        job: crate::plan::Job::parse(&n.job).map_or(n.job.clone(), |j| j.zh().to_owned()),
         channel: n.channel,
         attempts: n.attempts,
     };

@@ -25,6 +25,28 @@ pub struct Roster<'a> {
     pub leave: &'a [(String, NaiveDate, NaiveDate)],
 }
 
+/// The reception-day rota as the config gives it, owned: built once when the config loads.
+#[derive(Debug, Clone)]
+pub struct Rota {
+    /// The first reception day (the rotation's first person is on duty then).
+    pub starts: NaiveDate,
+    /// The reception days: the duty roster job's schedule.
+    pub reception_days: crate::schedule::Schedule,
+    /// Person ids, in turn.
+    pub rotation: Vec<String>,
+    /// Swaps: on this day this person is on duty.
+    pub swaps: Vec<(NaiveDate, String)>,
+    /// Leave: this person is away from the first day to the second, inclusive.
+    pub leave: Vec<(String, NaiveDate, NaiveDate)>,
+}
+
+impl Rota {
+    /// The rotation and its exceptions, borrowed.
+    pub fn roster(&self) -> Roster<'_> {
+        Roster { rotation: &self.rotation, swaps: &self.swaps, leave: &self.leave }
+    }
+}
+
 /// Who is on duty on a reception day.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Duty {

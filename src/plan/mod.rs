@@ -14,7 +14,10 @@ use crate::rules::{Deadline, DeadlineKind, FlagSet};
 
 pub mod duty;
 pub mod intake;
+pub mod job;
 pub mod notices;
+
+pub use job::Job;
 
 /// `[escalation]` (DESIGN §2.3).
 #[derive(Debug, Clone, Deserialize)]

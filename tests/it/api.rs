@@ -353,7 +353,7 @@ async fn findings_notices_and_retries_answer_what_the_register_and_outbox_hold()
     let report = petition_watch::jobs::run(
         &api.store,
         &api.loaded,
-        petition_watch::jobs::Job::DeadlineWatch,
+        petition_watch::plan::Job::DeadlineWatch,
         chrono::NaiveDate::from_ymd_opt(2026, 10, 8).expect("date"),
         now,
         now,

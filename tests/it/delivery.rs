@@ -10,7 +10,8 @@ use petition_watch::clock::SystemClock;
 use petition_watch::config::LoadedConfig;
 use petition_watch::delivery::{Deliverer, Outcome};
 use petition_watch::import::{ImportOptions, import_file};
-use petition_watch::jobs::{self, Job};
+use petition_watch::jobs;
+use petition_watch::plan::Job;
 use petition_watch::store::{NoticeFilter, Store};
 
 use crate::helpers::{Workspace, open, repo};

@@ -102,7 +102,7 @@ async fn the_quarterly_job_mails_the_digest_with_its_workbook_and_posts_the_summ
     let run = petition_watch::jobs::run(
         &store,
         &loaded,
-        petition_watch::jobs::Job::QuarterlySupervision,
+        petition_watch::plan::Job::QuarterlySupervision,
         as_of,
         now,
         now,

@@ -3,8 +3,8 @@
 //! working days, and the pre-event sweeps the configured working days before each holiday.
 
 use chrono::{Datelike, NaiveDate, TimeZone};
-use petition_watch::jobs::Job;
 use petition_watch::jobs::schedules;
+use petition_watch::plan::Job;
 
 use crate::helpers::Workspace;
 
