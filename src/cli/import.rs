@@ -1,0 +1,131 @@
+//! `import`: registers into the store, with each rejected row and why.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use super::open_store_for_writing;
+use crate::clock::Clock;
+use crate::config::LoadedConfig;
+use crate::import::{FileReport, ImportOptions, import_file};
+
+/// Rejected rows printed per file before the rest are only counted.
+const SHOWN_REJECTIONS: usize = 100;
+
+pub(super) async fn import(
+    loaded: &LoadedConfig,
+    clock: &dyn Clock,
+    files: &[PathBuf],
+    dry_run: bool,
+    errors: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let store = if dry_run { None } else { Some(open_store_for_writing(loaded, clock).await?) };
+    let options = ImportOptions::from_config(&loaded.config, dry_run, std::io::stderr().is_terminal());
+    let now = clock.now();
+    let mut reports = Vec::new();
+    for file in files {
+        let report = import_file(file, store.as_ref(), &loaded.settings.rules.directory, options, now).await;
+        print_report(&report, dry_run);
+        reports.push(report);
+    }
+    if let Some(store) = &store {
+        store.close().await;
+    }
+    if let Some(path) = errors {
+        write_rejections(path, &reports).with_context(|| format!("writing {}", path.display()))?;
+    }
+    let stored: usize = reports.iter().map(|r| if dry_run { r.valid } else { r.imported() }).sum();
+    let troubled = reports.iter().any(|r| r.fatal.is_some() || !r.rejected.is_empty());
+    Ok(match (troubled, stored) {
+        (false, _) => ExitCode::SUCCESS,
+        (true, 0) => ExitCode::FAILURE,
+        (true, _) => ExitCode::from(3),
+    })
+}
+
+fn print_report(report: &FileReport, dry_run: bool) {
+    let file = report.file.display();
+    // One line each on stderr; under `--log-format json` a JSON log line each instead, so no
+    // message (nor a cell with a line break in it) can pass for a log line of its own.
+    let say = |row: Option<usize>, message: &str| {
+        if crate::telemetry::json_logs() {
+            tracing::warn!(file = %file, row, "{message}");
+        } else {
+            match row {
+                Some(row) => eprintln!("{file}:{row}: {message}"),
+                None => eprintln!("{file}: {message}"),
+            }
+        }
+    };
+    if let Some(note) = &report.note {
+        say(None, note);
+    }
+    for rejection in report.rejected.iter().take(SHOWN_REJECTIONS) {
+        for problem in &rejection.problems {
+            say(Some(rejection.row), &problem.to_string());
+        }
+    }
+    if report.rejected.len() > SHOWN_REJECTIONS {
+        say(
+            None,
+            &format!(
+                "… and {} more rejected rows (--errors FILE lists them all)",
+                report.rejected.len() - SHOWN_REJECTIONS
+            ),
+        );
+    }
+    if !report.unknown_people.is_empty() {
+        let names: Vec<&str> = report.unknown_people.iter().map(String::as_str).collect();
+        say(None, &format!("warning: 包案领导 not defined in [[people]], kept as text: {}", names.join("、")));
+    }
+    if let Some(fatal) = &report.fatal {
+        say(None, fatal);
+    }
+    let rejected = report.rejected.len();
+    if dry_run {
+        println!(
+            "{file}: dry run — {} rows read, {} would be imported, {rejected} rejected",
+            report.rows, report.valid
+        );
+    } else {
+        let c = report.counts;
+        println!(
+            "{file}: {} rows read — imported {} (new {}, updated {}, unchanged {}), rejected {rejected}",
+            report.rows,
+            report.imported(),
+            c.inserted,
+            c.updated,
+            c.unchanged
+        );
+    }
+}
+
+fn write_rejections(path: &Path, reports: &[FileReport]) -> anyhow::Result<()> {
+    let mut out = std::fs::File::create(path)?;
+    out.write_all(b"\xEF\xBB\xBF")?;
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(["file", "row", "column", "value", "reason"])?;
+    // Every cell as text: a value from the register may start with `=`, `+`, `-` or `@`.
+    let safe = |cells: [&str; 5]| cells.map(|c| crate::domain::spreadsheet_text(c).into_owned());
+    for report in reports {
+        let file = report.file.display().to_string();
+        if let Some(fatal) = &report.fatal {
+            writer.write_record(safe([file.as_str(), "", "", "", fatal]))?;
+        }
+        for rejection in &report.rejected {
+            for p in &rejection.problems {
+                writer.write_record(safe([
+                    file.as_str(),
+                    &rejection.row.to_string(),
+                    &p.column,
+                    &p.value,
+                    &p.reason,
+                ]))?;
+            }
+        }
+    }
+    writer.flush()?;
+    Ok(())
+}
