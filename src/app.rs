@@ -390,8 +390,16 @@ async fn scheduler(
         if let Some(at) = next {
             tracing::debug!(next = %at.with_timezone(&tz), "sleeping until the next firing");
         }
+        let moved = clock.moved();
+        let clock_moved = async {
+            match moved {
+                Some(moved) => moved.notified().await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             _ = wake.notified() => {}
+            _ = clock_moved => {}
             _ = tokio::time::sleep(wait) => {}
             _ = config.changed() => {
                 trigger.stop().await;

@@ -1,8 +1,11 @@
 //! The one place that reads the wall clock. Everything else takes `now` as an argument;
-//! tests hand in a [`FixedClock`].
+//! tests hand in a [`FixedClock`], or a [`ManualClock`] they move by hand.
+
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
+use tokio::sync::Notify;
 
 /// A source of the current instant.
 pub trait Clock: Send + Sync {
@@ -12,6 +15,13 @@ pub trait Clock: Send + Sync {
     /// Today's date in `tz`.
     fn today(&self, tz: Tz) -> NaiveDate {
         self.now().with_timezone(&tz).date_naive()
+    }
+
+    /// Notified each time the clock is moved by hand ([`ManualClock`]), so the scheduler looks
+    /// at it at once; `None` for a clock that only runs (the scheduler's 30-second look and the
+    /// cron trigger notice the system clock's jumps).
+    fn moved(&self) -> Option<Arc<Notify>> {
+        None
     }
 }
 
@@ -32,5 +42,42 @@ pub struct FixedClock(pub DateTime<Utc>);
 impl Clock for FixedClock {
     fn now(&self) -> DateTime<Utc> {
         self.0
+    }
+}
+
+/// A clock that stands still until it is set or advanced by hand; each move wakes the
+/// scheduler (see [`Clock::moved`]). For tests and rehearsals.
+#[derive(Debug)]
+pub struct ManualClock {
+    now: Mutex<DateTime<Utc>>,
+    moved: Arc<Notify>,
+}
+
+impl ManualClock {
+    /// A clock standing at `at`.
+    pub fn new(at: DateTime<Utc>) -> Self {
+        Self { now: Mutex::new(at), moved: Arc::new(Notify::new()) }
+    }
+
+    /// Moves the clock to `at` (back or forward).
+    pub fn set(&self, at: DateTime<Utc>) {
+        *self.now.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = at;
+        self.moved.notify_one();
+    }
+
+    /// Moves the clock forward by `by`.
+    pub fn advance(&self, by: chrono::Duration) {
+        let at = self.now() + by;
+        self.set(at);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.now.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn moved(&self) -> Option<Arc<Notify>> {
+        Some(Arc::clone(&self.moved))
     }
 }

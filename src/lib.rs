@@ -20,7 +20,7 @@
 //! | [`render`] | what people read: the `screen` table, JSON and CSV; notices through the minijinja templates; chat messages split to size; the digest as XLSX and Markdown | `domain`, `notice`, `report`, `rules` |
 //! | [`plan`] | the jobs (`Job`) and what each run plans, over the township's settings (`job::Township`): case notices one per person and channel, escalation, reminder dedup and repeat, moved deadlines, the intake watch's routing, retry times, quiet hours, notice ids | `calendar`, `domain`, `notice`, `report`, `routing`, `rules`, `schedule` |
 //! | [`config`] | the settings file, environment overrides, validation with file:line:key errors; typed once when loaded (`Settings`: rule book, contacts, channels, schedules, sweep targets, rota) | `calendar`, `domain`, `plan`, `render`, `rules`, `schedule` |
-//! | [`clock`] | the only reader of the wall clock; a fixed clock for tests | — |
+//! | [`clock`] | the only reader of the wall clock; a fixed clock and a hand-moved one (waking the scheduler) for tests | — |
 //! | [`telemetry`] | tracing setup (text or JSON lines); the Prometheus recorder and metric names; the config-reload status | `config` |
 //! | [`store`] | cases, people, job runs, outbox and audit tables on SQLite or PostgreSQL; the register read for screening | `config`, `domain`, `plan`, `routing`, `rules` |
 //! | [`channels`] | delivery endpoints: SMTP (lettre), webhook/WeCom/DingTalk/Feishu (reqwest, signed, rate-limited), files; failures judged transient, permanent, gone or throttled | `config`, `notice`, `render` |

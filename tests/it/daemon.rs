@@ -1,12 +1,9 @@
 //! The daemon: catch-up after downtime (once, not once per missed firing), exactly-once firings
 //! across replicas on PostgreSQL, and a clean stop on SIGTERM.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use petition_watch::app::{self, Control};
-use petition_watch::clock::FixedClock;
 use petition_watch::store::RunRecord;
 
 use crate::delivery::{http_channels, workspace};
@@ -33,15 +30,11 @@ async fn runs(url: &str, job: &str) -> Vec<(String, String)> {
     rows
 }
 
-/// Starts the daemon in this process at a fixed instant, waits until `done` says so, stops it.
+/// Starts the daemon in this process at `now`, lets it settle (catch up, deliver), stops it.
 async fn daemon_at(ws: &crate::helpers::Workspace, now: chrono::DateTime<Utc>, settle: Duration) {
-    let loaded = ws.load();
-    let store = open(&loaded.config.database.url).await;
-    let (tx, rx) = tokio::sync::mpsc::channel(4);
-    let daemon = tokio::spawn(app::run(ws.config_path(), vec![], loaded, store, Arc::new(FixedClock(now)), rx));
+    let app = crate::helpers::TestApp::spawn(ws, now, false).await;
     tokio::time::sleep(settle).await;
-    tx.send(Control::Stop).await.expect("daemon listening");
-    tokio::time::timeout(Duration::from_secs(30), daemon).await.expect("stops in time").expect("joined").expect("ran");
+    app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -441,4 +434,30 @@ async fn a_missing_holiday_schedule_is_told_to_the_administrators_once_a_week_fr
     let told = admin_notices(&ws);
     assert_eq!(told.len(), 2, "the next week again");
     assert!(told[0].contains("config/holidays/2027.toml"), "{}", told[0]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn moving_the_clock_onto_a_firing_runs_it_then_and_not_before() {
+    let ws = workspace("", &["outbox"]);
+    let loaded = ws.load();
+    let store = open(&loaded.config.database.url).await;
+    crate::helpers::import_sample(&store, &loaded).await;
+    store.close().await;
+    // Monday 2026-11-23, 08:29:59: the deadline watch fires at 08:30.
+    let app =
+        crate::helpers::TestApp::spawn(&ws, shanghai(2026, 11, 23, 8, 29) + chrono::Duration::seconds(59), true).await;
+    let address = app.address.clone().expect("listening");
+    let health = reqwest::get(format!("{address}/healthz")).await.expect("healthz");
+    assert_eq!(health.status(), 200);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(runs(&app.url, "deadline_watch").await.is_empty(), "not before 08:30");
+    app.clock.advance(chrono::Duration::seconds(1));
+    let url = app.url.clone();
+    let ran =
+        app.until(|| async { runs(&url, "deadline_watch").await.iter().any(|(_, status)| status == "done") }).await;
+    assert!(ran, "the 08:30 firing ran when the clock reached it");
+    let done = runs(&app.url, "deadline_watch").await;
+    assert_eq!(done.len(), 1, "{done:?}");
+    assert!(done[0].0.starts_with("2026-11-23T00:30:00"), "{done:?}");
+    app.stop().await;
 }

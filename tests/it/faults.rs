@@ -1,12 +1,10 @@
 //! Faults: the SMTP server down for a while, the clock jumping over a firing, PostgreSQL
 //! restarted under a running daemon, and the disk filling under the SQLite file.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use petition_watch::app::{self, Control};
-use petition_watch::clock::Clock;
 use petition_watch::delivery::{Deliverer, Outcome};
 
 use crate::delivery::{http_channels, planned, smtp_channel, workspace};
@@ -67,15 +65,6 @@ async fn mail_waits_out_an_smtp_outage_with_growing_gaps_and_all_arrives() {
     assert_eq!((pending, sending, delivered, dead), (0, 0, planned as i64, 0));
 }
 
-/// A clock a test moves.
-struct MovableClock(Mutex<DateTime<Utc>>);
-
-impl Clock for MovableClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().expect("clock")
-    }
-}
-
 async fn job_runs(url: &str, job: &str) -> Vec<String> {
     let pool = sqlx::SqlitePool::connect(url).await.expect("sqlite");
     let rows: Vec<String> = sqlx::query_scalar(
@@ -99,26 +88,20 @@ async fn a_clock_jumping_over_firings_runs_the_latest_once() {
     store.close().await;
 
     // Monday 10:00: the day's firings are behind, and a new installation does not catch up.
-    let clock = Arc::new(MovableClock(Mutex::new(shanghai(2026, 11, 23, 10, 0))));
-    let store = open(&url).await;
-    let (tx, rx) = tokio::sync::mpsc::channel(4);
-    let daemon = tokio::spawn(app::run(ws.config_path(), vec![], loaded, store, clock.clone(), rx));
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    let app = crate::helpers::TestApp::spawn(&ws, shanghai(2026, 11, 23, 10, 0), false).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
     assert!(job_runs(&url, "deadline_watch").await.is_empty(), "nothing ran at start");
 
     // The clock jumps to Thursday 10:00, over the Tue, Wed and Thu 08:30 firings.
-    *clock.0.lock().expect("clock") = shanghai(2026, 11, 26, 10, 0);
-    let deadline = std::time::Instant::now() + Duration::from_secs(45);
-    let runs = loop {
-        let runs = job_runs(&url, "deadline_watch").await;
-        if runs.iter().any(|r| r.ends_with(" done")) || std::time::Instant::now() > deadline {
-            break runs;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    };
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    tx.send(Control::Stop).await.expect("daemon listening");
-    tokio::time::timeout(Duration::from_secs(30), daemon).await.expect("stops").expect("joined").expect("ran");
+    app.clock.set(shanghai(2026, 11, 26, 10, 0));
+    let done =
+        app.until(|| async { job_runs(&url, "deadline_watch").await.iter().any(|r| r.ends_with(" done")) }).await;
+    let runs = job_runs(&url, "deadline_watch").await;
+    assert!(done, "the latest firing ran: {runs:?}");
+    // A second look at the clock (it is moved to the same instant) runs nothing more.
+    app.clock.set(shanghai(2026, 11, 26, 10, 0));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.stop().await;
     let after = job_runs(&url, "deadline_watch").await;
     assert_eq!(after, runs, "nothing more ran");
     assert_eq!(runs.len(), 1, "one run for the three firings jumped over: {runs:?}");

@@ -184,3 +184,72 @@ fn rand_suffix() -> String {
 pub async fn open(url: &str) -> Store {
     Store::open(url, &StoreOptions::default()).await.unwrap_or_else(|e| panic!("store opens at {url}: {e}"))
 }
+
+/// The daemon started in this process on a scratch workspace: its config, its SQLite database,
+/// a [`ManualClock`](petition_watch::clock::ManualClock) the test moves (each move wakes the
+/// scheduler at once, so no test waits out the scheduler's 30-second look), and optionally its
+/// listener on a free loopback port. Stop it with [`TestApp::stop`].
+///
+/// tokio's paused time is not used: the daemon waits on real I/O (SQLite's worker thread,
+/// PostgreSQL, SMTP and HTTP peers), which auto-advanced time would turn into timeouts, and
+/// tokio-cron-scheduler needs a multi-threaded runtime, which pausing does not allow.
+pub struct TestApp {
+    /// The clock the daemon reads.
+    pub clock: std::sync::Arc<petition_watch::clock::ManualClock>,
+    /// `http://127.0.0.1:PORT` when it listens.
+    pub address: Option<String>,
+    /// The database URL.
+    pub url: String,
+    control: tokio::sync::mpsc::Sender<petition_watch::app::Control>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl TestApp {
+    /// Starts the daemon of `ws` with its clock at `at`; with `listen`, on a free port.
+    pub async fn spawn(ws: &Workspace, at: chrono::DateTime<Utc>, listen: bool) -> Self {
+        let mut loaded = ws.load();
+        let address = listen.then(free_address);
+        if let Some(address) = &address {
+            loaded.config.http.listen = address.clone();
+        }
+        let url = loaded.config.database.url.clone();
+        let store = open(&url).await;
+        let clock = std::sync::Arc::new(petition_watch::clock::ManualClock::new(at));
+        let (control, rx) = tokio::sync::mpsc::channel(4);
+        let task = tokio::spawn(petition_watch::app::run(ws.config_path(), vec![], loaded, store, clock.clone(), rx));
+        if let Some(address) = &address {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while tokio::net::TcpStream::connect(address.as_str()).await.is_err() {
+                assert!(std::time::Instant::now() < deadline, "the daemon listens on {address}");
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        }
+        Self { clock, address: address.map(|a| format!("http://{a}")), url, control, task }
+    }
+
+    /// Waits (up to 30 s) until `done` holds, checking every 50 ms; false when it never did.
+    pub async fn until<F, Fut>(&self, mut done: F) -> bool
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::time::Instant::now() < deadline {
+            if done().await {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        false
+    }
+
+    /// Sends SIGTERM's equivalent and waits for the daemon to stop cleanly.
+    pub async fn stop(self) {
+        self.control.send(petition_watch::app::Control::Stop).await.expect("daemon listening");
+        tokio::time::timeout(std::time::Duration::from_secs(30), self.task)
+            .await
+            .expect("stops in time")
+            .expect("joined")
+            .expect("ran");
+    }
+}
