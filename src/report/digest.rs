@@ -152,13 +152,7 @@ pub(super) fn case_ref(case: &Case, result: Option<&crate::rules::CaseResult<'_>
 }
 
 /// The cases as they stood at `period.end`.
-fn snapshot(
-    cases: &[Case],
-    register: &Register,
-    period: &Period,
-    rules: &RuleBook,
-    calendar: &Calendar,
-) -> Snapshot {
+fn snapshot(cases: &[Case], register: &Register, period: &Period, rules: &RuleBook, calendar: &Calendar) -> Snapshot {
     // Screen at the period's end with the "recent" window widened to the whole period, so every
     // case received in it is listed when it carries a flag, closed or not.
     let mut widened = rules.clone();
