@@ -15,7 +15,7 @@
 //! | [`rules`] | deadlines and every screening flag at a date, over a compact interned register | `calendar`, `domain` |
 //! | [`routing`] | who hears about a case: owner, portfolio leader, party secretary; recusal with stand-ins | `domain` |
 //! | [`schedule`] | when jobs fire: cron in the township's time zone, moved by the non-working-day policy (`NonWorkingDayPolicy`, `CatchUp`); sweep days | `calendar` |
-//! | [`report`] | report periods (statistical months) and the supervision digest: figures by flag, status, category, village and unit, each with its list of cases | `calendar`, `domain`, `rules` |
+//! | [`report`] | report periods (statistical months) and the supervision digest: figures by flag, status, category, village and unit, each with its list of cases; the screening and sweep reports | `calendar`, `domain`, `rules`, `schedule` |
 //! | [`notice`] | what a notice says: the body planned, stored in the outbox and rendered; a case as each audience may see it (masking) and what each deadline asks | `calendar`, `domain`, `report`, `rules` |
 //! | [`render`] | what people read: the `screen` table, JSON and CSV; notices through the minijinja templates; chat messages split to size; the digest as XLSX and Markdown | `domain`, `notice`, `report`, `rules` |
 //! | [`plan`] | the jobs (`Job`) and what each run plans, over the township's settings (`job::Township`): case notices one per person and channel, escalation, reminder dedup and repeat, moved deadlines, the intake watch's routing, retry times, quiet hours, notice ids | `calendar`, `domain`, `notice`, `report`, `routing`, `rules`, `schedule` |
