@@ -4,7 +4,7 @@
 //!
 //! The scheduler is a loop over the pure [`crate::schedule`]. It sleeps until the next firing
 //! of any job, at most 30 s (so a clock that jumps is noticed), and tokio-cron-scheduler wakes
-//! it at each job's cron slots by the wall clock ([`trigger`]). Awake, it runs, for each job,
+//! it at each job's cron slots by the wall clock (`app::trigger`). Awake, it runs, for each job,
 //! the latest firing in (last look, now] — one run even if the clock jumped over several. Each firing is claimed in `job_runs` before it runs, so with several replicas it
 //! runs once; jobs run one after another, so a job never overlaps itself. At start, a job with
 //! `catch_up = "once"` runs its latest firing missed since the last one recorded, once. At

@@ -5,6 +5,7 @@
 //! writing in batches of `import.batch_rows` rows, each batch one transaction.
 
 mod columns;
+pub mod json;
 mod row;
 mod source;
 

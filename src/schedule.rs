@@ -95,7 +95,7 @@ impl Firing {
     }
 }
 
-/// A six-field cron spec (sec min hour day month weekday [year]), checked and parsed once, when
+/// A six-field cron spec (sec min hour day month weekday, optional year), checked and parsed once, when
 /// the config loads: a spec held here fires on some day and restricts at most one of day of
 /// month and weekday.
 #[derive(Clone)]
