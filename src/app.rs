@@ -239,12 +239,10 @@ pub async fn run(
 
     let scheduler_running = Arc::new(std::sync::atomic::AtomicBool::new(true));
     let reload_status = ReloadStatus::started(clock.now());
-    let listen = config_tx.borrow().loaded.config.http.listen.clone();
-    let listener = match listen.as_str() {
-        "" => None,
-        address => {
-            let address: std::net::SocketAddr =
-                address.parse().map_err(|_| anyhow::anyhow!("http.listen: {address:?} is not an address"))?;
+    let listen = config_tx.borrow().loaded.settings.listen;
+    let listener = match listen {
+        None => None,
+        Some(address) => {
             let shared = crate::http::Shared {
                 store: store.clone(),
                 clock: Arc::clone(&clock),

@@ -219,6 +219,8 @@ pub struct Settings {
     pub leading_group: (Vec<String>, Vec<String>),
     /// The reception-day rota, when it has a first day.
     pub duty: Option<crate::plan::duty::Rota>,
+    /// The listener's address (`http.listen`, checked when the config loaded; `None`: none).
+    pub listen: Option<std::net::SocketAddr>,
 }
 
 impl Settings {
@@ -264,6 +266,7 @@ impl Settings {
                 config.leading_group.channels.clone(),
             ),
             duty,
+            listen: config.http.listen.parse().ok(),
         }
     }
 

@@ -308,6 +308,7 @@ pub async fn run(command: Command, loaded: &LoadedConfig, clock: Arc<dyn Clock>)
             let mut loaded = loaded.clone();
             if let Some(address) = listen {
                 loaded.config.http.listen = address.to_string();
+                loaded.settings.listen = Some(address);
             }
             crate::app::run(loaded.path.clone(), env, loaded, store, Arc::clone(&clock), control).await?;
             Ok(ExitCode::SUCCESS)

@@ -166,9 +166,6 @@ pub(super) fn validate(config: &Config, doc: &Doc<'_>, problems: &mut Vec<Proble
     if config.jobs.duty_roster.enabled && (roster.rotation.is_empty() || roster.starts.is_none()) {
         err("duty_roster", "the duty_roster job is enabled: set rotation (leaders in turn) and starts (the first reception day), or disable jobs.duty_roster".into());
     }
-    if !config.http.listen.is_empty() && config.http.listen.parse::<std::net::SocketAddr>().is_err() {
-        err("http.listen", format!("{:?} is not an address like \"127.0.0.1:8080\"", config.http.listen));
-    }
     for (i, channel) in config.delivery.default_channels.iter().enumerate() {
         check_channel_ref(config, channel, &format!("delivery.default_channels[{i}]"), &mut err);
     }

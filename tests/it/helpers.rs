@@ -211,6 +211,7 @@ impl TestApp {
         let address = listen.then(free_address);
         if let Some(address) = &address {
             loaded.config.http.listen = address.clone();
+            loaded.settings.listen = address.parse().ok();
         }
         let url = loaded.config.database.url.clone();
         let store = open(&url).await;
