@@ -49,7 +49,7 @@ fn actual(module: &str, modules: &BTreeSet<String>) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
     for file in files {
         let text = std::fs::read_to_string(&file).expect("source");
-        let code = text.split("#[cfg(test)]\nmod tests").next().unwrap_or_default();
+        let code = without_test_modules(&text);
         for (i, _) in code.match_indices("crate::") {
             let name: String = code[i + 7..].chars().take_while(|c| c.is_ascii_lowercase() || *c == '_').collect();
             if name != module && modules.contains(&name) {
@@ -58,6 +58,43 @@ fn actual(module: &str, modules: &BTreeSet<String>) -> BTreeSet<String> {
         }
     }
     found
+}
+
+/// `text` without its inline `#[cfg(test)] mod tests { … }` blocks, wherever they sit in the
+/// file (code after a test module still counts).
+fn without_test_modules(text: &str) -> String {
+    let marker = "#[cfg(test)]\nmod tests {";
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(marker) {
+        out.push_str(&rest[..start]);
+        let mut depth = 0usize;
+        let mut end = rest.len();
+        for (i, c) in rest[start..].char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        end = start + i + 1;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn test_modules_are_cut_out_wherever_they_sit() {
+    let text = "use crate::a;\n#[cfg(test)]\nmod tests {\n    use crate::b;\n    fn f() { crate::c(); }\n}\nfn g() { crate::d(); }\n";
+    let code = without_test_modules(text);
+    assert!(code.contains("crate::a") && code.contains("crate::d"), "{code}");
+    assert!(!code.contains("crate::b") && !code.contains("crate::c"), "{code}");
 }
 
 #[test]
