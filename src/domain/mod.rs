@@ -6,12 +6,14 @@
 //! the rest of the code never handles a raw string where a type belongs.
 
 mod case;
+mod event;
 mod ids;
 mod people;
 mod text;
 mod values;
 
 pub use case::Case;
+pub use event::{CaseEvent, EventKind, REPLY_WAYS};
 pub use ids::{CaseNo, IdError, PersonId, PetitionerId, Phone, mask_cell, mask_identifiers, mask_name};
 pub use people::{Addressee, ChannelInfo, Contact, Directory, TITLES};
 pub use text::{

@@ -124,6 +124,7 @@ pub fn router(shared: Shared) -> Router {
         .route("/api/v1/openapi.json", get(api::openapi_json))
         .route("/api/v1/cases", post(api::post_cases).put(api::put_cases))
         .route("/api/v1/cases/{case_no}", get(api::get_case))
+        .route("/api/v1/cases/{case_no}/events", post(api::post_event))
         .route("/api/v1/findings", get(api::findings))
         .route("/api/v1/notices", get(api::notices))
         .route("/api/v1/notices/{id}/retry", post(api::retry_notice))

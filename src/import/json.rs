@@ -141,6 +141,12 @@ pub fn grid(items: &[Value]) -> Result<Grid, JsonBatchError> {
         let mut extra = BTreeMap::new();
         let mut item_problems = Vec::new();
         for (key, value) in fields {
+            // What `GET /api/v1/cases/{case_no}` adds beside the columns is read-only: the work
+            // on a case is recorded through its `/events`, notices are the outbox's. A case read
+            // back can be sent again unchanged.
+            if key == "events" || key == "notices" {
+                continue;
+            }
             if key == "extra" {
                 let Value::Object(map) = value else {
                     return Err(JsonBatchError::shape(

@@ -165,6 +165,8 @@ pub use outbox::{
     AttemptOutcome, AttemptRow, ClaimOutcome, Claimed, NewNotice, NoticeFilter, NoticeRow, NoticeStatus, OutboxCounts,
     RetryOutcome, StatusFilter,
 };
+mod events;
+pub use events::ListingNotice;
 mod runs;
 pub use runs::{OrphanedRun, RunRecord};
 

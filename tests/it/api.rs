@@ -423,7 +423,7 @@ async fn the_openapi_document_is_checked_in_and_every_path_in_it_is_served() {
     let doc: Value = serde_json::from_str(&served).expect("JSON");
     assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
     let paths = doc["paths"].as_object().expect("paths");
-    assert_eq!(paths.len(), 6);
+    assert_eq!(paths.len(), 7);
     for (path, operations) in paths {
         let concrete = path.replace("{case_no}", "XF2026-001").replace("{id}", "ntc_x");
         for method in operations.as_object().expect("operations").keys() {
@@ -719,4 +719,75 @@ async fn a_key_given_twice_in_a_body_is_refused() {
     for no in ["DUP-1", "DUP-2", "DUP-3"] {
         assert_eq!(api.get(&format!("/api/v1/cases/{no}"), Some(READ)).await.0, StatusCode::NOT_FOUND);
     }
+}
+
+/// The work on a case (DESIGN §5.3): recorded through `POST /api/v1/cases/{case_no}/events` by
+/// a write token, read back with the case with the notices that listed it; a read token sees
+/// who did what and when, never the text (it may name the petitioner).
+#[tokio::test(flavor = "multi_thread")]
+async fn events_are_recorded_on_a_case_and_read_back_with_the_notices_that_listed_it() {
+    let api = Api::start(&[], true).await;
+    let (_, case) = api.get("/api/v1/findings?as_of=2026-11-27", Some(WRITE)).await;
+    let case_no = case["cases"][0]["case_no"].as_str().expect("a flagged case").to_owned();
+    let path = format!("/api/v1/cases/{case_no}/events");
+
+    let ack = json!({"kind": "ack", "by": "li-hua", "at": "2026-11-27T09:05:00+08:00"});
+    let (status, body) = api.post(&path, Some(WRITE), &ack).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!((body["kind"].as_str(), body["at"].as_str()), (Some("ack"), Some("2026-11-27T01:05:00+00:00")));
+    let reply = json!({"kind": "reply", "how": "电话", "text": "已电话告知王小明处理意见", "due_on": "2026-12-10"});
+    let (status, body) = api.post(&path, Some(WRITE), &reply).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["by"], "county", "the token's name when `by` is left out");
+
+    // Refused, and nothing recorded.
+    for (bad, code_wanted) in [
+        (json!({"kind": "signed"}), "invalid_event"),
+        (json!({"kind": "progress"}), "invalid_event"),
+        (json!({"kind": "reply", "text": "x", "how": "微信"}), "invalid_event"),
+        (json!({"kind": "ack", "at": "2999-01-01T00:00:00Z"}), "invalid_event"),
+        (json!({"kind": "ack", "due": "2026-12-01"}), "unknown_field"),
+    ] {
+        let (status, body) = api.post(&path, Some(WRITE), &bad).await;
+        assert!(status == StatusCode::UNPROCESSABLE_ENTITY || status == StatusCode::BAD_REQUEST, "{bad}: {body}");
+        assert_eq!(code(&body), code_wanted, "{bad}: {body}");
+    }
+    assert_eq!(api.post(&path, Some(READ), &ack).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(api.post("/api/v1/cases/NO-SUCH/events", Some(WRITE), &ack).await.0, StatusCode::NOT_FOUND);
+
+    // A deadline watch lists the case; its notices show with the case.
+    let now = chrono::Utc::now();
+    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).expect("date");
+    petition_watch::jobs::run(
+        &api.store,
+        &api.loaded,
+        petition_watch::plan::Job::MonthlyScreening,
+        as_of,
+        now,
+        now,
+        false,
+    )
+    .await
+    .expect("a run");
+    let (_, full) = api.get(&format!("/api/v1/cases/{case_no}"), Some(WRITE)).await;
+    let events = full["events"].as_array().expect("events");
+    assert_eq!(events.iter().map(|e| e["kind"].as_str().unwrap_or("")).collect::<Vec<_>>(), vec!["ack", "reply"]);
+    assert_eq!(events[1]["text"], "已电话告知王小明处理意见");
+    assert_eq!((events[1]["how"].as_str(), events[1]["due_on"].as_str()), (Some("电话"), Some("2026-12-10")));
+    let notices = full["notices"].as_array().expect("notices");
+    assert!(!notices.is_empty(), "the run's notices list the case: {full}");
+    assert!(notices.iter().all(|n| n["job"] == "monthly_screening"), "{full}");
+
+    let (_, seen) = api.get(&format!("/api/v1/cases/{case_no}"), Some(READ)).await;
+    let text = seen["events"].to_string();
+    assert!(!text.contains("王小明") && !text.contains("处理意见"), "a read token saw an event's text: {text}");
+    assert_eq!(seen["events"][1]["kind"], "reply");
+
+    // What GET gives back can still be PUT again unchanged.
+    let mut round_trip = full.clone();
+    if let Some(map) = round_trip.as_object_mut() {
+        map.remove("redacted");
+    }
+    let (status, body) = api.send(reqwest::Method::PUT, "/api/v1/cases", Some(WRITE), &round_trip).await;
+    assert_eq!((status, body["unchanged"].as_u64()), (StatusCode::OK, Some(1)), "{body}");
 }

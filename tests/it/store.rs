@@ -51,7 +51,44 @@ on_both_backends!(
     a_firing_is_claimed_once_but_its_claimant_may_finish_it_after_a_failure,
     a_firing_left_running_by_a_dead_claimant_is_taken_over_once_its_lease_runs_out,
     a_runs_reminders_are_written_whole_and_a_pair_named_twice_keeps_its_last_record,
+    a_cases_events_read_back_in_order_and_the_notices_that_listed_it_are_found_exactly,
 );
+
+async fn a_cases_events_read_back_in_order_and_the_notices_that_listed_it_are_found_exactly(store: &Store) {
+    use petition_watch::domain::{CaseEvent, EventKind};
+    let event = |kind, seconds, text: &str| CaseEvent {
+        case_no: "XF-1".into(),
+        kind,
+        at: at(seconds),
+        by: "li-hua".into(),
+        text: text.into(),
+        notice: Some("ntc_1".into()),
+        due_on: chrono::NaiveDate::from_ymd_opt(2026, 12, 31),
+        how: (kind == EventKind::Reply).then(|| "电话".to_owned()),
+    };
+    // Recorded out of order: read back by time.
+    let reply = event(EventKind::Reply, 120, "已电话告知信访人处理意见");
+    let ack = event(EventKind::Ack, 0, "");
+    let progress = event(EventKind::Progress, 60, "已约谈村委会");
+    for e in [&reply, &ack, &progress] {
+        store.record_event(e).await.expect("recorded");
+    }
+    let other = CaseEvent { case_no: "XF-10".into(), ..event(EventKind::Ack, 30, "") };
+    store.record_event(&other).await.expect("recorded");
+    let events = store.case_events("XF-1").await.expect("read");
+    assert_eq!(events, vec![ack, progress, reply]);
+    assert!(store.case_events("XF-2").await.expect("read").is_empty());
+
+    // The notices listing XF-1 — not XF-10 or XF-11, whose numbers start the same.
+    let batch: Vec<NewNotice> = [1, 10, 11].into_iter().map(notice).collect();
+    store.enqueue(&batch, now()).await.expect("enqueue");
+    let listing = store.notices_listing("XF-1").await.expect("listing");
+    assert_eq!(listing.iter().map(|n| n.id.as_str()).collect::<Vec<_>>(), vec![batch[0].id.as_str()]);
+    assert_eq!((listing[0].recipient.as_str(), listing[0].status.as_str()), ("li-hua", "pending"));
+    // LIKE's wildcards in a number are taken literally.
+    assert!(store.notices_listing("XF-_").await.expect("listing").is_empty());
+    assert!(store.notices_listing("%").await.expect("listing").is_empty());
+}
 
 async fn a_runs_reminders_are_written_whole_and_a_pair_named_twice_keeps_its_last_record(store: &Store) {
     use petition_watch::plan::Previous;

@@ -373,7 +373,7 @@ pub fn case_json(case: &Case, full: bool) -> Value {
 #[utoipa::path(get, path = "/api/v1/cases/{case_no}", tag = "cases",
     params(("case_no" = String, Path, description = "信访件编号")),
     responses(
-        (status = 200, description = "the case (a read token sees it without the petitioner's identity)", body = CaseDoc),
+        (status = 200, description = "the case (a read token sees it without the petitioner's identity), with `events` (the work recorded on it; a read token sees them without their text) and `notices` (those that listed it)", body = CaseDoc),
         (status = 401, description = "unauthorized", body = ErrorBody),
         (status = 404, description = "not_found", body = ErrorBody),
     ))]
@@ -386,5 +386,12 @@ pub async fn get_case(
     let not_found = || bad(StatusCode::NOT_FOUND, "not_found", format!("no case {case_no:?} in the register"));
     let number = CaseNo::parse(&case_no).map_err(|_| not_found())?;
     let case = shared.store.get_case(&number).await.map_err(ApiError::store)?.ok_or_else(not_found)?;
-    Ok(axum::Json(case_json(&case, caller.scope == Scope::Write)).into_response())
+    let full = caller.scope == Scope::Write;
+    let mut json = case_json(&case, full);
+    let (events, notices) = super::history(&shared, case.case_no.as_str(), full).await?;
+    if let Value::Object(object) = &mut json {
+        object.insert("events".into(), events);
+        object.insert("notices".into(), notices);
+    }
+    Ok(axum::Json(json).into_response())
 }

@@ -34,11 +34,13 @@ use utoipa::{OpenApi, ToSchema};
 use super::ApiError;
 
 mod cases;
+mod events;
 mod findings;
 mod jobs;
 mod notices;
 
 pub use cases::*;
+pub use events::*;
 pub use findings::*;
 pub use jobs::*;
 pub use notices::*;
@@ -68,8 +70,8 @@ pub struct ErrorInfo {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "petition-watch API", description = "Cases in and out, findings, notices and jobs of a township petition register."),
-    paths(post_cases, put_cases, get_case, findings, notices, retry_notice, jobs),
-    components(schemas(NoticeStatus, ErrorBody, ErrorInfo, IntakeResult, NoticeJson, NoticeList, RetryResult, JobJson, JobList, CaseDoc, CaseBatchDoc, FindingsDoc)),
+    paths(post_cases, put_cases, get_case, post_event, findings, notices, retry_notice, jobs),
+    components(schemas(NewEvent, EventJson, NoticeStatus, ErrorBody, ErrorInfo, IntakeResult, NoticeJson, NoticeList, RetryResult, JobJson, JobList, CaseDoc, CaseBatchDoc, FindingsDoc)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]

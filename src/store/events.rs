@@ -1,0 +1,108 @@
+//! The work recorded on cases (`case_events`), and the notices that listed a case.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::Row;
+
+use super::{Store, StoreError};
+use crate::domain::{CaseEvent, EventKind};
+
+/// A notice in the outbox that listed a case.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ListingNotice {
+    /// The notice id.
+    pub id: String,
+    /// The job that planned it.
+    pub job: String,
+    /// Its recipient (a person id, or `leading_group`).
+    pub recipient: String,
+    /// Its channel.
+    pub channel: String,
+    /// Its delivery status.
+    pub status: String,
+    /// When it was planned.
+    pub created_at: DateTime<Utc>,
+}
+
+impl Store {
+    /// Records one event on a case; returns its id.
+    pub async fn record_event(&self, event: &CaseEvent) -> Result<i64, StoreError> {
+        let id = on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "INSERT INTO case_events (case_no, kind, at, by_whom, text, notice_id, due_on, how) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(&event.case_no)
+            .bind(event.kind.name())
+            .bind(event.at)
+            .bind(&event.by)
+            .bind(&event.text)
+            .bind(&event.notice)
+            .bind(event.due_on)
+            .bind(&event.how)
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(id)
+    }
+
+    /// Every event on `case_no`, oldest first. A row whose kind this version does not know is
+    /// left out (a newer replica may have written it).
+    pub async fn case_events(&self, case_no: &str) -> Result<Vec<CaseEvent>, StoreError> {
+        let rows = on_pool!(self, pool => {
+            sqlx::query(
+                "SELECT case_no, kind, at, by_whom, text, notice_id, due_on, how FROM case_events \
+                 WHERE case_no = $1 ORDER BY at, id",
+            )
+            .bind(case_no)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| {
+                let kind: String = r.try_get(1)?;
+                Ok(EventKind::parse(&kind).map(|kind| -> Result<CaseEvent, sqlx::Error> {
+                    Ok(CaseEvent {
+                        case_no: r.try_get(0)?,
+                        kind,
+                        at: r.try_get::<DateTime<Utc>, _>(2)?,
+                        by: r.try_get(3)?,
+                        text: r.try_get(4)?,
+                        notice: r.try_get(5)?,
+                        due_on: r.try_get::<Option<NaiveDate>, _>(6)?,
+                        how: r.try_get(7)?,
+                    })
+                }))
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?
+        });
+        Ok(rows.into_iter().flatten().collect::<Result<Vec<_>, sqlx::Error>>()?)
+    }
+
+    /// The notices in the outbox that listed `case_no`, oldest first.
+    pub async fn notices_listing(&self, case_no: &str) -> Result<Vec<ListingNotice>, StoreError> {
+        // `case_nos` is a JSON list: the number, quoted, with LIKE's wildcards escaped.
+        let quoted = serde_json::to_string(case_no).unwrap_or_default();
+        let pattern = format!("%{}%", quoted.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let rows = on_pool!(self, pool => {
+            sqlx::query(
+                "SELECT id, job, recipient, channel, status, created_at FROM outbox \
+                 WHERE case_nos LIKE $1 ESCAPE '\\' ORDER BY created_at, id",
+            )
+            .bind(&pattern)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(ListingNotice {
+                    id: r.try_get(0)?,
+                    job: r.try_get(1)?,
+                    recipient: r.try_get(2)?,
+                    channel: r.try_get(3)?,
+                    status: r.try_get(4)?,
+                    created_at: r.try_get(5)?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?
+        });
+        Ok(rows)
+    }
+}
