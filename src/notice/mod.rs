@@ -5,6 +5,8 @@
 //! anonymous cases never show the petitioner, to anyone. ID numbers and phones are never part of
 //! a notice at all.
 
+pub mod link;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
