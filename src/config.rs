@@ -95,6 +95,11 @@ pub struct Http {
     pub request_timeout: Duration,
     /// Most requests that screen the whole register (findings, the status page) at once.
     pub max_heavy_requests: usize,
+    /// The address people reach the listener at (`https://xf.example.gov.cn`), for the action
+    /// links in notices; empty: notices carry no links.
+    pub public_url: String,
+    /// The keys that sign action links: the first signs, every one verifies (rotation).
+    pub link_keys: Vec<SecretRef>,
 }
 
 impl Default for Http {
@@ -109,9 +114,31 @@ impl Default for Http {
             header_read_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
             max_heavy_requests: 2,
+            public_url: String::new(),
+            link_keys: Vec::new(),
         }
     }
 }
+
+/// Action links, when `http.public_url` is set: where they point and the keys that sign them
+/// (read when the config loads).
+#[derive(Debug, Clone)]
+pub struct ActionLinks {
+    /// `http.public_url` without a trailing slash.
+    pub public_url: String,
+    /// The signing keys, the signing one first.
+    pub keys: Vec<Secret>,
+}
+
+impl ActionLinks {
+    /// The keys as bytes, the signing one first.
+    pub fn key_bytes(&self) -> Vec<&[u8]> {
+        self.keys.iter().map(|k| k.expose().as_bytes()).collect()
+    }
+}
+
+/// The shortest link key accepted, in bytes.
+pub const MIN_LINK_KEY_BYTES: usize = 32;
 
 /// Who may see the status page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -221,6 +248,8 @@ pub struct Settings {
     pub duty: Option<crate::plan::duty::Rota>,
     /// The listener's address (`http.listen`, checked when the config loaded; `None`: none).
     pub listen: Option<std::net::SocketAddr>,
+    /// Action links (`http.public_url` and `http.link_keys`), when set.
+    pub links: Option<ActionLinks>,
 }
 
 impl Settings {
@@ -267,6 +296,7 @@ impl Settings {
             ),
             duty,
             listen: config.http.listen.parse().ok(),
+            links: None,
         }
     }
 

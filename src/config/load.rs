@@ -176,11 +176,13 @@ pub fn load_from_str(
     let templates = check_templates(&resolve_against(path, &config.paths.templates), &mut problems);
     let tokens_file = config.http.tokens_file.as_ref().map(|file| resolve_against(path, file));
     let api_tokens = super::tokens::gather(&config.http.tokens, tokens_file.as_deref(), &doc, &mut problems);
+    let links = super::validate::action_links(&config, &doc, &mut problems);
 
     if !problems.is_empty() {
         return Err(ConfigError { problems });
     }
-    let settings = super::Settings::new(&config, &calendar);
+    let mut settings = super::Settings::new(&config, &calendar);
+    settings.links = links;
     Ok(LoadedConfig {
         config,
         settings,

@@ -294,6 +294,44 @@ fn check_channel(
     }
 }
 
+/// Action links: `http.public_url` must be an http(s) address, and then at least one key of
+/// [`super::MIN_LINK_KEY_BYTES`] bytes must sign them. Problems go to `problems`.
+pub fn action_links(config: &Config, doc: &Doc<'_>, problems: &mut Vec<Problem>) -> Option<super::ActionLinks> {
+    let http = &config.http;
+    let url = http.public_url.trim();
+    let mut keys = Vec::new();
+    for (i, key) in http.link_keys.iter().enumerate() {
+        match key.resolve_with(|var: &str| doc.env_var(var)) {
+            Ok(secret) if secret.expose().len() >= super::MIN_LINK_KEY_BYTES => keys.push(secret),
+            Ok(secret) => problems.push(doc.problem(
+                &format!("http.link_keys[{i}]"),
+                format!("is {} bytes; a link key needs at least {}", secret.expose().len(), super::MIN_LINK_KEY_BYTES),
+            )),
+            Err(message) => problems.push(doc.problem(&format!("http.link_keys[{i}]"), message)),
+        }
+    }
+    if url.is_empty() {
+        return None;
+    }
+    let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
+    if !scheme_ok || url.contains(char::is_whitespace) || url.contains(['?', '#']) {
+        problems.push(doc.problem(
+            "http.public_url",
+            format!("{url:?} is not an address like \"https://xf.example.gov.cn\" (http or https, no query)"),
+        ));
+        return None;
+    }
+    if http.link_keys.is_empty() {
+        problems.push(doc.problem(
+            "http.public_url",
+            "action links need a key to sign them: set http.link_keys = [{ env = \"PETITION_WATCH_LINK_KEY\" }]",
+        ));
+        return None;
+    }
+    (keys.len() == http.link_keys.len())
+        .then(|| super::ActionLinks { public_url: url.trim_end_matches('/').to_owned(), keys })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -403,3 +403,47 @@ fn a_quiet_hour_that_is_not_a_time_is_refused_on_its_line() {
         out.stderr
     );
 }
+
+#[test]
+fn action_links_need_an_http_address_and_a_long_enough_key() {
+    // Not an address.
+    let ws = edited("public_url = \"\"", "public_url = \"xf.example.gov.cn\"");
+    let out = ws.run(&["check"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let line = line_of(&ws, "public_url = \"xf.example");
+    assert!(
+        out.stderr.contains(&format!(":{line}: http.public_url: \"xf.example.gov.cn\" is not an address")),
+        "{}",
+        out.stderr
+    );
+
+    // An address, but nothing to sign with.
+    let ws = edited("public_url = \"\"", "public_url = \"https://xf.example.gov.cn/\"");
+    let out = ws.run(&["check"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("http.public_url: action links need a key"), "{}", out.stderr);
+
+    // A key too short, then an unset variable: each named on its line, the value never shown.
+    let ws = edited(
+        "public_url = \"\"\n",
+        "public_url = \"https://xf.example.gov.cn/\"\nlink_keys = [{ env = \"SHORT_KEY\" }, { env = \"UNSET_LINK_KEY\" }]\n",
+    );
+    let text = std::fs::read_to_string(ws.config_path()).expect("config");
+    std::fs::write(ws.config_path(), text.replacen("link_keys = []\n", "", 1)).expect("write");
+    let out = run_binary(ws.dir.path(), &ws.config_path(), &["check"], &[("SHORT_KEY", "tiny-secret-value")]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("http.link_keys[0]: is 17 bytes; a link key needs at least 32"), "{}", out.stderr);
+    assert!(out.stderr.contains("http.link_keys[1]: environment variable UNSET_LINK_KEY is not set"), "{}", out.stderr);
+    assert!(!out.stderr.contains("tiny-secret-value"), "{}", out.stderr);
+
+    // A good key: the config loads with its links, the trailing slash dropped.
+    let key = "k".repeat(40);
+    let loaded = petition_watch::config::load(
+        &ws.config_path(),
+        &[("SHORT_KEY".into(), key.clone()), ("UNSET_LINK_KEY".into(), key)],
+        crate::helpers::today(),
+    )
+    .unwrap_or_else(|e| panic!("loads: {e}"));
+    let links = loaded.settings.links.expect("links");
+    assert_eq!((links.public_url.as_str(), links.key_bytes().len()), ("https://xf.example.gov.cn", 2));
+}
