@@ -242,8 +242,8 @@ pub struct Settings {
     pub sweep_targets: Vec<crate::schedule::SweepTarget>,
     /// The enabled jobs with their schedules (the sweep's only on its sweep days).
     pub schedules: Vec<(crate::plan::Job, crate::schedule::Schedule, CatchUp)>,
-    /// The leading group's members (person ids) and group channels.
-    pub leading_group: (Vec<String>, Vec<String>),
+    /// The leading group's members (person ids): the full reports on their own channels.
+    pub leading_group_members: Vec<String>,
     /// The reception-day rota, when it has a first day.
     pub duty: Option<crate::plan::duty::Rota>,
     /// The listener's address (`http.listen`, checked when the config loaded; `None`: none).
@@ -290,10 +290,7 @@ impl Settings {
             administrators: config.administrators.people.iter().map(|p| p.as_str().to_owned()).collect(),
             sweep_targets,
             schedules,
-            leading_group: (
-                config.leading_group.members.iter().map(|p| p.as_str().to_owned()).collect(),
-                config.leading_group.channels.clone(),
-            ),
+            leading_group_members: config.leading_group.members.iter().map(|p| p.as_str().to_owned()).collect(),
             duty,
             listen: config.http.listen.parse().ok(),
             links: None,

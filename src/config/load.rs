@@ -88,7 +88,10 @@ impl LoadedConfig {
             people: s.people(),
             escalation: &self.config.escalation,
             sweep_targets: &s.sweep_targets,
-            leading_group: crate::plan::job::LeadingGroup { members: &s.leading_group.0, channels: &s.leading_group.1 },
+            leading_group: crate::plan::job::LeadingGroup {
+                members: &s.leading_group_members,
+                channels: &self.config.leading_group.channels,
+            },
             duty: s.duty.as_ref(),
         }
     }
