@@ -61,7 +61,7 @@ pub async fn run_due(
     let tz = loaded.config.time_zone();
     let only_catch_up = catching_up.is_some();
     let mut claimed = 0;
-    for (job, schedule, catch_up) in schedules(loaded) {
+    for &(job, ref schedule, catch_up) in schedules(loaded) {
         if catching_up.is_some_and(|only| only != job || catch_up == CatchUp::Skip) {
             continue;
         }
@@ -149,7 +149,7 @@ fn record_run(job: Job, result: &anyhow::Result<crate::jobs::RunReport>, took: D
 /// Logs each job's next firing (at start and after a reload).
 fn log_next_firings(loaded: &LoadedConfig, now: DateTime<Utc>) {
     let tz = loaded.config.time_zone();
-    for (job, schedule, _) in schedules(loaded) {
+    for &(job, ref schedule, _) in schedules(loaded) {
         match schedule.next_after(now.with_timezone(&tz), &loaded.calendar) {
             Some(f) => tracing::info!(job = job.name(), next = %f.at.format("%Y-%m-%d %H:%M"), "next firing"),
             None => tracing::info!(job = job.name(), "no firing ahead"),
@@ -343,7 +343,7 @@ async fn scheduler(
     // Catch-up: each job's latest firing since the last one recorded (within the window).
     let now = clock.now();
     let mut caught_up = take_over_orphans(&store, &running.loaded, now).await;
-    for (job, _, catch_up) in schedules(&running.loaded) {
+    for &(job, _, catch_up) in schedules(&running.loaded) {
         if catch_up == CatchUp::Skip {
             continue;
         }

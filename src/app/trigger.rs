@@ -42,7 +42,7 @@ impl Trigger {
             }
         };
         let tz = loaded.config.time_zone();
-        for (job, _, _) in schedules(loaded) {
+        for &(job, _, _) in schedules(loaded) {
             let config = loaded.config.jobs.get(job);
             let wake = Arc::clone(&wake);
             let cron = CronJob::new_async_tz(config.schedule.as_str(), tz, move |_, _| {

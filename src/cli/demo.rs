@@ -26,7 +26,7 @@ pub(super) async fn demo(loaded: &LoadedConfig, clock: Arc<dyn Clock>) -> anyhow
     println!("imported {} cases from {} into {}", report.imported(), register.display(), database.display());
     let tz = demo.config.time_zone();
     let now = clock.now().with_timezone(&tz);
-    for (job, schedule, _) in crate::jobs::schedules(&demo) {
+    for &(job, ref schedule, _) in crate::jobs::schedules(&demo) {
         // The job's latest firing up to now: what the daemon would have run last.
         let Some(firing) = schedule.last_in(now - chrono::Duration::days(400), now, &demo.calendar) else { continue };
         let at = firing.at;

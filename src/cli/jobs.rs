@@ -161,7 +161,7 @@ pub(super) async fn simulate(
     store.close().await;
     let township = loaded.township();
     let intake_after = crate::jobs::schedules(loaded)
-        .into_iter()
+        .iter()
         .find(|(job, ..)| *job == crate::plan::Job::IntakeWatch)
         .and_then(|(_, schedule, _)| {
             let before = start - chrono::Duration::seconds(1);
@@ -172,8 +172,8 @@ pub(super) async fn simulate(
         })
         .unwrap_or_else(|| job::intake_look_back(&township, from));
     let mut firings: Vec<(chrono::DateTime<chrono_tz::Tz>, crate::plan::Job)> = crate::jobs::schedules(loaded)
-        .into_iter()
-        .flat_map(|(job, schedule, _)| {
+        .iter()
+        .flat_map(|&(job, ref schedule, _)| {
             schedule
                 .firings(start - chrono::Duration::seconds(1), end - chrono::Duration::seconds(1), &loaded.calendar)
                 .into_iter()

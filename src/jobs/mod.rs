@@ -15,8 +15,8 @@ pub use run::run;
 pub const CATCH_UP_WINDOW_DAYS: i64 = 35;
 
 /// The jobs the daemon runs, with their schedules (built when the config loaded).
-pub fn schedules(loaded: &LoadedConfig) -> Vec<(Job, crate::schedule::Schedule, crate::schedule::CatchUp)> {
-    loaded.settings.schedules.clone()
+pub fn schedules(loaded: &LoadedConfig) -> &[(Job, crate::schedule::Schedule, crate::schedule::CatchUp)] {
+    &loaded.settings.schedules
 }
 
 /// What a run did.

@@ -1,27 +1,10 @@
-//! The work recorded on cases (`case_events`), and the notices that listed a case.
+//! The work recorded on cases (`case_events`).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
 
 use super::{Store, StoreError};
 use crate::domain::{CaseEvent, EventKind};
-
-/// A notice in the outbox that listed a case.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct ListingNotice {
-    /// The notice id.
-    pub id: String,
-    /// The job that planned it.
-    pub job: String,
-    /// Its recipient (a person id, or `leading_group`).
-    pub recipient: String,
-    /// Its channel.
-    pub channel: String,
-    /// Its delivery status.
-    pub status: String,
-    /// When it was planned.
-    pub created_at: DateTime<Utc>,
-}
 
 impl Store {
     /// Records one event on a case; returns its id.
@@ -75,34 +58,5 @@ impl Store {
             .collect::<Result<Vec<_>, sqlx::Error>>()?
         });
         Ok(rows.into_iter().flatten().collect::<Result<Vec<_>, sqlx::Error>>()?)
-    }
-
-    /// The notices in the outbox that listed `case_no`, oldest first.
-    pub async fn notices_listing(&self, case_no: &str) -> Result<Vec<ListingNotice>, StoreError> {
-        // `case_nos` is a JSON list: the number, quoted, with LIKE's wildcards escaped.
-        let quoted = serde_json::to_string(case_no).unwrap_or_default();
-        let pattern = format!("%{}%", quoted.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        let rows = on_pool!(self, pool => {
-            sqlx::query(
-                "SELECT id, job, recipient, channel, status, created_at FROM outbox \
-                 WHERE case_nos LIKE $1 ESCAPE '\\' ORDER BY created_at, id",
-            )
-            .bind(&pattern)
-            .fetch_all(pool)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(ListingNotice {
-                    id: r.try_get(0)?,
-                    job: r.try_get(1)?,
-                    recipient: r.try_get(2)?,
-                    channel: r.try_get(3)?,
-                    status: r.try_get(4)?,
-                    created_at: r.try_get(5)?,
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?
-        });
-        Ok(rows)
     }
 }

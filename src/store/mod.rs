@@ -166,7 +166,6 @@ pub use outbox::{
     RetryOutcome, StatusFilter,
 };
 mod events;
-pub use events::ListingNotice;
 mod runs;
 pub use runs::{OrphanedRun, RunRecord};
 

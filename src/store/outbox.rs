@@ -432,6 +432,25 @@ impl Store {
         Ok(rows)
     }
 
+    /// The notices that listed `case_no`, oldest first.
+    pub async fn notices_listing(&self, case_no: &str) -> Result<Vec<NoticeRow>, StoreError> {
+        // `case_nos` is a JSON list: the number, quoted, with LIKE's wildcards escaped.
+        let quoted = serde_json::to_string(case_no).unwrap_or_default();
+        let pattern = format!("%{}%", quoted.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let rows = on_pool!(self, pool => {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {NOTICE_COLUMNS} FROM outbox WHERE case_nos LIKE $1 ESCAPE '\\' ORDER BY created_at, id"
+            )))
+            .bind(&pattern)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(notice_row)
+            .collect::<Result<Vec<_>, _>>()?
+        });
+        Ok(rows)
+    }
+
     /// One notice with its delivery attempts, oldest first.
     pub async fn get_notice(&self, id: &str) -> Result<Option<(NoticeRow, Vec<AttemptRow>)>, StoreError> {
         let found = on_pool!(self, pool => {

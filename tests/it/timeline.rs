@@ -25,7 +25,7 @@ fn every_firing_of_2026_falls_where_the_township_expects_it() {
     // 261 weekdays, 19 of them days off (2 + 6 + 1 + 3 + 1 + 1 + 5), 6 make-up days.
     assert_eq!(working.len(), 248, "2026 has 248 working days, make-up days included");
     let mut seen = Vec::new();
-    for (job, schedule, _) in schedules(&loaded) {
+    for &(job, ref schedule, _) in schedules(&loaded) {
         let firings = schedule.firings(start, end, calendar);
         let days: Vec<NaiveDate> = firings.iter().map(|f| f.at.date_naive()).collect();
         let times: Vec<String> = firings.iter().map(|f| f.at.format("%H:%M").to_string()).collect();

@@ -153,5 +153,6 @@ pub async fn history(shared: &Shared, case_no: &str, full: bool) -> Result<(Valu
     let events = shared.store.case_events(case_no).await.map_err(ApiError::store)?;
     let notices = shared.store.notices_listing(case_no).await.map_err(ApiError::store)?;
     let events: Vec<EventJson> = events.iter().map(|e| EventJson::of(e, full)).collect();
+    let notices: Vec<super::NoticeJson> = notices.into_iter().map(super::NoticeJson::from).collect();
     Ok((serde_json::to_value(events).unwrap_or_default(), serde_json::to_value(notices).unwrap_or_default()))
 }
