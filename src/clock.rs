@@ -51,12 +51,21 @@ impl Clock for FixedClock {
 pub struct ManualClock {
     now: Mutex<DateTime<Utc>>,
     moved: Arc<Notify>,
+    /// How many times a waiter asked to be woken by moves.
+    watched: std::sync::atomic::AtomicUsize,
 }
 
 impl ManualClock {
     /// A clock standing at `at`.
     pub fn new(at: DateTime<Utc>) -> Self {
-        Self { now: Mutex::new(at), moved: Arc::new(Notify::new()) }
+        Self { now: Mutex::new(at), moved: Arc::new(Notify::new()), watched: Default::default() }
+    }
+
+    /// How many times a waiter (the scheduler, each time it goes to sleep) has asked to be
+    /// woken by this clock's moves: above zero once the scheduler has read the time it starts
+    /// from, so a move after that is seen as time passing.
+    pub fn watched(&self) -> usize {
+        self.watched.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Moves the clock to `at` (back or forward).
@@ -78,6 +87,7 @@ impl Clock for ManualClock {
     }
 
     fn moved(&self) -> Option<Arc<Notify>> {
+        self.watched.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Some(Arc::clone(&self.moved))
     }
 }

@@ -74,6 +74,9 @@ pub struct Settings {
     pub lease: Duration,
     /// Concurrent deliveries.
     pub workers: usize,
+    /// Where action links point and the key that signs them (`http.public_url`,
+    /// `http.link_keys`); `None` when notices carry no links.
+    pub links: Option<crate::config::ActionLinks>,
 }
 
 /// The worker: channels, templates, settings, and the endpoints disabled by a 410.
@@ -126,6 +129,7 @@ impl Deliverer {
                 time_zone: config.time_zone(),
                 lease: config.delivery.lease,
                 workers: config.delivery.workers.max(1),
+                links: loaded.settings.links.clone(),
             },
             administrators,
             township: config.township.name.clone(),
@@ -164,10 +168,15 @@ impl Deliverer {
         if let Some(reason) = self.disabled.lock().map(|d| d.get(&claimed.channel).cloned()).unwrap_or_default() {
             return self.give_up(claimed, format!("channel disabled: {reason}"), now).await;
         }
-        let body: NoticeBody = match serde_json::from_str(&claimed.payload) {
+        let mut body: NoticeBody = match serde_json::from_str(&claimed.payload) {
             Ok(body) => body,
             Err(e) => return self.give_up(claimed, format!("stored notice does not parse: {e}"), now).await,
         };
+        match self.settings.links.as_ref().and_then(|l| Some((l, *l.key_bytes().first()?))) {
+            Some((links, key)) => crate::notice::link::attach(&mut body, &claimed.id, &links.public_url, key, now),
+            // Only links signed now go out.
+            None => body.cases.iter_mut().for_each(|c| c.link = None),
+        }
         if channel.is_chat()
             && let Some(until) = self.quiet_until(now)
         {

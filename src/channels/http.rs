@@ -180,6 +180,15 @@ impl HttpChannel {
         now: DateTime<Utc>,
     ) -> Result<(), DeliveryError> {
         let base = self.settings.url.trim_end_matches('/');
+        // The action links of the cases in this part, as buttons (DingTalk, Feishu); WeCom's
+        // Markdown carries them as links in the text (its cards hold three links at most).
+        let buttons: Vec<(String, &str)> = body
+            .cases
+            .iter()
+            .filter_map(|c| Some((c, c.link.as_deref()?)))
+            .filter(|(_, link)| part.contains(link))
+            .map(|(c, link)| (format!("{} 签收 / 答复", c.line.case_no), link))
+            .collect();
         let (url, payload) = match &self.settings.endpoint {
             Endpoint::Wecom(key) => {
                 (format!("{base}?key={}", encode(key)), json!({"msgtype": "markdown", "markdown": {"content": part}}))
@@ -191,17 +200,32 @@ impl HttpChannel {
                     url.push_str(&format!("&timestamp={ms}&sign={}", dingtalk_sign(secret, ms)));
                 }
                 let at: Vec<&String> = body.to.dingtalk_userid.iter().collect();
-                (
-                    url,
-                    json!({"msgtype": "markdown", "markdown": {"title": title, "text": part}, "at": {"atUserIds": at}}),
-                )
+                let payload = if buttons.is_empty() {
+                    json!({"msgtype": "markdown", "markdown": {"title": title, "text": part}, "at": {"atUserIds": at}})
+                } else {
+                    // An ActionCard with a button per case (vertical, independent jumps).
+                    let btns: Vec<Value> =
+                        buttons.iter().map(|(label, link)| json!({"title": label, "actionURL": link})).collect();
+                    json!({"msgtype": "actionCard", "actionCard": {"title": title, "text": part, "btnOrientation": "0", "btns": btns}})
+                };
+                (url, payload)
             }
             Endpoint::Feishu(hook, secret) => {
+                let mut elements = vec![json!({"tag": "markdown", "content": part})];
+                if !buttons.is_empty() {
+                    let actions: Vec<Value> = buttons
+                        .iter()
+                        .map(|(label, link)| {
+                            json!({"tag": "button", "type": "primary", "text": {"tag": "plain_text", "content": label}, "url": link})
+                        })
+                        .collect();
+                    elements.push(json!({"tag": "action", "actions": actions}));
+                }
                 let mut payload = json!({
                     "msg_type": "interactive",
                     "card": {
                         "header": {"title": {"tag": "plain_text", "content": title}},
-                        "elements": [{"tag": "markdown", "content": part}],
+                        "elements": elements,
                     },
                 });
                 if let Some(secret) = secret {

@@ -314,10 +314,17 @@ pub fn action_links(config: &Config, doc: &Doc<'_>, problems: &mut Vec<Problem>)
         return None;
     }
     let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
-    if !scheme_ok || url.contains(char::is_whitespace) || url.contains(['?', '#']) {
+    // Only characters that need no escaping in an HTML attribute or a Markdown link: the
+    // templates write the links as they are.
+    let plain = url.chars().all(|c| c.is_ascii_alphanumeric() || "-._~:/%[]@!$&*+,;=".contains(c));
+    let host_given = url.split_once("://").is_some_and(|(_, rest)| !rest.is_empty() && !rest.starts_with('/'));
+    if !scheme_ok || !plain || !host_given || url.contains(['?', '#']) {
         problems.push(doc.problem(
             "http.public_url",
-            format!("{url:?} is not an address like \"https://xf.example.gov.cn\" (http or https, no query)"),
+            format!(
+                "{url:?} is not an address like \"https://xf.example.gov.cn\" (http or https, a host, no query, \
+                 no quotes, spaces or brackets)"
+            ),
         ));
         return None;
     }

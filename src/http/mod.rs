@@ -9,9 +9,11 @@
 //! | `/api/v1/…` | bearer token | [`api`]: cases in and out, findings, notices, jobs |
 //! | `/api/v1/openapi.json` | anyone | the API's OpenAPI 3.1 document |
 //! | `/`, `/login`, `/logout` | token login, open or off | [`status`]: the status page |
+//! | `/a/{token}` | the holder of a notice's signed link | [`action`]: 签收 and answers from a phone |
 //!
 //! Every error is JSON `{"error": {"code", "message", "details"?}}` with a stable `code`.
 
+pub mod action;
 pub mod api;
 pub mod auth;
 pub mod status;
@@ -121,6 +123,7 @@ pub fn router(shared: Shared) -> Router {
         .route("/", get(status::page))
         .route("/login", post(status::login))
         .route("/logout", post(status::logout))
+        .route("/a/{token}", get(action::page).post(action::act))
         .route("/api/v1/openapi.json", get(api::openapi_json))
         .route("/api/v1/cases", post(api::post_cases).put(api::put_cases))
         .route("/api/v1/cases/{case_no}", get(api::get_case))

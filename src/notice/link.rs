@@ -10,6 +10,8 @@ use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
+use super::{NoticeBody, NoticeKind};
+
 /// How long a link works.
 pub const LINK_VALID_DAYS: i64 = 30;
 
@@ -87,6 +89,22 @@ pub fn verify(token: &str, keys: &[&[u8]], now: DateTime<Utc>) -> Result<ActionC
     Ok(ActionClaim { notice, person, case_no, expires })
 }
 
+/// Signs a link for every case of `body`, notice `notice_id`, into its `link`: each case of a
+/// case notice, `{public_url}/a/{token}`, issued at `now`, for the notice's addressee. A notice
+/// to a group channel carries them too (DESIGN §5.3: robots carry the links); its page shows
+/// only what the group saw ([`crate::notice::Audience::Group`]), since anyone in the chat may
+/// open it. A notice without cases is left as it is.
+pub fn attach(body: &mut NoticeBody, notice_id: &str, public_url: &str, key: &[u8], now: DateTime<Utc>) {
+    if body.kind != NoticeKind::Cases {
+        return;
+    }
+    let person = body.to.id.clone();
+    for case in &mut body.cases {
+        let token = sign(&claim(notice_id, &person, &case.line.case_no, now), key);
+        case.link = Some(format!("{public_url}/a/{token}"));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,5 +152,33 @@ mod tests {
         let odd = URL_SAFE_NO_PAD.encode(b"[\"v2\"]");
         let signature = URL_SAFE_NO_PAD.encode(mac(NEW, b"[\"v2\"]").finalize().into_bytes());
         assert_eq!(verify(&format!("{odd}.{signature}"), &[NEW], at(2)), Err(LinkError::Malformed));
+    }
+
+    #[test]
+    fn links_go_to_each_case_of_a_case_notice_and_to_no_other_kind() {
+        let mut samples = crate::render::message::samples().into_iter();
+        let (mut leader, mut group) = (samples.next().expect("leader"), samples.next().expect("group"));
+        attach(&mut leader, "ntc_9", "https://x.example", NEW, at(1));
+        for case in &leader.cases {
+            let link = case.link.as_deref().expect("a link per case");
+            let token = link.strip_prefix("https://x.example/a/").expect("the page's address");
+            let claim = verify(token, &[NEW], at(2)).expect("verifies");
+            assert_eq!((claim.notice.as_str(), claim.person.as_str()), ("ntc_9", "li-hua"));
+            assert_eq!(claim.case_no, case.line.case_no);
+        }
+        attach(&mut group, "ntc_9", "https://x.example", NEW, at(1));
+        assert!(group.cases.iter().all(|c| c.link.is_some()), "a group's robot carries them too");
+        let mut test = crate::render::message::samples().remove(2);
+        test.cases = group
+            .cases
+            .iter()
+            .cloned()
+            .map(|mut c| {
+                c.link = None;
+                c
+            })
+            .collect();
+        attach(&mut test, "ntc_9", "https://x.example", NEW, at(1));
+        assert!(test.cases.iter().all(|c| c.link.is_none()), "only case notices");
     }
 }

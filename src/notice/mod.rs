@@ -144,6 +144,11 @@ pub struct NoticeCase {
     /// Deadlines that moved since the last reminder about the case (DESIGN §2.4).
     #[serde(default)]
     pub moved: Vec<MovedLine>,
+    /// The case's action link (`{public_url}/a/{token}`, DESIGN §5.3), signed when the notice is
+    /// sent ([`link::attach`]); never part of the stored payload, so a notice's id does not
+    /// depend on the signing key or the moment it was sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
 }
 
 /// A deadline that moved, as a notice says it: 办理期限由 2026-02-18 调整为 2026-03-20（延期 30 日）.

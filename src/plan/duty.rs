@@ -141,6 +141,7 @@ pub fn duty_notices<'c>(
                     overdue_working_days: None,
                     reason: "接待提示".to_owned(),
                     moved: Vec::new(),
+                    link: None,
                 })
                 .collect();
             let body = run.case_notice(&contact.addressee, info.group, cases, Some(text.clone()));

@@ -100,6 +100,7 @@ pub fn plan<'c>(
                     overdue_working_days: None,
                     reason: NoticeReason::NewCase.zh().to_owned(),
                     moved: Vec::new(),
+                    link: None,
                 })
                 .collect();
             let body = run.case_notice(&contact.addressee, info.group, lines, None);

@@ -282,6 +282,7 @@ pub fn plan<'c>(
                         .iter()
                         .map(|m| MovedLine { name: m.kind.zh().to_owned(), from: m.from, to: m.to, why: m.why.clone() })
                         .collect(),
+                    link: None,
                 })
                 .collect();
             let body = run.case_notice(&contact.addressee, info.group, lines, None);

@@ -184,6 +184,7 @@ pub fn samples() -> Vec<NoticeBody> {
             to: date(21),
             why: "延期 10 日".into(),
         }],
+        link: Some("https://xinfang.example.gov.cn/a/sample-token".into()),
     };
     let thin = NoticeCase {
         line: CaseLine {
@@ -200,6 +201,7 @@ pub fn samples() -> Vec<NoticeBody> {
         overdue_working_days: None,
         reason: "首次提醒".into(),
         moved: Vec::new(),
+        link: None,
     };
     let base = NoticeBody {
         kind: NoticeKind::Cases,
@@ -291,7 +293,17 @@ mod tests {
         assert!(email.html.contains("办理期限由 2026-11-11 调整为 2026-11-21（延期 10 日）"), "{}", email.html);
         assert!(email.text.contains("已超期 4 个工作日"), "{}", email.text);
         assert!(email.text.contains("因赵敏回避"), "{}", email.text);
-        assert!(email.html.contains("<td>XF-2026-0001</td>"), "{}", email.html);
+        assert!(
+            email.html.contains("<td>XF-2026-0001<br><a href=\"https://xinfang.example.gov.cn/a/sample-token\""),
+            "{}",
+            email.html
+        );
+        assert!(email.text.contains("答复情况：https://xinfang.example.gov.cn/a/sample-token"), "{}", email.text);
+        let leaders_chat = templates.chat(&samples[0], "").expect("chat");
+        assert!(
+            leaders_chat.contains("[签收 / 答复](https://xinfang.example.gov.cn/a/sample-token)"),
+            "{leaders_chat}"
+        );
         let chat = templates.chat(&samples[1], "<@lihua>").expect("chat");
         assert!(chat.contains("<@lihua> 李华"), "{chat}");
         assert!(!chat.contains("张秀英") && !chat.contains("东湖村"), "{chat}");

@@ -28,7 +28,7 @@ impl Store {
         Ok(id)
     }
 
-    /// Every event on `case_no`, oldest first. A row whose kind this version does not know is
+    /// Every event on `case_no`, oldest first, ID and phone numbers in its text masked. A row whose kind this version does not know is
     /// left out (a newer replica may have written it).
     pub async fn case_events(&self, case_no: &str) -> Result<Vec<CaseEvent>, StoreError> {
         let rows = on_pool!(self, pool => {
@@ -48,7 +48,8 @@ impl Store {
                         kind,
                         at: r.try_get::<DateTime<Utc>, _>(2)?,
                         by: r.try_get(3)?,
-                        text: r.try_get(4)?,
+                        // An ID or phone number typed into the text is masked (DESIGN §3).
+                        text: crate::domain::mask_identifiers(&r.try_get::<String, _>(4)?).into_owned(),
                         notice: r.try_get(5)?,
                         due_on: r.try_get::<Option<NaiveDate>, _>(6)?,
                         how: r.try_get(7)?,

@@ -571,19 +571,22 @@ async fn the_status_page_can_be_open_or_off() {
     assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "not_found"));
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_status_page_renders_in_headless_chromium() {
-    let Some(chromium) =
-        ["/usr/bin/chromium", "/usr/bin/chromium-browser"].into_iter().find(|p| std::path::Path::new(p).exists())
-    else {
+/// The headless Chromium to render pages with; `None` (the test skips, saying so) only
+/// outside CI — under `CI=true` a missing Chromium fails the test.
+pub fn chromium() -> Option<String> {
+    let found =
+        ["/usr/bin/chromium", "/usr/bin/chromium-browser"].into_iter().find(|p| std::path::Path::new(p).exists());
+    if found.is_none() {
         assert!(std::env::var_os("CI").is_none(), "CI needs chromium (.ci/run installs it)");
         eprintln!("SKIPPED: no chromium here; apt-get install chromium fonts-noto-cjk");
-        return;
-    };
-    let api = Api::start(&[("PETITION_WATCH_HTTP__STATUS_PAGE", "open")], true).await;
-    let ws = Workspace::new();
-    let shot = ws.path("status.png");
-    let flags = [
+    }
+    found.map(str::to_owned)
+}
+
+/// Runs headless Chromium on `url` at window `size` ("390,1400") with `action` (`--dump-dom`
+/// or `--screenshot=PATH`), a profile in `ws`; its standard output.
+pub async fn chromium_run(chromium: &str, ws: &Workspace, size: &str, action: &str, url: &str) -> String {
+    let args: Vec<String> = [
         "--headless",
         "--no-sandbox",
         "--disable-gpu",
@@ -592,35 +595,53 @@ async fn the_status_page_renders_in_headless_chromium() {
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
-        "--window-size=1280,1600",
-    ];
-    let profile = format!("--user-data-dir={}", ws.path("profile").display());
+        "--hide-scrollbars",
+        "--virtual-time-budget=3000",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .chain([
+        format!("--window-size={size}"),
+        format!("--user-data-dir={}", ws.path("profile").display()),
+        action.to_owned(),
+        url.to_owned(),
+    ])
+    .collect();
+    let chromium = chromium.to_owned();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(chromium).args(args).output().expect("chromium runs")
+    })
+    .await
+    .expect("joined");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Keeps a screenshot as a test artefact, under the target directory's `tmp/screenshots/`.
+pub fn keep_artefact(path: &std::path::Path, name: &str) {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    if std::fs::create_dir_all(&dir).is_ok() {
+        let _ = std::fs::copy(path, dir.join(name));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_status_page_renders_in_headless_chromium() {
+    let Some(chromium) = chromium() else { return };
+    let api = Api::start(&[("PETITION_WATCH_HTTP__STATUS_PAGE", "open")], true).await;
+    let ws = Workspace::new();
+    let shot = ws.path("status.png");
     let url = api.url("/");
-    let run = |extra: String| {
-        let chromium = chromium.to_owned();
-        let profile = profile.clone();
-        let url = url.clone();
-        tokio::task::spawn_blocking(move || {
-            std::process::Command::new(chromium)
-                .args(flags)
-                .arg(&profile)
-                .arg(extra)
-                .arg(url)
-                .output()
-                .expect("chromium runs")
-        })
-    };
-    let dom = run("--dump-dom".into()).await.expect("joined");
-    let dom = String::from_utf8_lossy(&dom.stdout).into_owned();
+    let dom = chromium_run(&chromium, &ws, "1280,1600", "--dump-dom", &url).await;
     assert!(dom.contains("<h2>各包案领导名下预警件"), "chromium rendered the page: {dom}");
     assert!(dom.contains("XF2026-0"));
-    let out = run(format!("--screenshot={}", shot.display())).await.expect("joined");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    chromium_run(&chromium, &ws, "1280,1600", &format!("--screenshot={}", shot.display()), &url).await;
     let png = std::fs::read(&shot).expect("screenshot written");
     assert_eq!(&png[1..4], b"PNG");
     let width = u32::from_be_bytes([png[16], png[17], png[18], png[19]]);
     assert_eq!(width, 1280);
     assert!(png.len() > 50_000, "a page with content, not a blank: {} bytes", png.len());
+    keep_artefact(&shot, "status-page-1280.png");
     if let Some(keep) = std::env::var_os("PETITION_WATCH_KEEP_SCREENSHOT") {
         std::fs::copy(&shot, keep).expect("copy screenshot");
     }

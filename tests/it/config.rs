@@ -417,6 +417,14 @@ fn action_links_need_an_http_address_and_a_long_enough_key() {
         out.stderr
     );
 
+    // An address with what a link in HTML or Markdown cannot hold, or without a host.
+    for bad in ["https://xf.example.gov.cn/a'b", "https://xf.example.gov.cn/(x)", "https:///path"] {
+        let ws = edited("public_url = \"\"", &format!("public_url = \"{bad}\""));
+        let out = ws.run(&["check"]);
+        assert_eq!(out.code, 1, "{bad}: {out:?}");
+        assert!(out.stderr.contains("http.public_url:") && out.stderr.contains("is not an address"), "{}", out.stderr);
+    }
+
     // An address, but nothing to sign with.
     let ws = edited("public_url = \"\"", "public_url = \"https://xf.example.gov.cn/\"");
     let out = ws.run(&["check"]);

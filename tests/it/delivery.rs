@@ -107,7 +107,7 @@ pub async fn planned(ws: &Workspace, loaded: &LoadedConfig) -> (Store, usize) {
     (store, run.enqueued)
 }
 
-async fn drain(store: &Store, loaded: &LoadedConfig) -> petition_watch::delivery::DrainSummary {
+pub async fn drain(store: &Store, loaded: &LoadedConfig) -> petition_watch::delivery::DrainSummary {
     let deliverer = Arc::new(Deliverer::new(store.clone(), loaded).expect("deliverer"));
     deliverer.drain(Arc::new(SystemClock)).await.expect("drain")
 }

@@ -225,6 +225,12 @@ impl TestApp {
                 tokio::time::sleep(std::time::Duration::from_millis(20)).await;
             }
         }
+        // The scheduler has read the time it starts from: a move from here on is time passing.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while clock.watched() == 0 {
+            assert!(std::time::Instant::now() < deadline, "the scheduler starts");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
         Self { clock, address: address.map(|a| format!("http://{a}")), url, control, task }
     }
 

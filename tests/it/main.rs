@@ -1,5 +1,6 @@
 //! Integration tests: real SQLite files, a real PostgreSQL server, the real binary.
 
+mod action;
 mod alerts;
 mod api;
 mod cli;

@@ -1,0 +1,370 @@
+//! Action links (DESIGN §5.3), end to end: the daemon plans and delivers a deadline watch on a
+//! paused clock with `http.public_url` set, each delivered notice carries a signed link per
+//! case, and the page behind it (on a real listener on 127.0.0.1) shows the case and records
+//! 签收, progress and the answer to the petitioner; forged, expired, other people's and recused
+//! links get 403 and record nothing; headless Chromium renders the page at 390 px.
+
+use std::collections::BTreeMap;
+
+use chrono::{TimeZone, Utc};
+use petition_watch::clock::Clock;
+use petition_watch::domain::EventKind;
+use petition_watch::notice::link;
+use petition_watch::store::Store;
+use reqwest::StatusCode;
+
+use crate::delivery::workspace;
+use crate::helpers::{TestApp, Workspace, open};
+
+/// The link key the tests sign with (also written to the workspace's key file).
+pub const LINK_KEY: &str = "a test key for action links, long enough to sign";
+/// Where the links point; the tests swap it for the listener's address.
+pub const PUBLIC_URL: &str = "https://xf.example.gov.cn";
+
+fn shanghai(y: i32, m: u32, d: u32, h: u32, min: u32) -> chrono::DateTime<Utc> {
+    chrono_tz::Asia::Shanghai.with_ymd_and_hms(y, m, d, h, min, 0).single().expect("instant").with_timezone(&Utc)
+}
+
+/// Sets `http.public_url` and a link key (from a file) in `ws`'s config.
+pub fn with_links(ws: &Workspace) {
+    let key = ws.write("link.key", LINK_KEY);
+    let text = std::fs::read_to_string(ws.config_path()).expect("config");
+    let text = text.replacen("public_url = \"\"", &format!("public_url = \"{PUBLIC_URL}/\""), 1).replacen(
+        "link_keys = []",
+        &format!("link_keys = [{{ file = {:?} }}]", key.display().to_string()),
+        1,
+    );
+    std::fs::write(ws.config_path(), text).expect("config");
+}
+
+/// Every action link in `text` (decoded parts; raw quoted-printable lines are passed over).
+pub fn links_in(text: &str) -> Vec<String> {
+    let prefix = format!("{PUBLIC_URL}/a/");
+    let mut links = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(&prefix) {
+        let tail = &rest[at + prefix.len()..];
+        let end = tail.find(|c: char| !(c.is_ascii_alphanumeric() || "-_.".contains(c))).unwrap_or(tail.len());
+        // A line of a quoted-printable part, cut by a soft break (`=`), is not a link.
+        if !tail[end..].starts_with('=') {
+            links.push(format!("{prefix}{}", &tail[..end]));
+        }
+        rest = &tail[end..];
+    }
+    links
+}
+
+/// The delivered emails of the outbox: (file text, decoded).
+fn delivered(ws: &Workspace) -> Vec<String> {
+    std::fs::read_dir(ws.path("outbox"))
+        .map(|dir| {
+            dir.filter_map(Result::ok)
+                .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+                .map(|raw| crate::privacy::readable_text(&raw))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn events(url: &str, case_no: &str) -> Vec<petition_watch::domain::CaseEvent> {
+    let store: Store = open(url).await;
+    let events = store.case_events(case_no).await.expect("events");
+    store.close().await;
+    events
+}
+
+/// A daemon that delivered a deadline watch with links: the app, the workspace, and each
+/// link's claim by link.
+async fn delivered_with_links() -> (TestApp, Workspace, BTreeMap<String, link::ActionClaim>) {
+    let ws = workspace("", &["outbox"]);
+    with_links(&ws);
+    let loaded = ws.load();
+    let store = open(&loaded.config.database.url).await;
+    crate::helpers::import_sample(&store, &loaded).await;
+    store.close().await;
+    // Friday 2026-11-27, 08:29:59: the deadline watch fires at 08:30.
+    let app = TestApp::spawn(&ws, shanghai(2026, 11, 27, 8, 29) + chrono::Duration::seconds(59), true).await;
+    app.clock.advance(chrono::Duration::seconds(1));
+    let delivered_links = app.until(|| async { delivered(&ws).iter().any(|t| !links_in(t).is_empty()) }).await;
+    assert!(delivered_links, "the watch's notices were delivered with links");
+    // Let the rest of the run's notices land.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let now = app.clock.now();
+    let mut claims = BTreeMap::new();
+    for text in delivered(&ws) {
+        for found in links_in(&text) {
+            let token = found.rsplit('/').next().expect("token");
+            let claim =
+                link::verify(token, &[LINK_KEY.as_bytes()], now).unwrap_or_else(|e| panic!("{found}: {e}\n{text}"));
+            claims.insert(found, claim);
+        }
+    }
+    (app, ws, claims)
+}
+
+fn page_url(app: &TestApp, link: &str) -> String {
+    link.replacen(PUBLIC_URL, app.address.as_deref().expect("listening"), 1)
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client")
+}
+
+async fn post(app: &TestApp, link: &str, form: &[(&str, &str)]) -> (StatusCode, String, Option<String>) {
+    let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+    let response = client()
+        .post(page_url(app, link))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .expect("post");
+    let status = response.status();
+    let location = response.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    (status, response.text().await.expect("body"), location)
+}
+
+async fn get(app: &TestApp, link: &str) -> (StatusCode, String) {
+    let response = client().get(page_url(app, link)).send().await.expect("get");
+    (response.status(), response.text().await.expect("body"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_notices_link_opens_the_case_and_records_ack_progress_and_reply() {
+    let (app, ws, claims) = delivered_with_links().await;
+    // Every case line of every leader's notice carries its link, to its own recipient.
+    assert!(claims.len() >= 3, "links: {claims:?}");
+    let (link, claim) = claims.iter().next().expect("a link");
+    let case_no = claim.case_no.clone();
+    assert!(claims.values().all(|c| c.expires == app.clock.now() + chrono::Duration::days(30)));
+
+    let (status, html) = get(&app, link).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains(&format!("信访件 {case_no}")), "{html}");
+    for id in ["ack-button", "progress-button", "reply-button"] {
+        assert!(html.contains(&format!("id=\"{id}\"")), "{id} in {html}");
+    }
+
+    // 签收: one tap, recorded once, back to the page saying so.
+    let (status, _, location) = post(&app, link, &[("action", "ack")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location.as_deref(), Some(format!("{link}?done=ack").as_str()));
+    assert_eq!(post(&app, link, &[("action", "ack")]).await.0, StatusCode::SEE_OTHER, "a second tap is fine");
+    let (_, html) = get(&app, &format!("{link}?done=ack")).await;
+    assert!(html.contains("已签收") && html.contains("id=\"acked\"") && !html.contains("id=\"ack-button\""), "{html}");
+
+    // A progress note without its text is refused on the page, and nothing is recorded.
+    let (status, html, _) = post(&app, link, &[("action", "progress"), ("text", " ")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("请填写内容"), "{html}");
+    let (status, _, _) =
+        post(&app, link, &[("action", "progress"), ("text", "已约谈村委会"), ("due_on", "2026-12-10")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, html, _) =
+        post(&app, link, &[("action", "reply"), ("date", "2026-11-27"), ("how", "微信"), ("text", "x")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("请选择答复方式"), "{html}");
+    let (status, _, _) = post(
+        &app,
+        link,
+        &[("action", "reply"), ("date", "2026-11-26"), ("how", "电话"), ("text", "已电话告知处理意见 13800138000")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+
+    let recorded = events(&app.url, &case_no).await;
+    let kinds: Vec<EventKind> = recorded.iter().map(|e| e.kind).collect();
+    // The reply is dated the day it was given (26th, before the 签收 of the 27th).
+    assert_eq!(kinds, vec![EventKind::Reply, EventKind::Ack, EventKind::Progress], "{recorded:?}");
+    assert!(recorded.iter().all(|e| e.by == claim.person && e.notice.as_deref() == Some(claim.notice.as_str())));
+    assert_eq!(recorded[0].how.as_deref(), Some("电话"));
+    assert_eq!(recorded[0].at, shanghai(2026, 11, 26, 12, 0));
+    assert_eq!(recorded[2].due_on, chrono::NaiveDate::from_ymd_opt(2026, 12, 10));
+    let (_, html) = get(&app, link).await;
+    assert!(html.contains("已约谈村委会") && html.contains("已电话告知处理意见"), "the record shows: {html}");
+    assert!(!html.contains("13800138000"), "a phone typed into the text is masked");
+    app.stop().await;
+    drop(ws);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn forged_expired_other_peoples_and_recused_links_get_403_and_record_nothing() {
+    let (app, ws, claims) = delivered_with_links().await;
+    let (link, claim) = claims.iter().next().expect("a link");
+    let key = LINK_KEY.as_bytes();
+    let base = format!("{PUBLIC_URL}/a/");
+    let now = app.clock.now();
+    let other_person = if claim.person == "zhao-min" { "sun-li" } else { "zhao-min" };
+    let mut altered = link.clone();
+    let last = altered.pop().expect("a character");
+    altered.push(if last == 'A' { 'B' } else { 'A' });
+    let refused = [
+        ("altered", altered),
+        ("garbled", format!("{base}not-a-token")),
+        ("another key", format!("{base}{}", link::sign(claim, b"someone else's key, also long enough"))),
+        (
+            "expired",
+            format!(
+                "{base}{}",
+                link::sign(
+                    &link::claim(&claim.notice, &claim.person, &claim.case_no, now - chrono::Duration::days(31)),
+                    key
+                )
+            ),
+        ),
+        (
+            "another person on this notice",
+            format!("{base}{}", link::sign(&link::claim(&claim.notice, other_person, &claim.case_no, now), key)),
+        ),
+        (
+            "a case the notice did not list",
+            format!("{base}{}", link::sign(&link::claim(&claim.notice, &claim.person, "XF-NOT-LISTED", now), key)),
+        ),
+    ];
+    for (what, bad) in &refused {
+        let (status, html) = get(&app, bad).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{what}: {html}");
+        assert!(!html.contains(&claim.case_no), "{what} shows the case: {html}");
+        let (status, _, _) = post(&app, bad, &[("action", "ack")]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{what}");
+    }
+    assert!(events(&app.url, &claim.case_no).await.is_empty(), "nothing recorded");
+
+    // The register now names the link's person as accused: the link shows nothing of the case.
+    let store = open(&app.url).await;
+    let number = petition_watch::domain::CaseNo::parse(&claim.case_no).expect("number");
+    let mut case = store.get_case(&number).await.expect("read").expect("the case");
+    let loaded = ws.load();
+    let name = loaded.settings.contacts[&claim.person].addressee.name.clone();
+    case.accused.push(name);
+    store.upsert_cases([&case], Utc::now()).await.expect("updated");
+    store.close().await;
+    let (status, html) = get(&app, link).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{html}");
+    assert!(html.contains("回避") && !html.contains(&claim.case_no), "{html}");
+    assert_eq!(post(&app, link, &[("action", "ack")]).await.0, StatusCode::FORBIDDEN);
+    assert!(events(&app.url, &claim.case_no).await.is_empty(), "nothing recorded");
+    app.stop().await;
+}
+
+/// The page as a phone shows it: headless Chromium at 390 px renders it without horizontal
+/// overflow, with its three buttons; the screenshot is kept as a test artefact.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_page_fits_a_phone_in_headless_chromium() {
+    let Some(chromium) = crate::api::chromium() else { return };
+    let (app, ws, claims) = delivered_with_links().await;
+    let (link, _) = claims.iter().next().expect("a link");
+    let url = page_url(&app, link);
+    let (status, html) = get(&app, link).await;
+    assert_eq!(status, StatusCode::OK);
+    // Headless Chromium lays a window out at least 500 px wide, so the page is measured, and
+    // shot, inside a 390 px frame: the same HTML with a probe appended (the served page allows
+    // no script) posts its width and buttons up to the frame's parent.
+    let probe = "<script>parent.postMessage({width: document.documentElement.scrollWidth, \
+                 buttons: document.querySelectorAll('button').length}, '*');</script>";
+    ws.write("probed.html", html.replacen("</body>", &format!("{probe}</body>"), 1));
+    let frame = |src: &str| {
+        format!(
+            "<!doctype html><html><body style=\"margin:0\"><iframe src=\"{src}\" width=\"390\" height=\"1400\" \
+             style=\"border:0\"></iframe><script>addEventListener('message', e => {{ \
+             document.body.setAttribute('data-width', e.data.width); \
+             document.body.setAttribute('data-buttons', e.data.buttons); }});</script></body></html>"
+        )
+    };
+    let measured = ws.write("measure.html", frame("probed.html"));
+    let dom =
+        crate::api::chromium_run(&chromium, &ws, "390,1400", "--dump-dom", &format!("file://{}", measured.display()))
+            .await;
+    let width = dom.split("data-width=\"").nth(1).and_then(|s| s.split('"').next()).unwrap_or("?").to_owned();
+    assert_eq!(width, "390", "the page is as wide as the phone, no wider: {dom}");
+    assert!(dom.contains("data-buttons=\"3\""), "签收, progress and reply: {dom}");
+    let shown = ws.write("phone.html", frame(&url));
+    let shot = ws.path("action-390.png");
+    crate::api::chromium_run(
+        &chromium,
+        &ws,
+        "390,1400",
+        &format!("--screenshot={}", shot.display()),
+        &format!("file://{}", shown.display()),
+    )
+    .await;
+    let png = std::fs::read(&shot).expect("screenshot written");
+    assert_eq!(&png[1..4], b"PNG");
+    assert_eq!(u32::from_be_bytes([png[16], png[17], png[18], png[19]]), 390);
+    assert!(png.len() > 20_000, "a page with content, not a blank: {} bytes", png.len());
+    crate::api::keep_artefact(&shot, "action-page-390.png");
+    app.stop().await;
+}
+
+/// The robots carry the links as buttons (DingTalk ActionCard, Feishu interactive card) or as
+/// Markdown links (WeCom), and the generic webhook in its data; a link from a group shows the
+/// page with what the group saw, no place, content or person in charge.
+#[tokio::test(flavor = "multi_thread")]
+async fn robots_carry_the_links_and_a_groups_link_shows_only_what_the_group_saw() {
+    let receiver = crate::receiver::Receiver::start().await;
+    let ws = workspace("", &["hook", "wecom", "dingtalk", "feishu"]);
+    let config = std::fs::read_to_string(ws.config_path()).expect("config")
+        + &crate::delivery::http_channels(&ws, &receiver, "");
+    std::fs::write(ws.config_path(), config).expect("config");
+    with_links(&ws);
+    let loaded = ws.load();
+    let (store, planned) = crate::delivery::planned(&ws, &loaded).await;
+    let summary = crate::delivery::drain(&store, &loaded).await;
+    assert_eq!((summary.sent, summary.dead), (planned, 0));
+    let hits = receiver.hits();
+    let now = Utc::now();
+    let verified = |link: &str| {
+        let token = link.strip_prefix(&format!("{PUBLIC_URL}/a/")).unwrap_or_else(|| panic!("a link: {link}"));
+        link::verify(token, &[LINK_KEY.as_bytes()], now).unwrap_or_else(|e| panic!("{link}: {e}"))
+    };
+    let mut buttons = 0;
+    for hit in hits.iter().filter(|h| h.route == "dingtalk") {
+        assert_eq!(hit.body["msgtype"], "actionCard", "{}", hit.body);
+        let btns = hit.body["actionCard"]["btns"].as_array().expect("buttons");
+        for btn in btns {
+            let claim = verified(btn["actionURL"].as_str().expect("a URL"));
+            assert!(btn["title"].as_str().is_some_and(|t| t.starts_with(&claim.case_no)), "{btn}");
+            buttons += 1;
+        }
+    }
+    for hit in hits.iter().filter(|h| h.route == "feishu") {
+        let elements = hit.body["card"]["elements"].as_array().expect("elements");
+        let actions = elements.iter().find(|e| e["tag"] == "action").expect("a row of buttons");
+        for button in actions["actions"].as_array().expect("buttons") {
+            verified(button["url"].as_str().expect("a URL"));
+        }
+    }
+    for hit in hits.iter().filter(|h| h.route == "wecom") {
+        let text = hit.body["markdown"]["content"].as_str().expect("markdown");
+        let found = links_in(text);
+        assert!(!found.is_empty(), "{text}");
+        for link in found {
+            assert!(text.contains(&format!("[签收 / 答复]({link})")), "{text}");
+            verified(&link);
+        }
+    }
+    assert!(buttons > 0, "some buttons");
+    let group = hits.iter().find(|h| h.route == "webhook").expect("the group webhook");
+    let cases = group.body["data"]["cases"].as_array().expect("cases");
+    assert!(cases.iter().all(|c| c["link"].as_str().is_some_and(|l| verified(l).case_no == c["case_no"])));
+    store.close().await;
+
+    // A link from a group's robot shows the page with what the group saw, nothing more.
+    let app = TestApp::spawn(&ws, now, true).await;
+    let ding = hits.iter().find(|h| h.route == "dingtalk").expect("dingtalk");
+    let link = ding.body["actionCard"]["btns"][0]["actionURL"].as_str().expect("a link").to_owned();
+    let case_no = verified(&link).case_no;
+    let (status, html) = get(&app, &link).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains(&format!("信访件 {case_no}")) && html.contains("id=\"ack-button\""), "{html}");
+    let register = std::fs::read_to_string(crate::helpers::repo().join("config/examples/register.csv")).expect("csv");
+    let row = register.lines().find(|l| l.starts_with(&format!("{case_no},"))).expect("the case's row");
+    let header: Vec<&str> = register.lines().next().expect("header").split(',').collect();
+    let cells: Vec<&str> = row.split(',').collect();
+    for column in ["村(社区)", "主要诉求", "责任人"] {
+        let at = header.iter().position(|h| *h == column).unwrap_or_else(|| panic!("{column} in {header:?}"));
+        let value = cells.get(at).copied().unwrap_or("");
+        assert!(value.is_empty() || !html.contains(value), "{column} {value} shown to a group's link: {html}");
+    }
+    app.stop().await;
+}
