@@ -52,7 +52,15 @@ pub async fn run(
     let read = job::cases_to_read(job, as_of, &screening, &register, intake_after, &reported);
     let cases: HashMap<String, Case> =
         store.get_cases(&read).await?.into_iter().map(|c| (c.case_no.to_string(), c)).collect();
-    let previous = if job == Job::IntakeWatch { HashMap::new() } else { store.load_reminders().await? };
+    let mut previous = if job == Job::IntakeWatch { HashMap::new() } else { store.load_reminders().await? };
+    if job == Job::DeadlineWatch {
+        let tz = loaded.config.time_zone();
+        for (key, at) in store.latest_acks().await? {
+            if let Some(last) = previous.get_mut(&key) {
+                last.acknowledged_on = Some(at.with_timezone(&tz).date_naive());
+            }
+        }
+    }
     let mut plan = job::case_plan(&township, job, as_of, &screening, &cases, &read, &previous);
     plan.notices.extend(reports.notices);
     for (case_no, person, why) in &plan.held {

@@ -65,6 +65,9 @@ pub struct Previous {
     pub escalation: Escalation,
     /// The deadlines it reminded of (DESIGN §2.4: so a move can be seen).
     pub deadlines: Reminded,
+    /// The local date the recipient last acknowledged the case (签收), if ever: from that
+    /// reminder's day on, it is not repeated until something changes (DESIGN §5.3).
+    pub acknowledged_on: Option<NaiveDate>,
 }
 
 /// The running deadlines a reminder reminded of: `(due, act_by)` per kind.
@@ -229,11 +232,20 @@ pub enum SkipReason {
         /// The working day the next reminder is due.
         next: NaiveDate,
     },
+    /// The recipient acknowledged (签收) the case on this day, on or after the last reminder,
+    /// and nothing has changed since: no repeat until something does.
+    Acknowledged {
+        /// The local date of the 签收.
+        on: NaiveDate,
+    },
 }
 
 /// Whether a reminder about a case with `flags` at `escalation` is due to a recipient at
 /// `as_of`, given the last one they got. Reminders repeat every `repeat_every_working_days`; a
 /// deadline that `moved` since the last one is reminded of before that (never twice a day).
+/// A case the recipient acknowledged (签收) on or after the day of the last reminder is not
+/// repeated; a new flag, an escalation step or a moved deadline is still sent (DESIGN §5.3:
+/// escalation follows the law's clock), and the 签收 then covers reminders up to that one only.
 pub fn reminder(
     previous: Option<&Previous>,
     flags: FlagSet,
@@ -255,6 +267,9 @@ pub fn reminder(
     }
     if moved {
         return Ok(NoticeReason::Moved);
+    }
+    if let Some(on) = previous.acknowledged_on.filter(|on| *on >= previous.sent_on) {
+        return Err(SkipReason::Acknowledged { on });
     }
     let every = settings.repeat_every_working_days.max(1);
     if calendar.working_days_between(previous.sent_on, as_of) >= every {

@@ -306,6 +306,7 @@ pub fn plan<'c>(
                     flags: d.flags,
                     escalation: d.escalation,
                     deadlines: Reminded::of(&d.result.deadlines),
+                    acknowledged_on: None,
                 },
             });
         }

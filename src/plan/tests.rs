@@ -31,8 +31,13 @@ fn escalation_counts_working_days_past_due_across_a_holiday() {
 #[test]
 fn reminders_go_first_then_on_new_findings_escalation_or_every_third_working_day() {
     let flags: FlagSet = [Flag::Overdue].into_iter().collect();
-    let sent =
-        Previous { sent_on: day(2026, 11, 23), flags, escalation: Escalation::Owner, deadlines: Reminded::default() };
+    let sent = Previous {
+        sent_on: day(2026, 11, 23),
+        flags,
+        escalation: Escalation::Owner,
+        deadlines: Reminded::default(),
+        acknowledged_on: None,
+    };
     let at = |as_of, flags, escalation| reminder(Some(&sent), flags, escalation, false, as_of, shipped(), &settings());
     assert_eq!(
         reminder(None, flags, Escalation::Owner, false, day(2026, 11, 23), shipped(), &settings()),
@@ -52,8 +57,13 @@ fn reminders_go_first_then_on_new_findings_escalation_or_every_third_working_day
 fn the_repeat_interval_skips_the_spring_festival_break() {
     let flags: FlagSet = [Flag::DueSoon].into_iter().collect();
     // Sent on the make-up Saturday 2026-02-14; the next three working days are 02-24, 25, 26.
-    let sent =
-        Previous { sent_on: day(2026, 2, 14), flags, escalation: Escalation::Owner, deadlines: Reminded::default() };
+    let sent = Previous {
+        sent_on: day(2026, 2, 14),
+        flags,
+        escalation: Escalation::Owner,
+        deadlines: Reminded::default(),
+        acknowledged_on: None,
+    };
     let at = |as_of| reminder(Some(&sent), flags, Escalation::Owner, false, as_of, shipped(), &settings());
     assert_eq!(at(day(2026, 2, 25)), Err(SkipReason::NotYetDue { next: day(2026, 2, 26) }));
     assert_eq!(at(day(2026, 2, 26)), Ok(NoticeReason::RepeatDue));
@@ -110,12 +120,47 @@ fn quiet_hours_span_midnight_and_end_in_the_morning() {
 #[test]
 fn a_moved_deadline_is_reminded_before_the_interval_but_never_twice_a_day() {
     let flags: FlagSet = [Flag::DueSoon].into_iter().collect();
-    let sent =
-        Previous { sent_on: day(2026, 11, 23), flags, escalation: Escalation::Owner, deadlines: Reminded::default() };
+    let sent = Previous {
+        sent_on: day(2026, 11, 23),
+        flags,
+        escalation: Escalation::Owner,
+        deadlines: Reminded::default(),
+        acknowledged_on: None,
+    };
     let at = |as_of, moved| reminder(Some(&sent), flags, Escalation::Owner, moved, as_of, shipped(), &settings());
     assert_eq!(at(day(2026, 11, 24), true), Ok(NoticeReason::Moved));
     assert_eq!(at(day(2026, 11, 24), false), Err(SkipReason::NotYetDue { next: day(2026, 11, 26) }));
     assert_eq!(at(day(2026, 11, 23), true), Err(SkipReason::SentToday));
+}
+
+/// 签收 (DESIGN §5.3): an acknowledged case is not repeated; a new flag, an escalation step or a
+/// moved deadline still goes out; a 签收 older than the last reminder does not hold it.
+#[test]
+fn an_acknowledged_case_is_not_repeated_until_something_changes() {
+    let flags: FlagSet = [Flag::Overdue].into_iter().collect();
+    let more: FlagSet = [Flag::Overdue, Flag::OwnerOverdue].into_iter().collect();
+    let acked = |on| Previous {
+        sent_on: day(2026, 11, 23),
+        flags,
+        escalation: Escalation::Owner,
+        deadlines: Reminded::default(),
+        acknowledged_on: Some(on),
+    };
+    let at = |previous: &Previous, as_of, flags, escalation, moved| {
+        reminder(Some(previous), flags, escalation, moved, as_of, shipped(), &settings())
+    };
+    let same_day = acked(day(2026, 11, 23));
+    let later = day(2026, 12, 1);
+    assert_eq!(
+        at(&same_day, later, flags, Escalation::Owner, false),
+        Err(SkipReason::Acknowledged { on: day(2026, 11, 23) })
+    );
+    assert_eq!(at(&same_day, later, more, Escalation::Owner, false), Ok(NoticeReason::NewFindings));
+    assert_eq!(at(&same_day, later, flags, Escalation::Portfolio, false), Ok(NoticeReason::Escalated));
+    assert_eq!(at(&same_day, later, flags, Escalation::Owner, true), Ok(NoticeReason::Moved));
+    // Acknowledged before the last reminder (it was about something new): repeats resume.
+    let stale = acked(day(2026, 11, 20));
+    assert_eq!(at(&stale, later, flags, Escalation::Owner, false), Ok(NoticeReason::RepeatDue));
 }
 
 #[test]

@@ -1,5 +1,7 @@
 //! The work recorded on cases (`case_events`).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
 
@@ -59,5 +61,19 @@ impl Store {
             .collect::<Result<Vec<_>, sqlx::Error>>()?
         });
         Ok(rows.into_iter().flatten().collect::<Result<Vec<_>, sqlx::Error>>()?)
+    }
+
+    /// When each (person, case) was last acknowledged (签收): `by` as recorded (a person id from
+    /// an action link, or what an API client gave).
+    pub async fn latest_acks(&self) -> Result<HashMap<(String, String), DateTime<Utc>>, StoreError> {
+        let rows = on_pool!(self, pool => {
+            sqlx::query("SELECT by_whom, case_no, MAX(at) FROM case_events WHERE kind = 'ack' GROUP BY by_whom, case_no")
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| Ok(((r.try_get(0)?, r.try_get(1)?), r.try_get::<DateTime<Utc>, _>(2)?)))
+                .collect::<Result<HashMap<_, _>, sqlx::Error>>()?
+        });
+        Ok(rows)
     }
 }

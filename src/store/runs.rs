@@ -258,6 +258,7 @@ impl Store {
                         deadlines: r
                             .try_get::<Option<String>, _>(5)?
                             .map_or_else(Default::default, |t| crate::plan::Reminded::from_json(&t)),
+                        acknowledged_on: None,
                     };
                     Ok(((r.try_get(0)?, r.try_get(1)?), previous))
                 })

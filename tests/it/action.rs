@@ -368,3 +368,48 @@ async fn robots_carry_the_links_and_a_groups_link_shows_only_what_the_group_saw(
     }
     app.stop().await;
 }
+
+/// 签收 holds the repeat reminders of the case, not its escalation (DESIGN §5.3), on a paused
+/// clock: 赵敏 acknowledges two of her overdue cases from Friday's notice — XF2026-034 (already
+/// at the last escalation step) and XF2026-037 (7 working days overdue, so 10 by
+/// Wednesday: the party secretary's step). On Wednesday, when the 3 working days of the repeat have passed, her reminder
+/// repeats the case she did not acknowledge, escalates XF2026-037 regardless, and leaves
+/// XF2026-034 out.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_acknowledged_case_is_not_repeated_but_still_escalates() {
+    let (app, _ws, claims) = delivered_with_links().await;
+    let link_of = |case_no: &str| {
+        claims
+            .iter()
+            .find(|(_, c)| c.person == "zhao-min" && c.case_no == case_no)
+            .map(|(link, _)| link.clone())
+            .unwrap_or_else(|| panic!("赵敏's link for {case_no} in {claims:?}"))
+    };
+    for case_no in ["XF2026-034", "XF2026-037"] {
+        assert_eq!(post(&app, &link_of(case_no), &[("action", "ack")]).await.0, StatusCode::SEE_OTHER);
+    }
+    // Wednesday 2026-12-02, 08:30: the third working day after Friday.
+    app.clock.set(shanghai(2026, 12, 2, 8, 30));
+    let store = open(&app.url).await;
+    let wednesday = || async {
+        let mut told: BTreeMap<String, String> = BTreeMap::new();
+        for case_no in ["XF2026-011", "XF2026-037", "XF2026-034"] {
+            for row in store.notices_listing(case_no).await.expect("notices") {
+                if row.recipient == "zhao-min" && row.period == "2026-12-02" && row.job == "deadline_watch" {
+                    let body: petition_watch::notice::NoticeBody = serde_json::from_str(&row.payload).expect("body");
+                    let case = body.cases.iter().find(|c| c.line.case_no == case_no).expect("listed");
+                    told.insert(case_no.to_owned(), case.reason.clone());
+                }
+            }
+        }
+        told
+    };
+    let ran = app.until(|| async { !wednesday().await.is_empty() }).await;
+    assert!(ran, "Wednesday's watch told 赵敏");
+    let told = wednesday().await;
+    assert_eq!(told.get("XF2026-011").map(String::as_str), Some("再次提醒"), "not acknowledged: repeated: {told:?}");
+    assert_eq!(told.get("XF2026-037").map(String::as_str), Some("升级督办"), "escalated all the same: {told:?}");
+    assert!(!told.contains_key("XF2026-034"), "acknowledged and unchanged: not repeated: {told:?}");
+    store.close().await;
+    app.stop().await;
+}

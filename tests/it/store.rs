@@ -76,8 +76,18 @@ async fn a_cases_events_read_back_in_order_and_the_notices_that_listed_it_are_fo
     let other = CaseEvent { case_no: "XF-10".into(), ..event(EventKind::Ack, 30, "") };
     store.record_event(&other).await.expect("recorded");
     let events = store.case_events("XF-1").await.expect("read");
-    assert_eq!(events, vec![ack, progress, reply]);
+    assert_eq!(events, vec![ack, progress, reply.clone()]);
     assert!(store.case_events("XF-2").await.expect("read").is_empty());
+
+    // The latest 签收 per person and case.
+    let again = event(EventKind::Ack, 90, "");
+    store.record_event(&again).await.expect("recorded");
+    let acks = store.latest_acks().await.expect("acks");
+    assert_eq!(acks.get(&("li-hua".to_owned(), "XF-1".to_owned())), Some(&at(90)));
+    assert_eq!(acks.get(&("li-hua".to_owned(), "XF-10".to_owned())), Some(&at(30)));
+    assert_eq!(acks.len(), 2, "{acks:?}");
+    let events = store.case_events("XF-1").await.expect("read");
+    assert_eq!(events.len(), 4);
 
     // The notices listing XF-1 — not XF-10 or XF-11, whose numbers start the same.
     let batch: Vec<NewNotice> = [1, 10, 11].into_iter().map(notice).collect();
@@ -102,6 +112,7 @@ async fn a_runs_reminders_are_written_whole_and_a_pair_named_twice_keeps_its_las
             flags: FlagSet::from_bits(n as u32 % 64),
             escalation,
             deadlines: petition_watch::plan::Reminded::default(),
+            acknowledged_on: None,
         };
         (Reminder { recipient: person.into(), case_no: format!("XF{n:05}"), previous }, "deadline_watch".to_owned())
     };
