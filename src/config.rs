@@ -673,13 +673,6 @@ fn de_duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Er
     humantime::parse_duration(&text).map_err(|_| serde::de::Error::custom("is not a duration like 30s, 2m or 1h"))
 }
 
-/// Reads a local time of day such as `"21:00"`.
-fn de_clock_time<'de, D: serde::Deserializer<'de>>(d: D) -> Result<chrono::NaiveTime, D::Error> {
-    let text = String::deserialize(d)?;
-    chrono::NaiveTime::parse_from_str(&text, "%H:%M")
-        .map_err(|_| serde::de::Error::custom(format!("{text:?} is not a time like \"21:00\"")))
-}
-
 /// Reads a list of durations.
 fn de_durations<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Duration>, D::Error> {
     let texts = Vec::<String>::deserialize(d)?;
@@ -744,6 +737,8 @@ pub struct Jobs {
     pub duty_roster: JobConfig,
     /// 新收信访事项: each new case to its portfolio leader the day it is registered.
     pub intake_watch: JobConfig,
+    /// 未签收: overdue and urgent cases not acknowledged in time, to the office.
+    pub ack_watch: JobConfig,
 }
 
 impl Default for Jobs {
@@ -756,13 +751,14 @@ impl Default for Jobs {
             deadline_watch: JobConfig::new("0 30 8 * * *", Skip),
             duty_roster: JobConfig::new("0 0 8 * * *", Skip),
             intake_watch: JobConfig::new("0 0 9,14 * * *", Skip),
+            ack_watch: JobConfig::new("0 0,30 8-17 * * *", Skip),
         }
     }
 }
 
 impl Jobs {
     /// Every job with its settings, in a fixed order (the order `jobs list` shows).
-    pub fn all(&self) -> [(crate::plan::Job, &JobConfig); 6] {
+    pub fn all(&self) -> [(crate::plan::Job, &JobConfig); 7] {
         use crate::plan::Job;
         [
             Job::MonthlyScreening,
@@ -771,6 +767,7 @@ impl Jobs {
             Job::DeadlineWatch,
             Job::DutyRoster,
             Job::IntakeWatch,
+            Job::AckWatch,
         ]
         .map(|job| (job, self.get(job)))
     }
@@ -785,6 +782,7 @@ impl Jobs {
             Job::DeadlineWatch => &self.deadline_watch,
             Job::DutyRoster => &self.duty_roster,
             Job::IntakeWatch => &self.intake_watch,
+            Job::AckWatch => &self.ack_watch,
         }
     }
 }
@@ -799,10 +797,10 @@ pub struct Delivery {
     /// Random spread applied to each wait, as a fraction (0.2 = ±20%).
     pub jitter: f64,
     /// Chat channels hold notices from this local time (`"21:00"`) …
-    #[serde(deserialize_with = "de_clock_time")]
+    #[serde(deserialize_with = "crate::schedule::de_clock_time")]
     pub quiet_hours_start: chrono::NaiveTime,
     /// … until this local time. Equal start and end disable quiet hours.
-    #[serde(deserialize_with = "de_clock_time")]
+    #[serde(deserialize_with = "crate::schedule::de_clock_time")]
     pub quiet_hours_end: chrono::NaiveTime,
     /// Channels (names) that reach a person whose `channels` list is empty.
     pub default_channels: Vec<String>,

@@ -6,7 +6,7 @@
 //! Pure: the calendar and the instants come in; firings come out. The daemon sleeps until the
 //! next one; `jobs list` and `simulate` show them; catch-up asks for the latest one missed.
 
-use chrono::{DateTime, Days, NaiveDate, SubsecRound, TimeZone};
+use chrono::{DateTime, Days, NaiveDate, NaiveTime, SubsecRound, TimeZone};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
@@ -302,6 +302,13 @@ pub fn previous_working_day(day: NaiveDate, calendar: &Calendar) -> Option<Naive
         d = d.pred_opt()?;
     }
     Some(d)
+}
+
+/// Reads a local time of day such as `"21:00"` (config values: quiet hours, office hours).
+pub fn de_clock_time<'de, D: serde::Deserializer<'de>>(d: D) -> Result<NaiveTime, D::Error> {
+    let text = <String as serde::Deserialize>::deserialize(d)?;
+    NaiveTime::parse_from_str(&text, "%H:%M")
+        .map_err(|_| serde::de::Error::custom(format!("{text:?} is not a time like \"21:00\"")))
 }
 
 #[cfg(test)]

@@ -171,8 +171,11 @@ pub(super) async fn simulate(
                 .map(|f| f.at.date_naive())
         })
         .unwrap_or_else(|| job::intake_look_back(&township, from));
+    // The ack watch answers what people did with the notices they received (their 签收), which a
+    // replay cannot know: it is left out.
     let mut firings: Vec<(chrono::DateTime<chrono_tz::Tz>, crate::plan::Job)> = crate::jobs::schedules(loaded)
         .iter()
+        .filter(|(job, ..)| *job != crate::plan::Job::AckWatch)
         .flat_map(|&(job, ref schedule, _)| {
             schedule
                 .firings(start - chrono::Duration::seconds(1), end - chrono::Duration::seconds(1), &loaded.calendar)

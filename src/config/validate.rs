@@ -139,6 +139,19 @@ pub(super) fn validate(config: &Config, doc: &Doc<'_>, problems: &mut Vec<Proble
     if e.repeat_every_working_days == 0 {
         err("escalation.repeat_every_working_days", "must be at least 1 working day".into());
     }
+    if e.office_closes <= e.office_opens {
+        err(
+            "escalation.office_closes",
+            format!(
+                "{} is not after office_opens = {}",
+                e.office_closes.format("%H:%M"),
+                e.office_opens.format("%H:%M")
+            ),
+        );
+    }
+    if e.ack_working_hours == 0 {
+        err("escalation.ack_working_hours", "must be at least 1 working hour".into());
+    }
     if config.delivery.retry_schedule.is_empty() {
         err("delivery.retry_schedule", "must list at least one wait".into());
     }

@@ -131,6 +131,11 @@ struct NoticeLine {
     status: &'static str,
     attempts: i64,
     error: String,
+    /// 签收 of a case notice: "2（共 3 件）" (cases its recipient acknowledged since it was planned, of
+    /// its cases); empty for other notices.
+    acked: String,
+    /// An overdue or urgent case of it is not acknowledged.
+    unacked_urgent: bool,
 }
 
 fn status_zh(status: crate::store::NoticeStatus, attempts: i64) -> &'static str {
@@ -222,16 +227,35 @@ async fn build(shared: &Shared, caller: Option<Caller>) -> Result<minijinja::Val
         })
         .collect();
 
-    let line = |n: crate::store::NoticeRow| NoticeLine {
-        when: n.sent_at.unwrap_or(n.created_at).with_timezone(&tz).format("%m-%d %H:%M").to_string(),
-        status: status_zh(n.status, n.attempts),
-        recipient: who(&n.recipient),
-        cases: n.case_nos.len(),
-        error: n.last_error.unwrap_or_default(),
-        id: n.id,
-        job: crate::plan::Job::parse(&n.job).map_or(n.job.clone(), |j| j.zh().to_owned()),
-        channel: n.channel,
-        attempts: n.attempts,
+    let acks = shared.store.latest_acks().await.map_err(ApiError::store)?;
+    let ack_state = |n: &crate::store::NoticeRow| -> (String, bool) {
+        let Ok(body) = serde_json::from_str::<crate::notice::NoticeBody>(&n.payload) else {
+            return (String::new(), false);
+        };
+        if body.kind != crate::notice::NoticeKind::Cases || body.cases.is_empty() {
+            return (String::new(), false);
+        }
+        let acked =
+            |case_no: &str| acks.get(&(n.recipient.clone(), case_no.to_owned())).is_some_and(|at| *at >= n.created_at);
+        let done = body.cases.iter().filter(|c| acked(&c.line.case_no)).count();
+        let urgent = body.cases.iter().any(|c| c.urgent && !acked(&c.line.case_no));
+        (format!("{done}（共 {} 件）", body.cases.len()), urgent)
+    };
+    let line = |n: crate::store::NoticeRow| {
+        let (acked, unacked_urgent) = ack_state(&n);
+        NoticeLine {
+            acked,
+            unacked_urgent,
+            when: n.sent_at.unwrap_or(n.created_at).with_timezone(&tz).format("%m-%d %H:%M").to_string(),
+            status: status_zh(n.status, n.attempts),
+            recipient: who(&n.recipient),
+            cases: n.case_nos.len(),
+            error: n.last_error.unwrap_or_default(),
+            id: n.id,
+            job: crate::plan::Job::parse(&n.job).map_or(n.job.clone(), |j| j.zh().to_owned()),
+            channel: n.channel,
+            attempts: n.attempts,
+        }
     };
     let store = &shared.store;
     let recent = store.list_notices(&NoticeFilter::default(), 15).await.map_err(ApiError::store)?;

@@ -41,6 +41,10 @@ pub async fn run(
     if job == Job::QuarterlySupervision {
         return write_run(store, job, as_of, firing, now, dry_run, (0, Vec::new()), reports).await;
     }
+    if job == Job::AckWatch {
+        let plan = ack_watch(store, loaded, scheduled_for).await?;
+        return write_run(store, job, as_of, firing, now, dry_run, (plan.cases_in_scope, Vec::new()), plan).await;
+    }
     let screening = crate::rules::screen(&register, as_of, township.rules, township.calendar);
     // The intake watch reports what no earlier run did: the cases of the intake notices already
     // in the outbox (written with their run). A new installation looks back `recent_window_days`.
@@ -138,4 +142,54 @@ async fn write_run(
     }
     tracing::info!(job = job.name(), %as_of, %scheduled_for, flagged = report.flagged, notices = report.enqueued, "job run complete");
     Ok(report)
+}
+
+/// The ack watch's plan for the firing `at` (DESIGN §5.3): the overdue and urgent cases whose
+/// 签收 fell due since the previous recorded firing (a day back for the first) and has not come.
+/// Nothing without action links: nobody could have acknowledged.
+async fn ack_watch(store: &Store, loaded: &LoadedConfig, at: DateTime<Utc>) -> anyhow::Result<Plan> {
+    if loaded.settings.links.is_none() {
+        tracing::debug!("no action links (http.public_url): the ack watch has nothing to check");
+        return Ok(Plan::default());
+    }
+    let tz = loaded.config.time_zone();
+    let after = store.previous_run(Job::AckWatch.name(), at).await?.unwrap_or(at - chrono::Duration::days(1));
+    // 签收 is due within days of delivery; 60 days cover the longest holiday with room to spare.
+    let delivered: Vec<crate::plan::ack::Delivered> = store
+        .delivered_watch_notices(after - chrono::Duration::days(60))
+        .await?
+        .into_iter()
+        .filter_map(|row| {
+            let body = serde_json::from_str(&row.payload).ok()?;
+            Some(crate::plan::ack::Delivered {
+                id: row.id,
+                recipient: row.recipient,
+                planned_at: row.created_at,
+                sent_at: row.sent_at?,
+                body,
+            })
+        })
+        .collect();
+    let acks = store.latest_acks().await?;
+    let settings = &loaded.config.escalation;
+    let township = loaded.township();
+    let items = crate::plan::ack::unacknowledged(
+        &delivered,
+        &acks,
+        (after, at),
+        township.people.administrators,
+        settings,
+        &loaded.calendar,
+        tz,
+    );
+    let period = format!("ack-{}", at.with_timezone(&tz).format("%Y-%m-%dT%H:%M"));
+    Ok(crate::plan::ack::ack_plan(
+        (Job::AckWatch.name(), Job::AckWatch.zh(), &period),
+        township.name,
+        at,
+        &items,
+        &township.people,
+        settings,
+        tz,
+    ))
 }

@@ -149,6 +149,11 @@ pub struct NoticeCase {
     /// depend on the signing key or the moment it was sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
+    /// The case is overdue (the deadline watch) or urgent (a new collective, skip-level or
+    /// 上级交办 case, the intake watch): its 签收 is expected within `ack_working_hours`, and
+    /// the ack watch reports it to the office when it does not come (DESIGN §5.3).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub urgent: bool,
 }
 
 /// A deadline that moved, as a notice says it: 办理期限由 2026-02-18 调整为 2026-03-20（延期 30 日）.

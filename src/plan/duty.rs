@@ -142,6 +142,7 @@ pub fn duty_notices<'c>(
                     reason: "接待提示".to_owned(),
                     moved: Vec::new(),
                     link: None,
+                    urgent: false,
                 })
                 .collect();
             let body = run.case_notice(&contact.addressee, info.group, cases, Some(text.clone()));

@@ -93,7 +93,7 @@ pub fn plan<'c>(
             let audience = if info.group { Audience::Group } else { Audience::Leader };
             let lines = cases
                 .iter()
-                .map(|(case, result, _, role, stands_in_for)| NoticeCase {
+                .map(|(case, result, flags, role, stands_in_for)| NoticeCase {
                     line: case_line(case, result, audience, run.as_of, calendar),
                     role: role.clone(),
                     stands_in_for: stands_in_for.clone(),
@@ -101,6 +101,7 @@ pub fn plan<'c>(
                     reason: NoticeReason::NewCase.zh().to_owned(),
                     moved: Vec::new(),
                     link: None,
+                    urgent: urgent(case, *flags),
                 })
                 .collect();
             let body = run.case_notice(&contact.addressee, info.group, lines, None);

@@ -32,17 +32,21 @@ pub enum Job {
     /// 新收信访事项: each new case to its portfolio leader (urgent ones also to the party
     /// secretary and the office), once.
     IntakeWatch,
+    /// 未签收: overdue and urgent cases not acknowledged within the working hours allowed, to
+    /// the office ([`super::ack`]).
+    AckWatch,
 }
 
 impl Job {
     /// Every job of this kind.
-    pub const ALL: [Job; 6] = [
+    pub const ALL: [Job; 7] = [
         Job::DeadlineWatch,
         Job::MonthlyScreening,
         Job::PreEventSweep,
         Job::DutyRoster,
         Job::QuarterlySupervision,
         Job::IntakeWatch,
+        Job::AckWatch,
     ];
 
     /// The config name.
@@ -54,6 +58,7 @@ impl Job {
             Job::DutyRoster => "duty_roster",
             Job::QuarterlySupervision => "quarterly_supervision",
             Job::IntakeWatch => "intake_watch",
+            Job::AckWatch => "ack_watch",
         }
     }
 
@@ -66,6 +71,7 @@ impl Job {
             Job::DutyRoster => "领导接待日",
             Job::QuarterlySupervision => "季度督查",
             Job::IntakeWatch => "新收信访事项",
+            Job::AckWatch => "未签收督促",
         }
     }
 
@@ -84,6 +90,7 @@ impl Job {
             Job::DutyRoster => format!("duty-{as_of}"),
             Job::QuarterlySupervision => format!("supervision-{as_of}"),
             Job::IntakeWatch => format!("intake-{as_of}"),
+            Job::AckWatch => format!("ack-{as_of}"),
         }
     }
 }
@@ -156,7 +163,8 @@ pub fn plan_cases<'c>(
             | Job::PreEventSweep
             | Job::DutyRoster
             | Job::QuarterlySupervision
-            | Job::IntakeWatch => Scope::All,
+            | Job::IntakeWatch
+            | Job::AckWatch => Scope::All,
         },
     };
     if job == Job::DutyRoster {
@@ -179,7 +187,8 @@ pub fn cases_to_read<'r>(
 ) -> Vec<&'r str> {
     match job {
         Job::IntakeWatch => intake_candidates(register, as_of, intake_after, reported),
-        Job::QuarterlySupervision => Vec::new(),
+        // The quarterly report reads them all; the ack watch reads the outbox, no case.
+        Job::QuarterlySupervision | Job::AckWatch => Vec::new(),
         Job::DeadlineWatch | Job::MonthlyScreening | Job::PreEventSweep | Job::DutyRoster => {
             screening.cases.iter().map(|c| c.case_no).collect()
         }
@@ -202,7 +211,8 @@ pub fn case_plan<'c>(
             let new: Vec<&Case> = read.iter().filter_map(|no| cases.get(*no)).collect();
             intake_plan(township, as_of, screening, &new)
         }
-        Job::QuarterlySupervision => Plan::default(),
+        // Planned from the outbox and the 签收 records ([`super::ack`]), not from a screening.
+        Job::QuarterlySupervision | Job::AckWatch => Plan::default(),
         Job::DeadlineWatch | Job::MonthlyScreening | Job::PreEventSweep | Job::DutyRoster => {
             plan_cases(township, job, as_of, screening, cases, previous)
         }
@@ -297,7 +307,7 @@ pub fn reports(township: &Township<'_>, job: Job, as_of: NaiveDate, cases: &[Cas
         Job::PreEventSweep => {
             Plan { notices: sweep_report_notices(township, as_of, cases, register), ..Plan::default() }
         }
-        Job::DeadlineWatch | Job::DutyRoster | Job::IntakeWatch => Plan::default(),
+        Job::DeadlineWatch | Job::DutyRoster | Job::IntakeWatch | Job::AckWatch => Plan::default(),
     }
 }
 

@@ -4,7 +4,7 @@
 //!
 //! Pure: the calendar, the settings, the previous notice and D come in.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveTime};
 use serde::Deserialize;
 
 use crate::calendar::Calendar;
@@ -12,6 +12,7 @@ use crate::domain::Case;
 use crate::routing::Escalation;
 use crate::rules::{Deadline, DeadlineKind, FlagSet};
 
+pub mod ack;
 pub mod duty;
 pub mod intake;
 pub mod job;
@@ -29,11 +30,27 @@ pub struct EscalationSettings {
     pub secretary_after_working_days: u32,
     /// Working days between reminders about the same case to the same person.
     pub repeat_every_working_days: u32,
+    /// 未签收: a person who has not acknowledged an urgent or overdue case of a notice within
+    /// this many working hours of its delivery is reported to the office (DESIGN §5.3).
+    pub ack_working_hours: u32,
+    /// The office's day on a working day, local time: the working hours counted start here …
+    #[serde(deserialize_with = "crate::schedule::de_clock_time")]
+    pub office_opens: NaiveTime,
+    /// … and end here.
+    #[serde(deserialize_with = "crate::schedule::de_clock_time")]
+    pub office_closes: NaiveTime,
 }
 
 impl Default for EscalationSettings {
     fn default() -> Self {
-        Self { portfolio_after_working_days: 5, secretary_after_working_days: 10, repeat_every_working_days: 3 }
+        Self {
+            portfolio_after_working_days: 5,
+            secretary_after_working_days: 10,
+            repeat_every_working_days: 3,
+            ack_working_hours: 4,
+            office_opens: NaiveTime::from_hms_opt(8, 30, 0).unwrap_or_default(),
+            office_closes: NaiveTime::from_hms_opt(17, 30, 0).unwrap_or_default(),
+        }
     }
 }
 
@@ -182,6 +199,8 @@ pub enum NoticeReason {
     NewCase,
     /// A deadline moved since the last reminder (DESIGN §2.3: reminded before the interval).
     Moved,
+    /// 未签收: the office hears who has not acknowledged in time (DESIGN §5.3).
+    Unacknowledged,
 }
 
 impl NoticeReason {
@@ -195,6 +214,7 @@ impl NoticeReason {
             NoticeReason::Listed => "listed",
             NoticeReason::NewCase => "new_case",
             NoticeReason::Moved => "moved",
+            NoticeReason::Unacknowledged => "unacknowledged",
         }
     }
 
@@ -208,6 +228,7 @@ impl NoticeReason {
             NoticeReason::Listed => "列入排查",
             NoticeReason::NewCase => "新收信访件",
             NoticeReason::Moved => "期限调整",
+            NoticeReason::Unacknowledged => "未签收",
         }
     }
 
@@ -216,7 +237,7 @@ impl NoticeReason {
         match self {
             NoticeReason::RepeatDue | NoticeReason::Listed => 0,
             NoticeReason::First | NoticeReason::NewCase => 1,
-            NoticeReason::NewFindings | NoticeReason::Moved => 2,
+            NoticeReason::NewFindings | NoticeReason::Moved | NoticeReason::Unacknowledged => 2,
             NoticeReason::Escalated => 3,
         }
     }

@@ -283,6 +283,7 @@ pub fn plan<'c>(
                         .map(|m| MovedLine { name: m.kind.zh().to_owned(), from: m.from, to: m.to, why: m.why.clone() })
                         .collect(),
                     link: None,
+                    urgent: run.scope == Scope::Deadlines && d.flags.iter().any(Flag::is_overdue),
                 })
                 .collect();
             let body = run.case_notice(&contact.addressee, info.group, lines, None);

@@ -185,6 +185,7 @@ pub fn samples() -> Vec<NoticeBody> {
             why: "延期 10 日".into(),
         }],
         link: Some("https://xinfang.example.gov.cn/a/sample-token".into()),
+        urgent: true,
     };
     let thin = NoticeCase {
         line: CaseLine {
@@ -202,6 +203,7 @@ pub fn samples() -> Vec<NoticeBody> {
         reason: "首次提醒".into(),
         moved: Vec::new(),
         link: None,
+        urgent: false,
     };
     let base = NoticeBody {
         kind: NoticeKind::Cases,

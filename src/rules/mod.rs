@@ -143,6 +143,14 @@ impl Flag {
         Self::ALL.into_iter().find(|f| f.name() == name)
     }
 
+    /// Whether the flag is a deadline passed (one of the `*_overdue`).
+    pub fn is_overdue(self) -> bool {
+        matches!(
+            self,
+            Flag::AcceptanceOverdue | Flag::Overdue | Flag::OwnerOverdue | Flag::ReviewOverdue | Flag::RecheckOverdue
+        )
+    }
+
     /// Whether `deadline_watch` covers it: `due_soon` and every `*_overdue` flag.
     pub fn is_deadline(self) -> bool {
         matches!(

@@ -432,6 +432,24 @@ impl Store {
         Ok(rows)
     }
 
+    /// The notices of the deadline and intake watches delivered after `since`, oldest first: what
+    /// the ack watch reads (DESIGN §5.3).
+    pub async fn delivered_watch_notices(&self, since: DateTime<Utc>) -> Result<Vec<NoticeRow>, StoreError> {
+        let rows = on_pool!(self, pool => {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {NOTICE_COLUMNS} FROM outbox WHERE status = 'sent' AND sent_at > $1 \
+                 AND job IN ('deadline_watch', 'intake_watch') ORDER BY sent_at, id"
+            )))
+            .bind(since)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(notice_row)
+            .collect::<Result<Vec<_>, _>>()?
+        });
+        Ok(rows)
+    }
+
     /// The notices that listed `case_no`, oldest first.
     pub async fn notices_listing(&self, case_no: &str) -> Result<Vec<NoticeRow>, StoreError> {
         // `case_nos` is a JSON list: the number, quoted, with LIKE's wildcards escaped.

@@ -222,6 +222,18 @@ impl Store {
         Ok(last)
     }
 
+    /// The latest firing of `job` recorded before `before` (claimed by anyone).
+    pub async fn previous_run(&self, job: &str, before: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let last: Option<DateTime<Utc>> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT MAX(scheduled_for) FROM job_runs WHERE job = $1 AND scheduled_for < $2")
+                .bind(job)
+                .bind(before)
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(last)
+    }
+
     /// When each job last ran to the end (any replica): (job, finished at).
     pub async fn last_done_runs(&self) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
         let rows = on_pool!(self, pool => {

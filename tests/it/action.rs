@@ -25,7 +25,8 @@ fn shanghai(y: i32, m: u32, d: u32, h: u32, min: u32) -> chrono::DateTime<Utc> {
     chrono_tz::Asia::Shanghai.with_ymd_and_hms(y, m, d, h, min, 0).single().expect("instant").with_timezone(&Utc)
 }
 
-/// Sets `http.public_url` and a link key (from a file) in `ws`'s config.
+/// Sets `http.public_url` and a link key (from a file) in `ws`'s config, and opens the status
+/// page (no login) to look at the 签收 column.
 pub fn with_links(ws: &Workspace) {
     let key = ws.write("link.key", LINK_KEY);
     let text = std::fs::read_to_string(ws.config_path()).expect("config");
@@ -34,6 +35,7 @@ pub fn with_links(ws: &Workspace) {
         &format!("link_keys = [{{ file = {:?} }}]", key.display().to_string()),
         1,
     );
+    let text = text.replacen("status_page = \"login\"", "status_page = \"open\"", 1);
     std::fs::write(ws.config_path(), text).expect("config");
 }
 
@@ -411,5 +413,85 @@ async fn an_acknowledged_case_is_not_repeated_but_still_escalates() {
     assert_eq!(told.get("XF2026-037").map(String::as_str), Some("升级督办"), "escalated all the same: {told:?}");
     assert!(!told.contains_key("XF2026-034"), "acknowledged and unchanged: not repeated: {told:?}");
     store.close().await;
+    app.stop().await;
+}
+
+/// The texts of the ack watch's reports to the office so far.
+async fn ack_reports(url: &str) -> Vec<String> {
+    let store = open(url).await;
+    let rows = store.list_notices(&petition_watch::store::NoticeFilter::default(), 1000).await.expect("notices");
+    store.close().await;
+    rows.into_iter()
+        .filter(|r| r.job == "ack_watch")
+        .map(|r| {
+            let body: petition_watch::notice::NoticeBody = serde_json::from_str(&r.payload).expect("body");
+            assert_eq!(r.recipient, "zhou-xf", "to the office");
+            body.text.unwrap_or_default()
+        })
+        .collect()
+}
+
+/// 未签收 (DESIGN §5.3): Friday's 08:30 notices are due for 签收 by 12:30 (4 working hours); at
+/// 12:00 the office hears nothing, at 12:30 it hears of every overdue case not acknowledged —
+/// not of the one 赵敏 acknowledged.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_office_hears_of_overdue_cases_not_acknowledged_within_four_working_hours() {
+    let (app, _ws, claims) = delivered_with_links().await;
+    let zhao = |case_no: &str| {
+        claims.iter().find(|(_, c)| c.person == "zhao-min" && c.case_no == case_no).map(|(l, _)| l.clone())
+    };
+    let link = zhao("XF2026-034").expect("赵敏's link for XF2026-034");
+    assert_eq!(post(&app, &link, &[("action", "ack")]).await.0, StatusCode::SEE_OTHER);
+    app.clock.set(shanghai(2026, 11, 27, 12, 0));
+    let url = app.url.clone();
+    let noon = app.until(|| async { crate::daemon::runs(&url, "ack_watch").await.len() >= 2 }).await;
+    assert!(noon, "the 12:00 ack watch ran");
+    assert!(ack_reports(&app.url).await.is_empty(), "nothing is due before 12:30");
+    app.clock.set(shanghai(2026, 11, 27, 12, 30));
+    let told = app.until(|| async { !ack_reports(&url).await.is_empty() }).await;
+    assert!(told, "the 12:30 ack watch told the office");
+    let reports = ack_reports(&app.url).await;
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    let text = &reports[0];
+    assert!(text.contains("赵敏副镇长 · XF2026-037") && text.contains("应于 11-27 12:30 前签收"), "{text}");
+    assert!(text.contains("王建国镇党委书记 · XF2026-034"), "the secretary did not acknowledge it: {text}");
+    assert!(!text.contains("赵敏副镇长 · XF2026-034"), "赵敏 acknowledged it: {text}");
+    assert!(!text.contains("XF2026-004"), "a case only due soon needs no 签收 in hours: {text}");
+    // The status page shows each notice's 签收: 赵敏's has one of its cases acknowledged.
+    let page = client().get(format!("{}/", app.address.as_deref().expect("listening"))).send().await.expect("page");
+    let html = page.text().await.expect("html");
+    assert!(html.contains("<th>签收</th>"), "{html}");
+    let zhao_row = html.lines().find(|l| l.contains("<td>赵敏</td>") && l.contains("期限督办")).expect("赵敏's notice");
+    assert!(zhao_row.contains("<td class=\"bad\">1（共 "), "{zhao_row}");
+    app.stop().await;
+}
+
+/// Working hours skip the night and the weekend: with 12 hours allowed, Friday 08:30's notices
+/// are due at 11:30 on Monday (9 hours on Friday, 3 on Monday), not on Friday evening or Saturday.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_ack_watch_counts_only_the_offices_working_hours() {
+    let ws = workspace("", &["outbox"]);
+    with_links(&ws);
+    let text = std::fs::read_to_string(ws.config_path()).expect("config");
+    std::fs::write(ws.config_path(), text.replacen("ack_working_hours = 4", "ack_working_hours = 12", 1))
+        .expect("config");
+    let loaded = ws.load();
+    let store = open(&loaded.config.database.url).await;
+    crate::helpers::import_sample(&store, &loaded).await;
+    store.close().await;
+    let app = TestApp::spawn(&ws, shanghai(2026, 11, 27, 8, 29) + chrono::Duration::seconds(59), true).await;
+    app.clock.advance(chrono::Duration::seconds(1));
+    assert!(app.until(|| async { delivered(&ws).iter().any(|t| !links_in(t).is_empty()) }).await);
+    let url = app.url.clone();
+    for (at, runs) in [(shanghai(2026, 11, 27, 17, 30), 2), (shanghai(2026, 11, 30, 11, 0), 3)] {
+        app.clock.set(at);
+        let ran = app.until(|| async { crate::daemon::runs(&url, "ack_watch").await.len() >= runs }).await;
+        assert!(ran, "the ack watch ran at {at}");
+        assert!(ack_reports(&url).await.is_empty(), "not due yet at {at}");
+    }
+    app.clock.set(shanghai(2026, 11, 30, 11, 30));
+    assert!(app.until(|| async { !ack_reports(&url).await.is_empty() }).await, "due on Monday at 11:30");
+    let reports = ack_reports(&url).await;
+    assert!(reports[0].contains("应于 11-30 11:30 前签收"), "{reports:?}");
     app.stop().await;
 }

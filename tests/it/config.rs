@@ -455,3 +455,19 @@ fn action_links_need_an_http_address_and_a_long_enough_key() {
     let links = loaded.settings.links.expect("links");
     assert_eq!((links.public_url.as_str(), links.key_bytes().len()), ("https://xf.example.gov.cn", 2));
 }
+
+#[test]
+fn the_offices_day_must_end_after_it_starts_and_an_ack_needs_an_hour() {
+    let ws = edited("office_closes = \"17:30\"", "office_closes = \"08:00\"");
+    let out = ws.run(&["check"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("escalation.office_closes: 08:00 is not after office_opens = 08:30"), "{}", out.stderr);
+    let ws = edited("ack_working_hours = 4", "ack_working_hours = 0");
+    let out = ws.run(&["check"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("escalation.ack_working_hours: must be at least 1 working hour"), "{}", out.stderr);
+    let ws = edited("office_opens = \"08:30\"", "office_opens = \"8.30\"");
+    let out = ws.run(&["check"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("\"8.30\" is not a time like \"21:00\""), "{}", out.stderr);
+}

@@ -14,7 +14,7 @@ fn shanghai(y: i32, m: u32, d: u32, h: u32, min: u32) -> chrono::DateTime<Utc> {
     chrono_tz::Asia::Shanghai.with_ymd_and_hms(y, m, d, h, min, 0).single().expect("instant").with_timezone(&Utc)
 }
 
-async fn runs(url: &str, job: &str) -> Vec<(String, String)> {
+pub async fn runs(url: &str, job: &str) -> Vec<(String, String)> {
     use sqlx::Row;
     let pool = sqlx::SqlitePool::connect(url).await.expect("sqlite");
     let rows =

@@ -90,7 +90,16 @@ fn every_firing_of_2026_falls_where_the_township_expects_it() {
                 assert_eq!(days, twice);
                 assert!(times.chunks(2).all(|pair| pair == ["09:00", "14:00"]), "{times:?}");
             }
+            Job::AckWatch => {
+                // Every half hour of the office's day, 08:00 to 17:30, on every working day.
+                let day_times: Vec<String> =
+                    (8..18).flat_map(|h| [format!("{h:02}:00"), format!("{h:02}:30")]).collect();
+                let mut each: Vec<NaiveDate> = working.iter().flat_map(|d| vec![*d; day_times.len()]).collect();
+                each.sort();
+                assert_eq!(days, each);
+                assert!(times.chunks(day_times.len()).all(|chunk| chunk == day_times.as_slice()), "{times:?}");
+            }
         }
     }
-    assert_eq!(seen.len(), 6, "every job was checked: {seen:?}");
+    assert_eq!(seen.len(), 7, "every job was checked: {seen:?}");
 }
