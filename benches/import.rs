@@ -93,6 +93,7 @@ async fn main() {
         rules: RowRules { max_cell_bytes: 65_536, max_extension_days: 30 },
         batch_rows: Config::default().import.batch_rows,
         progress_bar: false,
+        time_zone: Config::default().time_zone(),
     };
     println!(
         "import of {rows} rows ({} MB CSV), median of 3 runs:",

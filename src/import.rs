@@ -112,6 +112,8 @@ pub struct ImportOptions {
     pub batch_rows: usize,
     /// Show a progress bar (on a terminal) instead of log lines.
     pub progress_bar: bool,
+    /// The township's time zone (a 答复日期 is a local day).
+    pub time_zone: chrono_tz::Tz,
 }
 
 impl ImportOptions {
@@ -125,6 +127,7 @@ impl ImportOptions {
             },
             batch_rows: config.import.batch_rows.max(1),
             progress_bar,
+            time_zone: config.time_zone(),
         }
     }
 }
@@ -148,6 +151,8 @@ pub struct FileReport {
     pub unknown_people: BTreeSet<String>,
     /// A problem that stopped the whole file (or the rest of it).
     pub fatal: Option<String>,
+    /// Answers to petitioners (答复日期) recorded as reply events by this import.
+    pub replies_recorded: usize,
 }
 
 impl FileReport {
@@ -227,7 +232,70 @@ pub async fn import_file(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    let written_cases = parsed.cases.iter().take(written).map(|(_, c)| c);
+    match record_replies(store, written_cases, options.time_zone, now).await {
+        Ok(n) => report.replies_recorded = n,
+        Err(e) => {
+            report
+                .fatal
+                .get_or_insert_with(|| format!("the cases were imported, but their 答复日期 were not recorded: {e}"));
+        }
+    }
     report
+}
+
+/// Who a reply event taken from the register is recorded by.
+pub const REGISTER: &str = "register";
+
+/// Records the answer to the petitioner that each case's register row gives (答复日期, 答复方式,
+/// kept among its extra columns) as a reply event by [`REGISTER`], once: an answer already
+/// recorded from the register for that case and day is not recorded again, so a re-import adds
+/// nothing. Returns how many were recorded.
+///
+/// Choice: the event is dated noon of the 答复日期, township time (the register gives the day, not
+/// the hour); a 答复日期 after today is not recorded (it has not happened), and 答复方式 may be
+/// left blank.
+pub async fn record_replies<'c>(
+    store: &Store,
+    cases: impl Iterator<Item = &'c crate::domain::Case>,
+    tz: chrono_tz::Tz,
+    now: DateTime<Utc>,
+) -> Result<usize, crate::store::StoreError> {
+    use chrono::TimeZone;
+    let mut wanted = Vec::new();
+    for case in cases {
+        let Some(on) = case.extra.get(row::REPLY_ON).and_then(|d| d.parse::<chrono::NaiveDate>().ok()) else {
+            continue;
+        };
+        let Some(at) = on.and_hms_opt(12, 0, 0).and_then(|t| tz.from_local_datetime(&t).earliest()) else {
+            continue;
+        };
+        let at = at.with_timezone(&Utc);
+        if at.with_timezone(&tz).date_naive() > now.with_timezone(&tz).date_naive() {
+            continue;
+        }
+        let how = case.extra.get(row::REPLY_HOW).cloned();
+        wanted.push(crate::domain::CaseEvent {
+            case_no: case.case_no.to_string(),
+            kind: crate::domain::EventKind::Reply,
+            at,
+            by: REGISTER.to_owned(),
+            text: format!("登记簿记载：{on} {}答复信访人", how.as_deref().unwrap_or("")),
+            notice: None,
+            due_on: None,
+            how,
+        });
+    }
+    if wanted.is_empty() {
+        return Ok(0);
+    }
+    let known = store.replies_by(REGISTER).await?;
+    let mut recorded = 0;
+    for event in wanted.iter().filter(|e| !known.contains(&(e.case_no.clone(), e.at))) {
+        store.record_event(event).await?;
+        recorded += 1;
+    }
+    Ok(recorded)
 }
 
 #[cfg(test)]

@@ -99,6 +99,9 @@ fn print_report(report: &FileReport, dry_run: bool) {
             c.updated,
             c.unchanged
         );
+        if report.replies_recorded > 0 {
+            println!("{file}: {} answers to petitioners (答复日期) recorded as reply events", report.replies_recorded);
+        }
     }
 }
 

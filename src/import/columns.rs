@@ -41,6 +41,8 @@ pub enum Column {
     Conflicts,
     Disposition,
     DisposedOn,
+    ReplyOn,
+    ReplyHow,
 }
 
 /// Each column: its English name, its Chinese name, and other headers offices use for it.
@@ -78,6 +80,8 @@ const NAMES: &[(Column, &str, &str, &[&str])] = &[
     (Column::Conflicts, "conflicts", "回避人员", &[]),
     (Column::Disposition, "disposition", "处理方式", &["告知转送"]),
     (Column::DisposedOn, "disposed_on", "告知转送日期", &["告知日期", "转送日期"]),
+    (Column::ReplyOn, "reply_on", "答复日期", &["答复时间"]),
+    (Column::ReplyHow, "reply_how", "答复方式", &[]),
 ];
 
 impl Column {

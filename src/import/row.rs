@@ -8,8 +8,8 @@ use chrono::{Days, NaiveDate};
 use super::columns::{Column, Header};
 use super::source::Cell;
 use crate::domain::{
-    Case, CaseNo, Channel, DateSpan, Disposition, Level, PetitionerId, Phone, Source, mask_cell, mask_identifiers,
-    normalize_text, parse_bool, parse_date, split_hearings, split_list,
+    Case, CaseNo, Channel, DateSpan, Disposition, Level, PetitionerId, Phone, REPLY_WAYS, Source, mask_cell,
+    mask_identifiers, normalize_text, parse_bool, parse_date, split_hearings, split_list,
 };
 
 /// Limits a row is checked against.
@@ -260,7 +260,29 @@ pub fn parse_row(header: &Header, cells: &[Cell], rules: RowRules) -> Result<Cas
         ),
         _ => {}
     }
-    let extra = extra_columns(header, cells);
+    let mut extra = extra_columns(header, cells);
+    // 答复日期 / 答复方式: the answer given to the petitioner, kept with the case under these
+    // headers and recorded as a reply event when the case is written ([`super::record_replies`]).
+    let reply_on = r.date(Column::ReplyOn);
+    let reply_how = r.text(Column::ReplyHow);
+    if let (Some(on), Some(received)) = (reply_on, received_on)
+        && on < received
+    {
+        r.fail(Column::ReplyOn, &on.to_string(), format!("is before 收到日期 (received_on) {received}"));
+    }
+    match (&reply_how, reply_on) {
+        (Some(how), _) if !REPLY_WAYS.contains(&how.as_str()) => {
+            r.fail(Column::ReplyHow, how, format!("is not one of {}", REPLY_WAYS.join(", ")))
+        }
+        (Some(_), None) => r.fail(Column::ReplyOn, "", "is required when 答复方式 (reply_how) is set"),
+        _ => {}
+    }
+    if let Some(on) = reply_on {
+        extra.insert(REPLY_ON.to_owned(), on.to_string());
+    }
+    if let Some(how) = reply_how {
+        extra.insert(REPLY_HOW.to_owned(), how);
+    }
 
     let (Some(case_no), Some(received_on), true) = (case_no, received_on, r.problems.is_empty()) else {
         return Err(r.problems);
@@ -302,6 +324,11 @@ pub fn parse_row(header: &Header, cells: &[Cell], rules: RowRules) -> Result<Cas
         extra,
     })
 }
+
+/// The key of a case's 答复日期 (`YYYY-MM-DD`) among its extra columns.
+pub const REPLY_ON: &str = "答复日期";
+/// The key of a case's 答复方式 (书面, 当面 or 电话) among its extra columns.
+pub const REPLY_HOW: &str = "答复方式";
 
 /// Columns petition-watch does not know, kept under their header (or `column N`).
 fn extra_columns(header: &Header, cells: &[Cell]) -> BTreeMap<String, String> {

@@ -76,4 +76,19 @@ impl Store {
         });
         Ok(rows)
     }
+
+    /// The (case, instant) of every reply recorded by `by` (the register's answers, for one
+    /// import not to record them twice).
+    pub async fn replies_by(&self, by: &str) -> Result<std::collections::HashSet<(String, DateTime<Utc>)>, StoreError> {
+        let rows = on_pool!(self, pool => {
+            sqlx::query("SELECT case_no, at FROM case_events WHERE kind = 'reply' AND by_whom = $1")
+                .bind(by)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get(0)?, r.try_get::<DateTime<Utc>, _>(1)?)))
+                .collect::<Result<std::collections::HashSet<_>, sqlx::Error>>()?
+        });
+        Ok(rows)
+    }
 }

@@ -1,6 +1,8 @@
 //! Register import through the real binary: every bad input of the register survives,
 //! with the row, column and reason reported, and the good rows imported.
 
+use chrono::TimeZone;
+
 use crate::helpers::{Output, Workspace};
 
 const HEADER: &str =
@@ -348,4 +350,49 @@ fn a_matter_told_where_to_go_or_transferred_leaves_the_acceptance_clock() {
             assert!(!flags.contains(&"initial"), "{case}");
         }
     }
+}
+
+/// 答复日期 / 答复方式 (DESIGN §5.3): the answer to the petitioner a register row records becomes a
+/// reply event of the case, once however often the register is imported; a 答复方式 that is not
+/// 书面, 当面 or 电话, or one without its date, or a date before the case was received, is refused
+/// with its row and column.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_answers_a_register_records_become_reply_events_once() {
+    let ws = Workspace::new();
+    let file = ws.write(
+        "r.csv",
+        "信访件编号,收到日期,信访人,答复日期,答复方式\n\
+         R1,2026-03-02,张三,2026-03-20,电话\n\
+         R2,2026-03-03,李四,2026/3/25,\n\
+         R3,2026-03-04,王五,,\n\
+         R4,2026-03-05,赵六,2026-03-21,微信\n\
+         R5,2026-03-06,钱七,,书面\n\
+         R6,2026-03-07,孙八,2026-03-01,当面\n",
+    );
+    let out = import(&ws, &file, &[]);
+    assert_eq!(out.code, 3, "{out:?}");
+    let err = &out.stderr;
+    assert!(err.contains("r.csv:5: 答复方式 (reply_how): \"微信\" is not one of 书面, 当面, 电话"), "{err}");
+    assert!(err.contains("r.csv:6: 答复日期 (reply_on): is required when 答复方式 (reply_how) is set"), "{err}");
+    assert!(err.contains("r.csv:7: 答复日期 (reply_on): \"2026-03-01\" is before 收到日期"), "{err}");
+    assert!(out.stdout.contains("2 answers to petitioners (答复日期) recorded as reply events"), "{}", out.stdout);
+    let again = import(&ws, &file, &[]);
+    assert!(!again.stdout.contains("answers to petitioners"), "nothing recorded twice: {}", again.stdout);
+
+    let loaded = ws.load();
+    let store = crate::helpers::open(&loaded.config.database.url).await;
+    let r1 = store.case_events("R1").await.expect("events");
+    assert_eq!(r1.len(), 1, "{r1:?}");
+    assert_eq!((r1[0].kind.name(), r1[0].by.as_str(), r1[0].how.as_deref()), ("reply", "register", Some("电话")));
+    let noon = chrono_tz::Asia::Shanghai.with_ymd_and_hms(2026, 3, 20, 12, 0, 0).single().expect("instant");
+    assert_eq!(r1[0].at, noon.with_timezone(&chrono::Utc));
+    let r2 = store.case_events("R2").await.expect("events");
+    assert_eq!((r2.len(), r2[0].how.as_deref()), (1, None), "a date without its way: {r2:?}");
+    assert!(store.case_events("R3").await.expect("events").is_empty());
+    // The answer stays with the case, as the register wrote it.
+    let number = petition_watch::domain::CaseNo::parse("R1").expect("number");
+    let case = store.get_case(&number).await.expect("read").expect("R1");
+    assert_eq!(case.extra.get("答复日期").map(String::as_str), Some("2026-03-20"));
+    assert_eq!(case.extra.get("答复方式").map(String::as_str), Some("电话"));
+    store.close().await;
 }

@@ -249,6 +249,9 @@ pub(super) async fn intake(
             }
         }
     };
+    // 答复日期 / 答复方式 in a case become reply events, as an import records them.
+    let tz = shared.loaded().config.time_zone();
+    crate::import::record_replies(&shared.store, cases.iter(), tz, now).await.map_err(ApiError::store)?;
     tracing::info!(
         token = %caller.name,
         inserted = counts.inserted,
