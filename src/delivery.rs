@@ -87,6 +87,8 @@ pub struct Deliverer {
     settings: Settings,
     /// Administrators to tell about dead notices: (addressee, channel) pairs.
     administrators: Vec<(Addressee, String)>,
+    /// Person id → name, for the 督办 lines of notices.
+    names: HashMap<String, String>,
     township: String,
     disabled: Mutex<HashMap<String, String>>,
     /// One report rendered at a time, whatever the number of workers: a report's workbook lists
@@ -132,6 +134,7 @@ impl Deliverer {
                 links: loaded.settings.links.clone(),
             },
             administrators,
+            names: contacts.iter().map(|(id, c)| (id.clone(), c.addressee.name.clone())).collect(),
             township: config.township.name.clone(),
             disabled: Mutex::new(HashMap::new()),
             reports: tokio::sync::Semaphore::new(1),
@@ -177,6 +180,7 @@ impl Deliverer {
             // Only links signed now go out.
             None => body.cases.iter_mut().for_each(|c| c.link = None),
         }
+        self.add_supervisions(&mut body).await?;
         if channel.is_chat()
             && let Some(until) = self.quiet_until(now)
         {
@@ -241,6 +245,23 @@ impl Deliverer {
                 self.give_up(claimed, format!("{reason}: endpoint gone, channel disabled"), now).await
             }
         }
+    }
+
+    /// Each case's latest 督办, as the notice's audience may read it (DESIGN §5.3): read when the
+    /// notice is sent, so a 督办 recorded after the notice was planned still shows.
+    async fn add_supervisions(&self, body: &mut NoticeBody) -> Result<(), StoreError> {
+        if body.kind != NoticeKind::Cases || body.cases.is_empty() {
+            return Ok(());
+        }
+        let latest = self.store.latest_supervisions().await?;
+        let audience = if body.group { crate::notice::Audience::Group } else { crate::notice::Audience::Leader };
+        let name = |id: &str| self.names.get(id).cloned().unwrap_or_else(|| id.to_owned());
+        for case in &mut body.cases {
+            case.supervision = latest
+                .get(&case.line.case_no)
+                .map(|event| crate::notice::supervision_line(event, name, audience, self.settings.time_zone));
+        }
+        Ok(())
     }
 
     /// Marks a notice dead and tells the administrators (unless it was itself for them).

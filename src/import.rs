@@ -284,6 +284,7 @@ pub async fn record_replies<'c>(
             notice: None,
             due_on: None,
             how,
+            pressed: None,
         });
     }
     if wanted.is_empty() {

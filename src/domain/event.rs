@@ -75,4 +75,6 @@ pub struct CaseEvent {
     pub due_on: Option<NaiveDate>,
     /// How an answer reached the petitioner: 书面, 当面 or 电话.
     pub how: Option<String>,
+    /// Whom a 督办 presses (a person id from the config).
+    pub pressed: Option<String>,
 }

@@ -382,6 +382,7 @@ fn event_of(form: Form, opened: &Opened, now: DateTime<Utc>, tz: chrono_tz::Tz) 
         notice: Some(opened.claim.notice.clone()),
         due_on: None,
         how: None,
+        pressed: None,
     };
     match form.action.as_str() {
         "ack" => Ok(base),

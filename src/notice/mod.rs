@@ -154,6 +154,31 @@ pub struct NoticeCase {
     /// the ack watch reports it to the office when it does not come (DESIGN §5.3).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub urgent: bool,
+    /// The latest 督办 on the case, as the notice says it (DESIGN §5.3), added when the notice is
+    /// sent ([`supervision_line`]); never part of the stored payload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supervision: Option<String>,
+}
+
+/// A 督办 as a notice says it: 信访办周晓芳 12-01 督办赵敏：请于 2026-12-05 前办结。… — with its text
+/// for a leader, without it for a group (it may name the petitioner or tell the content).
+/// `name` gives a person's name from their id.
+pub fn supervision_line(
+    event: &crate::domain::CaseEvent,
+    name: impl Fn(&str) -> String,
+    audience: Audience,
+    tz: chrono_tz::Tz,
+) -> String {
+    let when = event.at.with_timezone(&tz).format("%m-%d");
+    let whom = event.pressed.as_deref().map(&name).unwrap_or_default();
+    let mut line = format!("{}于 {when} 督办{whom}", name(&event.by));
+    if let Some(due) = event.due_on {
+        line.push_str(&format!("，请于 {due} 前办结"));
+    }
+    if audience == Audience::Leader && !event.text.trim().is_empty() {
+        line.push_str(&format!("：{}", crate::domain::mask_identifiers(event.text.trim())));
+    }
+    line
 }
 
 /// A deadline that moved, as a notice says it: 办理期限由 2026-02-18 调整为 2026-03-20（延期 30 日）.

@@ -143,6 +143,7 @@ pub fn duty_notices<'c>(
                     moved: Vec::new(),
                     link: None,
                     urgent: false,
+                    supervision: None,
                 })
                 .collect();
             let body = run.case_notice(&contact.addressee, info.group, cases, Some(text.clone()));

@@ -102,6 +102,7 @@ pub fn plan<'c>(
                     moved: Vec::new(),
                     link: None,
                     urgent: urgent(case, *flags),
+                    supervision: None,
                 })
                 .collect();
             let body = run.case_notice(&contact.addressee, info.group, lines, None);

@@ -284,6 +284,7 @@ pub fn plan<'c>(
                         .collect(),
                     link: None,
                     urgent: run.scope == Scope::Deadlines && d.flags.iter().any(Flag::is_overdue),
+                    supervision: None,
                 })
                 .collect();
             let body = run.case_notice(&contact.addressee, info.group, lines, None);

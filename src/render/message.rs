@@ -186,6 +186,7 @@ pub fn samples() -> Vec<NoticeBody> {
         }],
         link: Some("https://xinfang.example.gov.cn/a/sample-token".into()),
         urgent: true,
+        supervision: Some("周晓芳于 11-25 督办李华，请于 2026-11-30 前办结：请尽快约谈信访人".into()),
     };
     let thin = NoticeCase {
         line: CaseLine {
@@ -204,6 +205,7 @@ pub fn samples() -> Vec<NoticeBody> {
         moved: Vec::new(),
         link: None,
         urgent: false,
+        supervision: None,
     };
     let base = NoticeBody {
         kind: NoticeKind::Cases,
@@ -294,6 +296,8 @@ mod tests {
         );
         assert!(email.html.contains("办理期限由 2026-11-11 调整为 2026-11-21（延期 10 日）"), "{}", email.html);
         assert!(email.text.contains("已超期 4 个工作日"), "{}", email.text);
+        assert!(email.text.contains("督办：周晓芳于 11-25 督办李华，请于 2026-11-30 前办结"), "{}", email.text);
+        assert!(email.html.contains("督办：周晓芳于 11-25 督办李华"), "{}", email.html);
         assert!(email.text.contains("因赵敏回避"), "{}", email.text);
         assert!(
             email.html.contains("<td>XF-2026-0001<br><a href=\"https://xinfang.example.gov.cn/a/sample-token\""),

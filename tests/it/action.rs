@@ -376,10 +376,10 @@ async fn robots_carry_the_links_and_a_groups_link_shows_only_what_the_group_saw(
 /// at the last escalation step) and XF2026-037 (7 working days overdue, so 10 by
 /// Wednesday: the party secretary's step). On Wednesday, when the 3 working days of the repeat have passed, her reminder
 /// repeats the case she did not acknowledge, escalates XF2026-037 regardless, and leaves
-/// XF2026-034 out.
+/// XF2026-034 out; the 督办 the office recorded on Friday is in her email.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_acknowledged_case_is_not_repeated_but_still_escalates() {
-    let (app, _ws, claims) = delivered_with_links().await;
+    let (app, ws, claims) = delivered_with_links().await;
     let link_of = |case_no: &str| {
         claims
             .iter()
@@ -390,6 +390,21 @@ async fn an_acknowledged_case_is_not_repeated_but_still_escalates() {
     for case_no in ["XF2026-034", "XF2026-037"] {
         assert_eq!(post(&app, &link_of(case_no), &[("action", "ack")]).await.0, StatusCode::SEE_OTHER);
     }
+    // The office presses 赵敏 on XF2026-011 on Friday: Wednesday's reminder says so.
+    let store = open(&app.url).await;
+    let supervision = petition_watch::domain::CaseEvent {
+        case_no: "XF2026-011".into(),
+        kind: EventKind::Supervision,
+        at: shanghai(2026, 11, 27, 15, 0),
+        by: "zhou-xf".into(),
+        text: "请本周内约谈信访人".into(),
+        notice: None,
+        due_on: chrono::NaiveDate::from_ymd_opt(2026, 12, 4),
+        how: None,
+        pressed: Some("zhao-min".into()),
+    };
+    store.record_event(&supervision).await.expect("recorded");
+    store.close().await;
     // Wednesday 2026-12-02, 08:30: the third working day after Friday.
     app.clock.set(shanghai(2026, 12, 2, 8, 30));
     let store = open(&app.url).await;
@@ -413,6 +428,9 @@ async fn an_acknowledged_case_is_not_repeated_but_still_escalates() {
     assert_eq!(told.get("XF2026-037").map(String::as_str), Some("升级督办"), "escalated all the same: {told:?}");
     assert!(!told.contains_key("XF2026-034"), "acknowledged and unchanged: not repeated: {told:?}");
     store.close().await;
+    let line = "督办：周晓芳于 11-27 督办赵敏，请于 2026-12-04 前办结：请本周内约谈信访人";
+    let pressed = app.until(|| async { delivered(&ws).iter().any(|t| t.contains(line)) }).await;
+    assert!(pressed, "Wednesday's email carries the 督办");
     app.stop().await;
 }
 

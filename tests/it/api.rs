@@ -768,11 +768,20 @@ async fn events_are_recorded_on_a_case_and_read_back_with_the_notices_that_liste
         (json!({"kind": "reply", "text": "x", "how": "微信"}), "invalid_event"),
         (json!({"kind": "ack", "at": "2999-01-01T00:00:00Z"}), "invalid_event"),
         (json!({"kind": "ack", "due": "2026-12-01"}), "unknown_field"),
+        (json!({"kind": "supervision", "text": "督办", "due_on": "2026-12-04"}), "invalid_event"),
+        (json!({"kind": "supervision", "text": "督办", "pressed": "nobody", "due_on": "2026-12-04"}), "invalid_event"),
+        (json!({"kind": "supervision", "text": "督办", "pressed": "zhao-min"}), "invalid_event"),
+        (json!({"kind": "ack", "pressed": "zhao-min"}), "invalid_event"),
     ] {
         let (status, body) = api.post(&path, Some(WRITE), &bad).await;
         assert!(status == StatusCode::UNPROCESSABLE_ENTITY || status == StatusCode::BAD_REQUEST, "{bad}: {body}");
         assert_eq!(code(&body), code_wanted, "{bad}: {body}");
     }
+    // A 督办 names whom it presses (an id or a name from the config) and by when.
+    let press = json!({"kind": "supervision", "text": "请本周内约谈", "pressed": "赵敏", "due_on": "2026-12-04"});
+    let (status, body) = api.post(&path, Some(WRITE), &press).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!((body["pressed"].as_str(), body["due_on"].as_str()), (Some("zhao-min"), Some("2026-12-04")));
     assert_eq!(api.post(&path, Some(READ), &ack).await.0, StatusCode::FORBIDDEN);
     assert_eq!(api.post("/api/v1/cases/NO-SUCH/events", Some(WRITE), &ack).await.0, StatusCode::NOT_FOUND);
 
@@ -792,7 +801,10 @@ async fn events_are_recorded_on_a_case_and_read_back_with_the_notices_that_liste
     .expect("a run");
     let (_, full) = api.get(&format!("/api/v1/cases/{case_no}"), Some(WRITE)).await;
     let events = full["events"].as_array().expect("events");
-    assert_eq!(events.iter().map(|e| e["kind"].as_str().unwrap_or("")).collect::<Vec<_>>(), vec!["ack", "reply"]);
+    assert_eq!(
+        events.iter().map(|e| e["kind"].as_str().unwrap_or("")).collect::<Vec<_>>(),
+        vec!["ack", "reply", "supervision"]
+    );
     assert_eq!(events[1]["text"], "已电话告知王小明处理意见");
     assert_eq!((events[1]["how"].as_str(), events[1]["due_on"].as_str()), (Some("电话"), Some("2026-12-10")));
     let notices = full["notices"].as_array().expect("notices");

@@ -65,6 +65,7 @@ async fn a_cases_events_read_back_in_order_and_the_notices_that_listed_it_are_fo
         notice: Some("ntc_1".into()),
         due_on: chrono::NaiveDate::from_ymd_opt(2026, 12, 31),
         how: (kind == EventKind::Reply).then(|| "电话".to_owned()),
+        pressed: (kind == EventKind::Supervision).then(|| "zhao-min".to_owned()),
     };
     // Recorded out of order: read back by time.
     let reply = event(EventKind::Reply, 120, "已电话告知信访人处理意见");

@@ -36,6 +36,8 @@ pub struct NewEvent {
     pub due_on: Option<String>,
     /// For a reply: 书面, 当面 or 电话.
     pub how: Option<String>,
+    /// For a 督办: whom it presses (a person id, or a name, from the config); required.
+    pub pressed: Option<String>,
 }
 
 /// What was recorded.
@@ -55,6 +57,8 @@ pub struct EventJson {
     pub due_on: Option<String>,
     /// How an answer reached the petitioner.
     pub how: Option<String>,
+    /// Whom a 督办 presses (a person id).
+    pub pressed: Option<String>,
 }
 
 impl EventJson {
@@ -68,6 +72,7 @@ impl EventJson {
             notice: event.notice.clone(),
             due_on: event.due_on.map(|d| d.to_string()),
             how: event.how.clone(),
+            pressed: event.pressed.clone(),
         }
     }
 }
@@ -77,7 +82,13 @@ fn invalid(message: String) -> ApiError {
 }
 
 /// Checks a new event against the rules; the event to store.
-fn event(case_no: &str, new: NewEvent, caller: &Caller, now: DateTime<Utc>) -> Result<CaseEvent, ApiError> {
+fn event(
+    case_no: &str,
+    new: NewEvent,
+    caller: &Caller,
+    directory: &crate::domain::Directory,
+    now: DateTime<Utc>,
+) -> Result<CaseEvent, ApiError> {
     let kinds: Vec<&str> = EventKind::ALL.iter().map(|k| k.name()).collect();
     let kind = EventKind::parse(&new.kind)
         .ok_or_else(|| invalid(format!("kind {:?} is not one of {}", new.kind, kinds.join(", "))))?;
@@ -110,8 +121,22 @@ fn event(case_no: &str, new: NewEvent, caller: &Caller, now: DateTime<Utc>) -> R
         (_, Some(_)) => return Err(invalid("how is given only for a reply".into())),
         (_, None) => None,
     };
+    let pressed = match (kind, new.pressed.as_deref().map(str::trim)) {
+        (EventKind::Supervision, Some(who)) => match directory.find(who) {
+            Some((id, _)) => Some(id.to_owned()),
+            None => return Err(invalid(format!("pressed {who:?} is nobody in the config's [[people]]"))),
+        },
+        (EventKind::Supervision, None) => {
+            return Err(invalid("a supervision needs pressed: the person it presses".into()));
+        }
+        (_, Some(_)) => return Err(invalid("pressed is given only for a supervision".into())),
+        (_, None) => None,
+    };
+    if kind == EventKind::Supervision && due_on.is_none() {
+        return Err(invalid("a supervision needs due_on: the day to act by".into()));
+    }
     let by = new.by.map(|b| b.trim().to_owned()).filter(|b| !b.is_empty()).unwrap_or_else(|| caller.name.clone());
-    Ok(CaseEvent { case_no: case_no.to_owned(), kind, at, by, text, notice: new.notice, due_on, how })
+    Ok(CaseEvent { case_no: case_no.to_owned(), kind, at, by, text, notice: new.notice, due_on, how, pressed })
 }
 
 /// `POST /api/v1/cases/{case_no}/events`: record one event on a case.
@@ -142,7 +167,8 @@ pub async fn post_event(
     let not_found = || bad(StatusCode::NOT_FOUND, "not_found", format!("no case {case_no:?} in the register"));
     let number = CaseNo::parse(&case_no).map_err(|_| not_found())?;
     let case = shared.store.get_case(&number).await.map_err(ApiError::store)?.ok_or_else(not_found)?;
-    let event = event(case.case_no.as_str(), new, &caller, shared.clock.now())?;
+    let directory = &shared.loaded().settings.rules.directory;
+    let event = event(case.case_no.as_str(), new, &caller, directory, shared.clock.now())?;
     shared.store.record_event(&event).await.map_err(ApiError::store)?;
     tracing::info!(case_no = %case.case_no, kind = event.kind.name(), by = %event.by, "case event recorded");
     Ok((StatusCode::CREATED, axum::Json(EventJson::of(&event, true))).into_response())
