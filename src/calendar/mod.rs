@@ -10,7 +10,7 @@ mod holidays;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{Datelike, Days, NaiveDate, Weekday};
+use chrono::{Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 
 pub use fallback::statutory_holidays;
 pub use holidays::{Holiday, HolidayFile, HolidayKind};
@@ -118,6 +118,57 @@ impl Calendar {
     /// Whether `day` is a working day.
     pub fn is_working_day(&self, day: NaiveDate) -> bool {
         self.day_kind(day).working
+    }
+
+    /// The local time `minutes` of office time after `start`, counting only `opens`..`closes`
+    /// on working days (a start at night or on a day off counts from the next opening). Looks a
+    /// year ahead at most: a calendar without working days ends there.
+    pub fn add_office_minutes(
+        &self,
+        start: NaiveDateTime,
+        minutes: i64,
+        (opens, closes): (NaiveTime, NaiveTime),
+    ) -> NaiveDateTime {
+        let mut left = chrono::Duration::minutes(minutes.max(0));
+        let (mut day, mut from) = (start.date(), start.time());
+        for _ in 0..400 {
+            if self.is_working_day(day) && from < closes {
+                let begin = from.max(opens);
+                let open = closes - begin;
+                if left <= open {
+                    return day.and_time(begin) + left;
+                }
+                left -= open;
+            }
+            let Some(next) = day.succ_opt() else { break };
+            day = next;
+            from = NaiveTime::MIN;
+        }
+        day.and_time(closes)
+    }
+
+    /// The office time between two local times, in minutes: only `opens`..`closes` on working
+    /// days counts; 0 when `to` is not after `from`.
+    pub fn office_minutes_between(
+        &self,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+        (opens, closes): (NaiveTime, NaiveTime),
+    ) -> i64 {
+        let mut total = 0;
+        let mut day = from.date();
+        while day <= to.date() {
+            if self.is_working_day(day) {
+                let begin = opens.max(if day == from.date() { from.time() } else { NaiveTime::MIN });
+                let end = closes.min(if day == to.date() { to.time() } else { closes });
+                if end > begin {
+                    total += (end - begin).num_minutes();
+                }
+            }
+            let Some(next) = day.succ_opt() else { break };
+            day = next;
+        }
+        total
     }
 
     /// Whether `day` lies in a year whose official schedule is loaded.

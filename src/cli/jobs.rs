@@ -189,7 +189,7 @@ pub(super) async fn simulate(
     for (at, job) in firings {
         let as_of = at.date_naive();
         let reports = if job::reads_all_cases(job) {
-            job::reports(&township, job, as_of, &all_cases, &register)
+            job::reports(&township, job, as_of, &all_cases, &register, None)
         } else {
             crate::plan::notices::Plan::default()
         };

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{RunReport, claimant};
 use crate::config::LoadedConfig;
-use crate::domain::Case;
+use crate::domain::{Case, EventKind};
 use crate::plan::Job;
 use crate::plan::job;
 use crate::plan::notices::{Held, Plan};
@@ -34,7 +34,11 @@ pub async fn run(
     // the flagged cases are read for the plan: on a large register the two would otherwise be
     // held at once.
     let reports = if job::reads_all_cases(job) {
-        job::reports(&township, job, as_of, &store.load_cases().await?, &register)
+        let work = match job {
+            Job::MonthlyScreening | Job::QuarterlySupervision => Some(work_input(store, loaded, now).await?),
+            _ => None,
+        };
+        job::reports(&township, job, as_of, &store.load_cases().await?, &register, work.as_ref())
     } else {
         Plan::default()
     };
@@ -192,4 +196,44 @@ async fn ack_watch(store: &Store, loaded: &LoadedConfig, at: DateTime<Utc>) -> a
         settings,
         tz,
     ))
+}
+
+/// What the reports' work figures are made from: the deadline and intake watches' notices
+/// delivered over the last 15 months (the longest period a report covers, and the one before),
+/// and every 签收, answer and 督办 recorded.
+async fn work_input(
+    store: &Store,
+    loaded: &LoadedConfig,
+    now: DateTime<Utc>,
+) -> anyhow::Result<crate::report::WorkInput> {
+    let since = now - chrono::Duration::days(460);
+    let township = loaded.township();
+    let administrators = township.people.administrators;
+    let mut told = Vec::new();
+    for row in store.delivered_watch_notices(since).await? {
+        let Some(sent_at) = row.sent_at else { continue };
+        if administrators.contains(&row.recipient) {
+            continue;
+        }
+        for case_no in &row.case_nos {
+            told.push(crate::report::Told {
+                person: row.recipient.clone(),
+                case_no: case_no.clone(),
+                planned_at: row.created_at,
+                sent_at,
+            });
+        }
+    }
+    let mut events = Vec::new();
+    for kind in [EventKind::Ack, EventKind::Reply, EventKind::Supervision] {
+        events.extend(store.events_of_kind(kind).await?);
+    }
+    let escalation = &loaded.config.escalation;
+    Ok(crate::report::WorkInput {
+        told,
+        events,
+        names: loaded.settings.contacts.iter().map(|(id, c)| (id.clone(), c.addressee.name.clone())).collect(),
+        time_zone: Some(loaded.config.time_zone()),
+        office: Some((escalation.office_opens, escalation.office_closes)),
+    })
 }

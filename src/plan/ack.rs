@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use super::notices::{People, Plan, PlannedCase, PlannedNotice, reach};
@@ -30,32 +30,12 @@ use crate::rules::FlagSet;
 pub fn ack_due(
     sent: DateTime<Utc>,
     hours: u32,
-    (opens, closes): (NaiveTime, NaiveTime),
+    office: (NaiveTime, NaiveTime),
     calendar: &Calendar,
     tz: Tz,
 ) -> DateTime<Utc> {
-    let at = |day: NaiveDate, time: NaiveTime| {
-        tz.from_local_datetime(&day.and_time(time)).earliest().map_or(sent, |t| t.with_timezone(&Utc))
-    };
-    let mut left = Duration::hours(i64::from(hours));
-    let local = sent.with_timezone(&tz);
-    let mut day = local.date_naive();
-    let mut from = local.time();
-    // A year of days at most: a calendar without working days cannot loop forever.
-    for _ in 0..400 {
-        if calendar.is_working_day(day) && from < closes {
-            let begin = from.max(opens);
-            let open = closes - begin;
-            if left <= open {
-                return at(day, begin) + left;
-            }
-            left -= open;
-        }
-        let Some(next) = day.succ_opt() else { break };
-        day = next;
-        from = NaiveTime::MIN;
-    }
-    at(day, closes)
+    let local = calendar.add_office_minutes(sent.with_timezone(&tz).naive_local(), i64::from(hours) * 60, office);
+    tz.from_local_datetime(&local).earliest().map_or(sent, |t| t.with_timezone(&Utc))
 }
 
 /// A delivered case notice, as the ack watch reads it from the outbox.

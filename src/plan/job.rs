@@ -298,11 +298,22 @@ pub fn reads_all_cases(job: Job) -> bool {
 /// The reports a run of `job` at `as_of` sends the leading group, over every case: the quarterly
 /// digest (the whole plan of the quarterly supervision), the month's screening report, the
 /// sweep's lists; nothing for the other jobs.
-pub fn reports(township: &Township<'_>, job: Job, as_of: NaiveDate, cases: &[Case], register: &Register) -> Plan {
+///
+/// With `work` (the notices delivered and the 签收, answers and 督办 recorded; the daemon's run
+/// reads them, `simulate` cannot know them), the monthly and quarterly reports carry the period's
+/// work figures ([`crate::report::work_figures`]).
+pub fn reports(
+    township: &Township<'_>,
+    job: Job,
+    as_of: NaiveDate,
+    cases: &[Case],
+    register: &Register,
+    work: Option<&crate::report::WorkInput>,
+) -> Plan {
     match job {
-        Job::QuarterlySupervision => supervision_plan(township, as_of, cases, register),
+        Job::QuarterlySupervision => supervision_plan(township, as_of, cases, register, work),
         Job::MonthlyScreening => {
-            Plan { notices: screening_report_notices(township, as_of, cases, register), ..Plan::default() }
+            Plan { notices: screening_report_notices(township, as_of, cases, register, work), ..Plan::default() }
         }
         Job::PreEventSweep => {
             Plan { notices: sweep_report_notices(township, as_of, cases, register), ..Plan::default() }
@@ -314,11 +325,18 @@ pub fn reports(township: &Township<'_>, job: Job, as_of: NaiveDate, cases: &[Cas
 /// The quarterly supervision digest of the quarter before `as_of`: the full report by email
 /// (the workbook attached) to each member of the leading group, and its summary on the leading
 /// group's channels.
-fn supervision_plan(township: &Township<'_>, as_of: NaiveDate, cases: &[Case], register: &Register) -> Plan {
+fn supervision_plan(
+    township: &Township<'_>,
+    as_of: NaiveDate,
+    cases: &[Case],
+    register: &Register,
+    work: Option<&crate::report::WorkInput>,
+) -> Plan {
     let Some(period) = crate::report::Period::quarter_before(as_of, township.rules.month_starts_on_day) else {
         return Plan::default();
     };
-    let digest = crate::report::digest(township.name, cases, register, &period, township.rules, township.calendar);
+    let mut digest = crate::report::digest(township.name, cases, register, &period, township.rules, township.calendar);
+    digest.work = work.map(|w| crate::report::work_figures(w, &period, cases, township.rules, township.calendar));
     let received = digest.received.current;
     let notices = report_notices(
         township,
@@ -336,12 +354,14 @@ fn screening_report_notices(
     as_of: NaiveDate,
     cases: &[Case],
     register: &Register,
+    work: Option<&crate::report::WorkInput>,
 ) -> Vec<PlannedNotice> {
     let Some(period) = crate::report::Period::month_before(as_of, township.rules.month_starts_on_day) else {
         return Vec::new();
     };
-    let report =
+    let mut report =
         crate::report::screening_report(township.name, cases, register, &period, township.rules, township.calendar);
+    report.work = work.map(|w| crate::report::work_figures(w, &period, cases, township.rules, township.calendar));
     report_notices(
         township,
         Job::MonthlyScreening,

@@ -99,6 +99,10 @@ pub struct Digest {
     pub trend_flags: Vec<String>,
     /// The six months ending with the period: (month, received cases carrying each trend flag).
     pub trend: Vec<(String, Vec<usize>)>,
+    /// 签收, answers and 督办 in the period (DESIGN §5.3); absent where the work is not known
+    /// (`simulate`, `report`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work: Option<super::WorkFigures>,
 }
 
 /// The flags the digest's trend chart follows month by month.
@@ -329,5 +333,6 @@ pub fn digest(
         closed_late: now.late,
         accountability,
         cases: now.received,
+        work: None,
     }
 }

@@ -68,12 +68,18 @@ impl Document {
                 d.closed_in_time.retain(keep);
                 d.closed_late.retain(keep);
                 d.cases.retain(keep);
+                if let Some(work) = &mut d.work {
+                    work.supervisions.retain(|r| !hidden.contains(&r.case_no));
+                }
                 Document::Supervision(Arc::new(d))
             }
             Document::Screening(r) => {
                 let mut r = r.as_ref().clone();
                 r.cases.retain(keep);
                 r.unassigned.retain(|(n, _)| !hidden.contains(n));
+                if let Some(work) = &mut r.work {
+                    work.supervisions.retain(|row| !hidden.contains(&row.case_no));
+                }
                 for p in &mut r.repeat_petitioners {
                     p.case_nos.retain(|n| !hidden.contains(n));
                 }

@@ -5,7 +5,8 @@
 //!
 //! One concept a file: `period` (statistical months, quarters, years), `digest` (the supervision
 //! digest, 季度督查), `screening` (the monthly screening report), `sweep` (the list before a
-//! holiday or event) and `document` (a report as a notice carries it).
+//! holiday or event), `work` (签收, answers and 督办 in a period) and `document` (a report as a
+//! notice carries it).
 
 mod digest;
 mod document;
@@ -14,6 +15,7 @@ mod screening;
 mod sweep;
 #[cfg(test)]
 mod tests;
+mod work;
 
 use digest::{BLANK, case_ref, trend};
 pub use digest::{CaseRef, Digest, Row, TREND_FLAGS, UnitRow, digest};
@@ -21,3 +23,4 @@ pub use document::Document;
 pub use period::Period;
 pub use screening::{FlagSection, RepeatPetitioner, ScreeningReport, screening_report};
 pub use sweep::{SweepReport, sweep_report};
+pub use work::{SupervisionRow, Told, WorkFigures, WorkInput, work_figures};

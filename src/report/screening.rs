@@ -56,6 +56,10 @@ pub struct ScreeningReport {
     pub trend_flags: Vec<String>,
     /// The six months ending with the period: (month, received cases carrying each trend flag).
     pub trend: Vec<(String, Vec<usize>)>,
+    /// 签收, answers and 督办 in the period (DESIGN §5.3); absent where the work is not known
+    /// (`simulate`, `report`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work: Option<super::WorkFigures>,
 }
 
 impl ScreeningReport {
@@ -151,6 +155,7 @@ pub fn screening_report(
         unassigned,
         new_cases,
         carried_over,
+        work: None,
         trend_flags: TREND_FLAGS.iter().map(|f| f.zh().to_owned()).collect(),
         trend: trend(cases, register, period, rules, calendar),
     }

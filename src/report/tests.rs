@@ -35,7 +35,25 @@ fn reports_read_back_as_written_and_a_report_without_its_tag_first_is_refused() 
         carried_over: 0,
         trend_flags: vec!["重复信访".into()],
         trend: vec![("2026-10".into(), vec![1])],
+        work: Some(super::WorkFigures {
+            told: 3,
+            acknowledged: 2,
+            median_ack_minutes: Some(90),
+            answered: 1,
+            answered_in_time: 1,
+            supervisions: vec![super::SupervisionRow {
+                case_no: "XF-2".into(),
+                on: day(2026, 10, 9),
+                by: "周晓芳".into(),
+                pressed: "李华".into(),
+                due_on: Some(day(2026, 10, 20)),
+                outcome: "按期办结".into(),
+            }],
+        }),
     }));
+    // A reader who must recuse from XF-2 does not see its 督办 either.
+    let Document::Screening(hidden) = screening.without(&["XF-2".to_owned()].into()) else { unreachable!() };
+    assert_eq!(hidden.work.as_ref().map(|w| (w.supervisions.len(), w.acknowledged)), Some((0, 2)));
     let sweep = Document::Sweep(Arc::new(SweepReport {
         township: "示例镇".into(),
         event: "元旦".into(),

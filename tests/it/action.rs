@@ -376,7 +376,8 @@ async fn robots_carry_the_links_and_a_groups_link_shows_only_what_the_group_saw(
 /// at the last escalation step) and XF2026-037 (7 working days overdue, so 10 by
 /// Wednesday: the party secretary's step). On Wednesday, when the 3 working days of the repeat have passed, her reminder
 /// repeats the case she did not acknowledge, escalates XF2026-037 regardless, and leaves
-/// XF2026-034 out; the 督办 the office recorded on Friday is in her email.
+/// XF2026-034 out; the 督办 the office recorded on Friday is in her email, and November's
+/// report (the monthly screening fired on the 1st) counts the 签收 and the 督办.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_acknowledged_case_is_not_repeated_but_still_escalates() {
     let (app, ws, claims) = delivered_with_links().await;
@@ -431,6 +432,19 @@ async fn an_acknowledged_case_is_not_repeated_but_still_escalates() {
     let line = "督办：周晓芳于 11-27 督办赵敏，请于 2026-12-04 前办结：请本周内约谈信访人";
     let pressed = app.until(|| async { delivered(&ws).iter().any(|t| t.contains(line)) }).await;
     assert!(pressed, "Wednesday's email carries the 督办");
+    // The clock passed the 1st: November's screening report counts the month's 签收 and 督办.
+    let report = || delivered(&ws).into_iter().find(|t| t.contains("矛盾纠纷预测排查情况") && t.contains("签收率"));
+    assert!(app.until(|| async { report().is_some() }).await, "November's report went out");
+    let text = report().unwrap_or_default();
+    assert!(text.contains("签收、答复与督办"), "{text}");
+    assert!(text.contains("签收率：") && text.contains("（2/"), "赵敏's two 签收: {text}");
+    assert!(text.contains("签收用时（中位数）：0.0 个工作小时"), "acknowledged at once: {text}");
+    assert!(text.contains("按期答复率：—（无）"), "{text}");
+    assert!(
+        text.contains("督办：1 件（办理中 1）")
+            && text.contains("XF2026-011 督办赵敏（2026-11-27，限 2026-12-04）：办理中"),
+        "{text}"
+    );
     app.stop().await;
 }
 

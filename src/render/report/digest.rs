@@ -114,6 +114,9 @@ pub fn digest_xlsx(digest: &Digest) -> Result<Vec<u8>, XlsxError> {
     let mut widths = case_widths(0, 0.0, false);
     widths.push(10.0);
     finish_list(sheet, digest.cases.len(), &widths)?;
+    if let Some(work) = &digest.work {
+        super::work_sheet(&mut book, work)?;
+    }
     book.save_to_buffer()
 }
 
@@ -237,6 +240,9 @@ pub fn digest_markdown(digest: &Digest) -> String {
                 u.collective
             ));
         }
+    }
+    if let Some(work) = &digest.work {
+        md.push_str(&super::work_markdown(work));
     }
     md.push_str("\n明细见附件表格。");
     md

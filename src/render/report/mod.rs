@@ -18,6 +18,59 @@ pub use digest::{STREAMED_ROWS, digest_markdown, digest_xlsx};
 pub use screening::{screening_markdown, screening_xlsx};
 pub use sweep::{sweep_markdown, sweep_xlsx};
 
+/// The work figures as the summary's section (签收率, time to 签收, 按期答复率, the 督办 and how
+/// each ended), Markdown.
+fn work_markdown(work: &crate::report::WorkFigures) -> String {
+    let mut md = String::from("\n**签收、答复与督办**\n");
+    for line in work.lines() {
+        md.push_str(&format!("- {line}\n"));
+    }
+    for row in work.supervisions.iter().take(20) {
+        let due = row.due_on.map(|d| format!("，限 {d}")).unwrap_or_default();
+        md.push_str(&format!(
+            "- {} 督办{}（{}{due}）：{}\n",
+            crate::render::markdown_text(&row.case_no),
+            crate::render::markdown_text(&row.pressed),
+            row.on,
+            row.outcome
+        ));
+    }
+    if work.supervisions.len() > 20 {
+        md.push_str(&format!("- 另有 {} 件督办，见附件表格\n", work.supervisions.len() - 20));
+    }
+    md
+}
+
+/// The work figures' sheet of a report workbook: the figures, then each 督办 with its outcome.
+fn work_sheet(book: &mut rust_xlsxwriter::Workbook, work: &crate::report::WorkFigures) -> Result<(), XlsxError> {
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let date = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+    let sheet = book.add_worksheet().set_name("签收与督办")?;
+    for (i, line) in work.lines().iter().enumerate() {
+        sheet.write_string(i as u32, 0, line)?;
+    }
+    let top = work.lines().len() as u32 + 1;
+    for (col, header) in ["信访件编号", "督办日期", "督办人", "被督办人", "限办日期", "结果"].iter().enumerate()
+    {
+        sheet.write_string_with_format(top, col as u16, *header, &bold)?;
+    }
+    for (i, row) in work.supervisions.iter().enumerate() {
+        let r = top + 1 + i as u32;
+        sheet.write_string(r, 0, crate::domain::spreadsheet_text(&row.case_no))?;
+        sheet.write_datetime_with_format(r, 1, &excel_date(row.on)?, &date)?;
+        sheet.write_string(r, 2, crate::domain::spreadsheet_text(&row.by))?;
+        sheet.write_string(r, 3, crate::domain::spreadsheet_text(&row.pressed))?;
+        if let Some(due) = row.due_on {
+            sheet.write_datetime_with_format(r, 4, &excel_date(due)?, &date)?;
+        }
+        sheet.write_string(r, 5, &row.outcome)?;
+    }
+    for (col, width) in [14.0, 12.0, 10.0, 10.0, 12.0, 12.0].into_iter().enumerate() {
+        sheet.set_column_width(col as u16, width)?;
+    }
+    Ok(())
+}
+
 /// An email whose text and HTML parts are a report's summary (the tables are attached).
 fn summary_email(township: &str, subject: String, summary: &str, to_name: &str) -> crate::render::message::Email {
     let plain: String = summary.replace("**", "");

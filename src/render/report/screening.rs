@@ -90,6 +90,9 @@ pub fn screening_xlsx(report: &ScreeningReport) -> Result<Vec<u8>, XlsxError> {
         write_case(sheet, i as u32 + 1, 1, case, true, &date)?;
     }
     finish_list(sheet, unassigned.len(), &case_widths(1, 24.0, true))?;
+    if let Some(work) = &report.work {
+        super::work_sheet(&mut book, work)?;
+    }
     book.save_to_buffer()
 }
 
@@ -152,6 +155,9 @@ pub fn screening_markdown(report: &ScreeningReport) -> String {
 ",
             report.unassigned.len()
         ));
+    }
+    if let Some(work) = &report.work {
+        md.push_str(&super::work_markdown(work));
     }
     md.push_str(
         "
