@@ -8,7 +8,7 @@
 //! | `/metrics` | anyone | Prometheus text (no personal data) |
 //! | `/api/v1/…` | bearer token | [`api`]: cases in and out, findings, notices, jobs |
 //! | `/api/v1/openapi.json` | anyone | the API's OpenAPI 3.1 document |
-//! | `/`, `/login`, `/logout` | token login, open or off | [`status`]: the status page |
+//! | `/`, `/login`, `/logout`, `/supervise` | token login, open or off | [`status`]: the status page, where a write token records 督办 |
 //! | `/a/{token}` | the holder of a notice's signed link | [`action`]: 签收 and answers from a phone |
 //!
 //! Every error is JSON `{"error": {"code", "message", "details"?}}` with a stable `code`.
@@ -123,6 +123,7 @@ pub fn router(shared: Shared) -> Router {
         .route("/", get(status::page))
         .route("/login", post(status::login))
         .route("/logout", post(status::logout))
+        .route("/supervise", post(status::supervise))
         .route("/a/{token}", get(action::page).post(action::act))
         .route("/api/v1/openapi.json", get(api::openapi_json))
         .route("/api/v1/cases", post(api::post_cases).put(api::put_cases))

@@ -149,16 +149,118 @@ fn status_zh(status: crate::store::NoticeStatus, attempts: i64) -> &'static str 
     }
 }
 
-/// `GET /`: the page.
-pub async fn page(State(shared): State<Shared>, headers: HeaderMap) -> Response {
+/// `GET /`: the page (`?done=supervise` after a 督办 was recorded).
+pub async fn page(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    axum::extract::Query(query): axum::extract::Query<BTreeMap<String, String>>,
+) -> Response {
     let caller = match visitor(&shared, &headers) {
         Ok(caller) => caller,
         Err(answer) => return *answer,
     };
-    match build(&shared, caller).await {
+    let mut form = Supervise::default();
+    if query.get("done").map(String::as_str) == Some("supervise") {
+        form.done = Some("督办已登记。该件此后的提醒将写明督办要求。".into());
+    }
+    match build(&shared, caller, &form).await {
         Ok(context) => render("status.html", PAGE, context),
         Err(e) => e.into_response(),
     }
+}
+
+/// The 督办 form as posted, and what the page says about it.
+#[derive(Debug, Default, Serialize)]
+struct Supervise {
+    case_no: String,
+    pressed: String,
+    due_on: String,
+    text: String,
+    #[serde(skip)]
+    done: Option<String>,
+    #[serde(skip)]
+    error: Option<String>,
+}
+
+/// `POST /supervise`: the office records a 督办 (DESIGN §5.3) — who is pressed, by when, and
+/// what — for a visitor logged in with a write token. Back to the page (303) when recorded; the
+/// page with the problem (422) when not, nothing recorded.
+pub async fn supervise(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    let caller = match visitor(&shared, &headers) {
+        Ok(Some(caller)) if caller.scope == crate::config::Scope::Write => caller,
+        Ok(_) => {
+            return (StatusCode::FORBIDDEN, Html("登记督办需以有写权限的令牌登录状态页。".to_owned())).into_response();
+        }
+        Err(answer) => return *answer,
+    };
+    let mut form = Supervise::default();
+    for (key, value) in form_urlencoded::parse(&body) {
+        let value = value.trim().to_owned();
+        match key.as_ref() {
+            "case_no" => form.case_no = value,
+            "pressed" => form.pressed = value,
+            "due_on" => form.due_on = value,
+            "text" => form.text = value,
+            _ => {}
+        }
+    }
+    match supervision(&shared, &caller, &form).await {
+        Ok(event) => {
+            if let Err(e) = shared.store.record_event(&event).await {
+                return ApiError::store(e).into_response();
+            }
+            tracing::info!(case_no = %event.case_no, by = %event.by, "督办 recorded from the status page");
+            (StatusCode::SEE_OTHER, [(header::LOCATION, "/?done=supervise#supervise")]).into_response()
+        }
+        Err(problem) => {
+            form.error = Some(problem);
+            match build(&shared, Some(caller), &form).await {
+                Ok(context) => {
+                    let mut response = render("status.html", PAGE, context);
+                    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+                    response
+                }
+                Err(e) => e.into_response(),
+            }
+        }
+    }
+}
+
+/// The 督办 the form asks for, or what is wrong with it (in the words the page shows).
+async fn supervision(shared: &Shared, caller: &Caller, form: &Supervise) -> Result<crate::domain::CaseEvent, String> {
+    let loaded = shared.loaded();
+    let now = shared.clock.now();
+    let today = now.with_timezone(&loaded.config.time_zone()).date_naive();
+    let number = crate::domain::CaseNo::parse(&form.case_no).map_err(|_| "请填写信访件编号。".to_owned())?;
+    let case = shared.store.get_case(&number).await.map_err(|e| {
+        tracing::error!(error = %e, "status page failed on the database");
+        "系统暂时无法读取数据，请稍后再试。".to_owned()
+    })?;
+    let Some(case) = case else { return Err(format!("登记簿中没有信访件 {}。", form.case_no)) };
+    let Some((pressed, _)) = loaded.settings.rules.directory.find(&form.pressed) else {
+        return Err(format!("督办对象“{}”不在人员名单中。", form.pressed));
+    };
+    let due_on = chrono::NaiveDate::parse_from_str(&form.due_on, "%Y-%m-%d")
+        .map_err(|_| format!("限办日期“{}”不是有效日期，请按 2026-12-31 的格式填写。", form.due_on))?;
+    if due_on < today {
+        return Err(format!("限办日期 {due_on} 早于今天。"));
+    }
+    match form.text.chars().count() {
+        0 => return Err("请填写督办内容。".into()),
+        n if n > 2000 => return Err(format!("督办内容不能超过 2000 字（现为 {n} 字）。")),
+        _ => {}
+    }
+    Ok(crate::domain::CaseEvent {
+        case_no: case.case_no.to_string(),
+        kind: crate::domain::EventKind::Supervision,
+        at: now,
+        by: caller.name.clone(),
+        text: form.text.clone(),
+        notice: None,
+        due_on: Some(due_on),
+        how: None,
+        pressed: Some(pressed.to_owned()),
+    })
 }
 
 /// The reload banner's words: a refused reload (when, why) and settings waiting for a restart.
@@ -173,7 +275,7 @@ fn reload_line(shared: &Shared, tz: chrono_tz::Tz) -> serde_json::Value {
     })
 }
 
-async fn build(shared: &Shared, caller: Option<Caller>) -> Result<minijinja::Value, ApiError> {
+async fn build(shared: &Shared, caller: Option<Caller>, supervise: &Supervise) -> Result<minijinja::Value, ApiError> {
     use crate::store::{NoticeFilter, StatusFilter};
     let loaded = shared.loaded();
     // The page screens the whole register: it takes a turn like the findings do.
@@ -282,7 +384,16 @@ async fn build(shared: &Shared, caller: Option<Caller>) -> Result<minijinja::Val
         township => loaded.config.township.name.clone(),
         now => now.format("%Y-%m-%d %H:%M").to_string(),
         today => today.to_string(),
+        can_supervise => caller.as_ref().is_some_and(|c| c.scope == crate::config::Scope::Write),
         caller => caller.map(|c| c.name),
+        people => minijinja::Value::from(minijinja::value::Serde(
+            loaded.settings.contacts.iter().map(|(id, c)| {
+                serde_json::json!({"id": id, "name": format!("{}{}", c.addressee.name, c.addressee.title.as_deref().unwrap_or(""))})
+            }).collect::<Vec<_>>(),
+        )),
+        supervise_form => minijinja::Value::from(minijinja::value::Serde(supervise)),
+        supervise_done => supervise.done.clone(),
+        supervise_error => supervise.error.clone(),
         database_ok,
         reload => minijinja::Value::from(minijinja::value::Serde(reload_line(shared, tz))),
         calendar_notice => loaded.calendar.missing_schedule_notice(today),

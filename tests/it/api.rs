@@ -824,3 +824,63 @@ async fn events_are_recorded_on_a_case_and_read_back_with_the_notices_that_liste
     let (status, body) = api.send(reqwest::Method::PUT, "/api/v1/cases", Some(WRITE), &round_trip).await;
     assert_eq!((status, body["unchanged"].as_u64()), (StatusCode::OK, Some(1)), "{body}");
 }
+
+/// 督办 from the status page (DESIGN §5.3): a visitor with a write token records one — whom it
+/// presses, by when, what — and is sent back to the page; a read token may not; a bad form is
+/// answered on the page in Chinese, and nothing is recorded.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_office_records_a_supervision_from_the_status_page() {
+    let api = Api::start(&[], true).await;
+    let form = |pairs: &[(&str, &str)]| form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
+    let post = |token: &'static str, body: String| {
+        let request = api
+            .client
+            .post(api.url("/supervise"))
+            .bearer_auth(token)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        async move {
+            let response = request.send().await.expect("post");
+            let status = response.status();
+            let location = response.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+            (status, location, response.text().await.expect("body"))
+        }
+    };
+    let page = api.client.get(api.url("/")).bearer_auth(WRITE).send().await.expect("page");
+    let html = page.text().await.expect("html");
+    assert!(html.contains("id=\"supervise\"") && html.contains("<option value=\"zhao-min\">赵敏副镇长</option>"));
+    let read_page = api.client.get(api.url("/")).bearer_auth(READ).send().await.expect("page");
+    assert!(!read_page.text().await.expect("html").contains("id=\"supervise\""), "no form for a read token");
+
+    let good = [("case_no", "XF2026-011"), ("pressed", "zhao-min"), ("due_on", "2999-12-31"), ("text", "请本周内约谈")];
+    assert_eq!(post(READ, form(&good)).await.0, StatusCode::FORBIDDEN);
+    for (bad, says) in [
+        (
+            vec![("case_no", "XF-NONE"), ("pressed", "zhao-min"), ("due_on", "2999-12-31"), ("text", "x")],
+            "登记簿中没有信访件",
+        ),
+        (
+            vec![("case_no", "XF2026-011"), ("pressed", "nobody"), ("due_on", "2999-12-31"), ("text", "x")],
+            "不在人员名单中",
+        ),
+        (vec![("case_no", "XF2026-011"), ("pressed", "zhao-min"), ("due_on", "2000-01-01"), ("text", "x")], "早于今天"),
+        (
+            vec![("case_no", "XF2026-011"), ("pressed", "zhao-min"), ("due_on", "2999-12-31"), ("text", "")],
+            "请填写督办内容",
+        ),
+    ] {
+        let (status, _, html) = post(WRITE, form(&bad)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}");
+        assert!(html.contains(says) && html.contains("id=\"supervise-error\""), "{says}: {bad:?}");
+    }
+    assert!(api.store.case_events("XF2026-011").await.expect("events").is_empty(), "nothing recorded");
+    let (status, location, _) = post(WRITE, form(&good)).await;
+    assert_eq!((status, location.as_deref()), (StatusCode::SEE_OTHER, Some("/?done=supervise#supervise")));
+    let events = api.store.case_events("XF2026-011").await.expect("events");
+    assert_eq!(events.len(), 1);
+    let e = &events[0];
+    assert_eq!((e.kind.name(), e.by.as_str(), e.pressed.as_deref()), ("supervision", "county", Some("zhao-min")));
+    assert_eq!((e.due_on.map(|d| d.to_string()), e.text.as_str()), (Some("2999-12-31".to_owned()), "请本周内约谈"));
+    let done = api.client.get(api.url("/?done=supervise")).bearer_auth(WRITE).send().await.expect("page");
+    assert!(done.text().await.expect("html").contains("督办已登记"));
+}
