@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{TimeZone, Utc};
+use chrono::{Datelike, TimeZone, Utc};
 use petition_watch::clock::Clock;
 use petition_watch::domain::EventKind;
 use petition_watch::notice::link;
@@ -433,7 +433,7 @@ async fn an_acknowledged_case_is_not_repeated_but_still_escalates() {
     let pressed = app.until(|| async { delivered(&ws).iter().any(|t| t.contains(line)) }).await;
     assert!(pressed, "Wednesday's email carries the 督办");
     // The clock passed the 1st: November's screening report counts the month's 签收 and 督办.
-    let report = || delivered(&ws).into_iter().find(|t| t.contains("矛盾纠纷预测排查情况") && t.contains("签收率"));
+    let report = || delivered(&ws).into_iter().find(|t| t.contains("矛盾纠纷预测排查 2026-11") && t.contains("签收率"));
     assert!(app.until(|| async { report().is_some() }).await, "November's report went out");
     let text = report().unwrap_or_default();
     assert!(text.contains("签收、答复与督办"), "{text}");
@@ -526,4 +526,117 @@ async fn the_ack_watch_counts_only_the_offices_working_hours() {
     let reports = ack_reports(&url).await;
     assert!(reports[0].contains("应于 11-30 11:30 前签收"), "{reports:?}");
     app.stop().await;
+}
+
+/// A month of the office's life replayed on a paused clock (DESIGN §5.3): every working day of
+/// November 2026 the deadline watch fires at 08:30; 李华 and 赵敏 acknowledge every case of their
+/// deadline-watch notices at 09:00 (and what else reached them, the next morning), the others
+/// never do. Acknowledged cases stop repeating for them, while the
+/// others' cases repeat every third working day; the office hears at 12:30 of the overdue cases
+/// left unacknowledged; and the report of 1 December counts the month's 签收.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_month_replayed_acknowledged_cases_stop_repeating_and_the_report_counts_them() {
+    let ws = workspace("", &["outbox"]);
+    with_links(&ws);
+    let loaded = ws.load();
+    let store = open(&loaded.config.database.url).await;
+    crate::helpers::import_sample(&store, &loaded).await;
+    store.close().await;
+    let calendar = &loaded.calendar;
+    let days: Vec<chrono::NaiveDate> = chrono::NaiveDate::from_ymd_opt(2026, 11, 2)
+        .expect("day")
+        .iter_days()
+        .take_while(|d| d.month() == 11)
+        .filter(|d| calendar.is_working_day(*d))
+        .collect();
+    let app = TestApp::spawn(&ws, shanghai(2026, 11, 2, 8, 29), true).await;
+    let url = app.url.clone();
+    let acking = ["li-hua", "zhao-min"];
+    // (day, person) → the reasons of the cases they were told that day.
+    let mut told: BTreeMap<(chrono::NaiveDate, String), Vec<(String, String)>> = BTreeMap::new();
+    let mut seen_links = std::collections::BTreeSet::new();
+    for (i, day) in days.iter().enumerate() {
+        let at = |h, m| {
+            chrono_tz::Asia::Shanghai
+                .from_local_datetime(&day.and_hms_opt(h, m, 0).expect("time"))
+                .single()
+                .expect("instant")
+                .with_timezone(&Utc)
+        };
+        app.clock.set(at(8, 30));
+        let ran = app.until(|| async { crate::daemon::runs(&url, "deadline_watch").await.len() > i }).await;
+        assert!(ran, "the watch ran on {day}");
+        let store = open(&url).await;
+        let rows = store.list_notices(&petition_watch::store::NoticeFilter::default(), 1000).await.expect("notices");
+        for row in rows.iter().filter(|r| r.job == "deadline_watch" && r.period == day.to_string()) {
+            let body: petition_watch::notice::NoticeBody = serde_json::from_str(&row.payload).expect("body");
+            let entry = told.entry((*day, row.recipient.clone())).or_default();
+            entry.extend(body.cases.iter().map(|c| (c.line.case_no.clone(), c.reason.clone())));
+        }
+        let delivered_today = app
+            .until(|| async {
+                let store = open(&url).await;
+                let rows = store.list_notices(&petition_watch::store::NoticeFilter::default(), 1000).await;
+                store.close().await;
+                rows.expect("notices")
+                    .iter()
+                    .filter(|r| r.job == "deadline_watch" && r.period == day.to_string())
+                    .all(|r| r.status != petition_watch::store::NoticeStatus::Pending)
+            })
+            .await;
+        assert!(delivered_today, "{day}'s notices went out");
+        store.close().await;
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        app.clock.set(at(9, 0));
+        for text in delivered(&ws) {
+            for link in links_in(&text) {
+                if !seen_links.insert(link.clone()) {
+                    continue;
+                }
+                let token = link.rsplit('/').next().expect("token");
+                let claim = link::verify(token, &[LINK_KEY.as_bytes()], app.clock.now()).expect("verifies");
+                if acking.contains(&claim.person.as_str()) {
+                    assert_eq!(post(&app, &link, &[("action", "ack")]).await.0, StatusCode::SEE_OTHER);
+                }
+            }
+        }
+    }
+    // 1 December, 09:00: the monthly screening reports November.
+    app.clock.set(shanghai(2026, 12, 1, 9, 0));
+    let report = || delivered(&ws).into_iter().find(|t| t.contains("矛盾纠纷预测排查 2026-11") && t.contains("签收率"));
+    assert!(app.until(|| async { report().is_some() }).await, "November's report went out");
+    let text = report().unwrap_or_default();
+    let rate = text.lines().find(|l| l.contains("签收率：")).unwrap_or_default().to_owned();
+    let office = ack_reports(&url).await;
+    app.stop().await;
+
+    // Who was told what, on which day.
+    let repeats = |person: &str| {
+        told.iter()
+            .filter(|((_, p), _)| p == person)
+            .flat_map(|(_, cases)| cases.iter().filter(|(_, why)| why == "再次提醒"))
+            .count()
+    };
+    eprintln!("November replayed over {} working days:", days.len());
+    for ((day, person), cases) in &told {
+        let list: Vec<String> = cases.iter().map(|(no, why)| format!("{no} {why}")).collect();
+        eprintln!("  {day} {person}: {}", list.join("; "));
+    }
+    eprintln!("  ack-watch reports to the office: {}", office.len());
+    for line in text.lines().filter(|l| l.contains("签收") || l.contains("答复率") || l.contains("督办：")) {
+        eprintln!("  report: {line}");
+    }
+    for person in acking {
+        assert_eq!(repeats(person), 0, "{person} acknowledged every case: no repeats");
+    }
+    assert!(repeats("sun-li") + repeats("wang-jianguo") > 0, "the others' cases repeat");
+    assert!(!office.is_empty(), "the office heard of cases left unacknowledged");
+    // Theirs only for the intake watch's 09:00 notices, which they opened the next morning.
+    let theirs: Vec<&str> = office
+        .iter()
+        .flat_map(|t| t.lines())
+        .filter(|l| l.contains("李华镇长 ·") || l.contains("赵敏副镇长 ·"))
+        .collect();
+    assert!(theirs.iter().all(|l| l.contains("新收信访事项提醒")), "{theirs:?}");
+    assert!(rate.contains('%') && !rate.contains("100%"), "some but not all acknowledged: {rate}");
 }
