@@ -358,8 +358,9 @@ impl Form {
 
 /// The event a form records, or what is wrong with it (in the words the page shows).
 ///
-/// Choice: an answer dated before today is recorded at noon of that day, township time (the
-/// page asks for the day, not the hour); one dated today at the moment it is recorded.
+/// Choices: an answer dated before today is recorded at noon of that day, township time (the
+/// page asks for the day, not the hour); one dated today, or without a date, at the moment it is
+/// recorded; the way (书面/当面/电话) may be left unsaid by a form other than the page's.
 fn event_of(form: Form, opened: &Opened, now: DateTime<Utc>, tz: chrono_tz::Tz) -> Result<CaseEvent, String> {
     let today = now.with_timezone(&tz).date_naive();
     let text = || -> Result<String, String> {
@@ -400,19 +401,23 @@ fn event_of(form: Form, opened: &Opened, now: DateTime<Utc>, tz: chrono_tz::Tz) 
             Ok(CaseEvent { kind: EventKind::Progress, text: text()?, due_on, ..base })
         }
         "reply" => {
-            if form.date.is_empty() {
-                return Err("请填写答复日期。".into());
-            }
-            let on = day(&form.date, "答复日期")?;
+            // The page always sends the day and the way; a bare `action=reply&text=…` (DESIGN
+            // §5.3) is an answer given today, its way not said.
+            let on = match form.date.as_str() {
+                "" => today,
+                date => day(date, "答复日期")?,
+            };
             if on > today {
                 return Err(format!("答复日期 {on} 晚于今天。"));
             }
             if on < opened.case.received_on {
                 return Err(format!("答复日期 {on} 早于收到日期 {}。", opened.case.received_on));
             }
-            if !REPLY_WAYS.contains(&form.how.as_str()) {
-                return Err(format!("请选择答复方式：{}。", REPLY_WAYS.join("、")));
-            }
+            let how = match form.how.as_str() {
+                "" => None,
+                how if REPLY_WAYS.contains(&how) => Some(how.to_owned()),
+                _ => return Err(format!("请选择答复方式：{}。", REPLY_WAYS.join("、"))),
+            };
             let at = if on == today {
                 now
             } else {
@@ -420,7 +425,7 @@ fn event_of(form: Form, opened: &Opened, now: DateTime<Utc>, tz: chrono_tz::Tz) 
                     .and_then(|t| t.and_local_timezone(tz).earliest())
                     .map_or(now, |t| t.with_timezone(&Utc))
             };
-            Ok(CaseEvent { kind: EventKind::Reply, text: text()?, at, how: Some(form.how.clone()), ..base })
+            Ok(CaseEvent { kind: EventKind::Reply, text: text()?, at, how, ..base })
         }
         _ => Err("无法识别的操作。".into()),
     }

@@ -173,11 +173,15 @@ async fn a_notices_link_opens_the_case_and_records_ack_progress_and_reply() {
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
+    // DESIGN §5.3's bare form: an answer given today, its way not said.
+    let (status, _, _) = post(&app, link, &[("action", "reply"), ("text", "已书面答复")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
 
     let recorded = events(&app.url, &case_no).await;
     let kinds: Vec<EventKind> = recorded.iter().map(|e| e.kind).collect();
     // The reply is dated the day it was given (26th, before the 签收 of the 27th).
-    assert_eq!(kinds, vec![EventKind::Reply, EventKind::Ack, EventKind::Progress], "{recorded:?}");
+    assert_eq!(kinds, vec![EventKind::Reply, EventKind::Ack, EventKind::Progress, EventKind::Reply], "{recorded:?}");
+    assert_eq!((recorded[3].how.as_deref(), recorded[3].at), (None, app.clock.now()));
     assert!(recorded.iter().all(|e| e.by == claim.person && e.notice.as_deref() == Some(claim.notice.as_str())));
     assert_eq!(recorded[0].how.as_deref(), Some("电话"));
     assert_eq!(recorded[0].at, shanghai(2026, 11, 26, 12, 0));
