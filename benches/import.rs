@@ -94,6 +94,7 @@ async fn main() {
         batch_rows: Config::default().import.batch_rows,
         progress_bar: false,
         time_zone: Config::default().time_zone(),
+        restore: false,
     };
     println!(
         "import of {rows} rows ({} MB CSV), median of 3 runs:",

@@ -114,6 +114,8 @@ pub struct ImportOptions {
     pub progress_bar: bool,
     /// The township's time zone (a 答复日期 is a local day).
     pub time_zone: chrono_tz::Tz,
+    /// Bring back withdrawn cases (作废) the file lists; without it their rows are left out.
+    pub restore: bool,
 }
 
 impl ImportOptions {
@@ -128,6 +130,7 @@ impl ImportOptions {
             batch_rows: config.import.batch_rows.max(1),
             progress_bar,
             time_zone: config.time_zone(),
+            restore: false,
         }
     }
 }
@@ -153,6 +156,8 @@ pub struct FileReport {
     pub fatal: Option<String>,
     /// Answers to petitioners (答复日期) recorded as reply events by this import.
     pub replies_recorded: usize,
+    /// Numbers of withdrawn cases (作废) whose rows were left out.
+    pub withdrawn: Vec<String>,
 }
 
 impl FileReport {
@@ -209,11 +214,19 @@ pub async fn import_file(
     });
     let mut written = 0;
     for batch in parsed.cases.chunks(options.batch_rows) {
-        match store.upsert_cases(batch.iter().map(|(_, c)| c), now).await {
+        match store.upsert_cases_restoring(batch.iter().map(|(_, c)| c), now, options.restore).await {
             Ok(counts) => {
                 report.counts.inserted += counts.inserted;
                 report.counts.updated += counts.updated;
                 report.counts.unchanged += counts.unchanged;
+                report.counts.restored += counts.restored;
+                if counts.withdrawn > 0 {
+                    let numbers: Vec<&str> = batch.iter().map(|(_, c)| c.case_no.as_str()).collect();
+                    let mut found: Vec<String> =
+                        store.withdrawn_among(&numbers).await.unwrap_or_default().into_iter().collect();
+                    found.sort();
+                    report.withdrawn.extend(found);
+                }
                 written += batch.len();
                 match &bar {
                     Some(bar) => bar.inc(batch.len() as u64),

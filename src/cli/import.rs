@@ -20,9 +20,11 @@ pub(super) async fn import(
     files: &[PathBuf],
     dry_run: bool,
     errors: Option<&Path>,
+    restore: bool,
 ) -> anyhow::Result<ExitCode> {
     let store = if dry_run { None } else { Some(open_store_for_writing(loaded, clock).await?) };
-    let options = ImportOptions::from_config(&loaded.config, dry_run, std::io::stderr().is_terminal());
+    let mut options = ImportOptions::from_config(&loaded.config, dry_run, std::io::stderr().is_terminal());
+    options.restore = restore;
     let now = clock.now();
     let mut reports = Vec::new();
     for file in files {
@@ -99,6 +101,16 @@ fn print_report(report: &FileReport, dry_run: bool) {
             c.updated,
             c.unchanged
         );
+        if c.restored > 0 {
+            println!("{file}: {} withdrawn cases (作废) restored", c.restored);
+        }
+        if !report.withdrawn.is_empty() {
+            println!(
+                "{file}: {} rows are of withdrawn cases (作废) and were left out: {}; import with --restore to bring them back",
+                report.withdrawn.len(),
+                report.withdrawn.join(", ")
+            );
+        }
         if report.replies_recorded > 0 {
             println!("{file}: {} answers to petitioners (答复日期) recorded as reply events", report.replies_recorded);
         }

@@ -57,6 +57,9 @@ pub enum Command {
         /// Write every rejected row to this CSV file (UTF-8 with BOM, opens in Excel).
         #[arg(long, value_name = "FILE")]
         errors: Option<PathBuf>,
+        /// Bring back withdrawn cases (作废) the files list; without it their rows are left out.
+        #[arg(long)]
+        restore: bool,
     },
     /// Screen the register at a date: the flagged cases with their flags and running deadlines.
     Screen {
@@ -334,8 +337,8 @@ pub async fn run(command: Command, loaded: &LoadedConfig, clock: Arc<dyn Clock>)
             store.close().await;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Import { files, dry_run, errors } => {
-            import::import(loaded, clock_ref, &files, dry_run, errors.as_deref()).await
+        Command::Import { files, dry_run, errors, restore } => {
+            import::import(loaded, clock_ref, &files, dry_run, errors.as_deref(), restore).await
         }
         Command::Screen { as_of, format } => {
             let as_of = as_of.unwrap_or_else(|| clock_ref.today(loaded.config.time_zone()));

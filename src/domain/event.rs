@@ -18,11 +18,30 @@ pub enum EventKind {
     Supervision,
     /// The conclusion reported (办结报告) to the office and up the line.
     ConclusionReported,
+    /// 作废: withdrawn as entered by mistake (the text says why). Recorded by the register itself.
+    Withdrawn,
+    /// A withdrawn case brought back by a re-import.
+    Restored,
+    /// Its number corrected (the text says from what).
+    Renamed,
 }
 
 impl EventKind {
     /// Every kind, in the order a case's work usually runs.
-    pub const ALL: [EventKind; 5] =
+    pub const ALL: [EventKind; 8] = [
+        EventKind::Ack,
+        EventKind::Progress,
+        EventKind::Reply,
+        EventKind::Supervision,
+        EventKind::ConclusionReported,
+        EventKind::Withdrawn,
+        EventKind::Restored,
+        EventKind::Renamed,
+    ];
+
+    /// The kinds another system may record (`POST /api/v1/cases/{case_no}/events`); the others
+    /// are the register's own corrections.
+    pub const RECORDABLE: [EventKind; 5] =
         [EventKind::Ack, EventKind::Progress, EventKind::Reply, EventKind::Supervision, EventKind::ConclusionReported];
 
     /// The stable name (`ack`, `progress`, …), as stored and in the API.
@@ -33,6 +52,9 @@ impl EventKind {
             EventKind::Reply => "reply",
             EventKind::Supervision => "supervision",
             EventKind::ConclusionReported => "conclusion_reported",
+            EventKind::Withdrawn => "withdrawn",
+            EventKind::Restored => "restored",
+            EventKind::Renamed => "renamed",
         }
     }
 
@@ -44,6 +66,9 @@ impl EventKind {
             EventKind::Reply => "答复",
             EventKind::Supervision => "督办",
             EventKind::ConclusionReported => "办结报告",
+            EventKind::Withdrawn => "作废",
+            EventKind::Restored => "恢复",
+            EventKind::Renamed => "更正编号",
         }
     }
 

@@ -144,7 +144,18 @@ pub fn grid(items: &[Value]) -> Result<Grid, JsonBatchError> {
             // What `GET /api/v1/cases/{case_no}` adds beside the columns is read-only: the work
             // on a case is recorded through its `/events`, notices are the outbox's. A case read
             // back can be sent again unchanged.
-            if key == "events" || key == "notices" {
+            // `withdrawn` is read-only too; `restore` asks to bring a withdrawn case back and is
+            // read by the intake, not the importer.
+            if key == "events" || key == "notices" || key == "withdrawn" || key == "former_numbers" {
+                continue;
+            }
+            if key == "restore" {
+                if !value.is_boolean() {
+                    return Err(JsonBatchError::shape(
+                        "bad_json",
+                        format!("item {index}: restore must be true or false"),
+                    ));
+                }
                 continue;
             }
             if key == "extra" {

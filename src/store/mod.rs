@@ -100,6 +100,11 @@ pub struct UpsertCounts {
     pub updated: usize,
     /// Stored cases the row left exactly as they were.
     pub unchanged: usize,
+    /// Rows of withdrawn cases (作废) left out: a re-import brings one back only when asked to
+    /// restore it.
+    pub withdrawn: usize,
+    /// Withdrawn cases brought back (counted as inserted too).
+    pub restored: usize,
 }
 
 /// What writing only new cases did ([`Store::insert_new_cases`]).
@@ -165,8 +170,10 @@ pub use outbox::{
     AttemptOutcome, AttemptRow, ClaimOutcome, Claimed, NewNotice, NoticeFilter, NoticeRow, NoticeStatus, OutboxCounts,
     RetryOutcome, StatusFilter,
 };
+mod corrections;
 mod events;
 mod runs;
+pub use corrections::{Correction, Withdrawal};
 pub use runs::{OrphanedRun, RunRecord};
 
 /// Starting a write transaction: SQLite takes the write lock up front (`BEGIN IMMEDIATE`)
@@ -339,7 +346,18 @@ impl Store {
         cases: impl IntoIterator<Item = &'c Case>,
         now: DateTime<Utc>,
     ) -> Result<UpsertCounts, StoreError> {
-        match self.write_cases(cases, now, false).await? {
+        self.upsert_cases_restoring(cases, now, false).await
+    }
+
+    /// [`Store::upsert_cases`]; with `restore`, a withdrawn case among them is brought back
+    /// (作废 undone) instead of left out.
+    pub async fn upsert_cases_restoring<'c>(
+        &self,
+        cases: impl IntoIterator<Item = &'c Case>,
+        now: DateTime<Utc>,
+        restore: bool,
+    ) -> Result<UpsertCounts, StoreError> {
+        match self.write_cases(cases, now, false, restore).await? {
             NewCasesOutcome::Written(counts) => Ok(counts),
             NewCasesOutcome::Exists(_) => unreachable!("replacing cases never refuses one"),
         }
@@ -355,14 +373,17 @@ impl Store {
         cases: impl IntoIterator<Item = &'c Case>,
         now: DateTime<Utc>,
     ) -> Result<NewCasesOutcome, StoreError> {
-        self.write_cases(cases, now, true).await
+        self.write_cases(cases, now, true, false).await
     }
 
+    /// Writes `cases` in one transaction under the cases' write lock. A withdrawn case's row is
+    /// left out (counted as withdrawn) unless `restore`, which brings it back.
     async fn write_cases<'c>(
         &self,
         cases: impl IntoIterator<Item = &'c Case>,
         now: DateTime<Utc>,
         new_only: bool,
+        restore: bool,
     ) -> Result<NewCasesOutcome, StoreError> {
         let rows: Vec<CaseRow> = cases.into_iter().map(CaseRow::from).collect();
         tracing::debug!(cases = rows.len(), "writing cases");
@@ -388,9 +409,38 @@ impl Store {
                     .iter()
                     .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?)))
                     .collect::<Result<_, sqlx::Error>>()?;
+                let mut withdrawn_query = QueryBuilder::new("SELECT case_no FROM withdrawn_cases WHERE case_no IN (");
+                let mut list = withdrawn_query.separated(", ");
+                for row in chunk {
+                    list.push_bind(row.case_no.clone());
+                }
+                withdrawn_query.push(")");
+                let withdrawn: std::collections::HashSet<String> =
+                    withdrawn_query.build_query_scalar().fetch_all(&mut *tx).await?.into_iter().collect();
+                if restore && !withdrawn.is_empty() {
+                    let mut delete = QueryBuilder::new("DELETE FROM withdrawn_cases WHERE case_no IN (");
+                    let mut list = delete.separated(", ");
+                    for no in &withdrawn {
+                        list.push_bind(no.clone());
+                    }
+                    delete.push(")");
+                    delete.build().execute(&mut *tx).await?;
+                    for no in &withdrawn {
+                        sqlx::query(
+                            "INSERT INTO case_events (case_no, kind, at, by_whom, text) VALUES ($1, 'restored', $2, 'register', $3)",
+                        )
+                        .bind(no)
+                        .bind(now)
+                        .bind("重新导入时恢复")
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
                 let changed: Vec<&CaseRow> = chunk
                     .iter()
                     .filter(|row| match stored.get(&row.case_no) {
+                        None if withdrawn.contains(&row.case_no) && !restore => { counts.withdrawn += 1; false }
+                        None if withdrawn.contains(&row.case_no) => { counts.restored += 1; counts.inserted += 1; true }
                         None => { counts.inserted += 1; true }
                         Some(f) if *f == row.fingerprint => { counts.unchanged += 1; false }
                         Some(_) if new_only => { clashes.push(row.case_no.clone()); false }

@@ -423,7 +423,7 @@ async fn the_openapi_document_is_checked_in_and_every_path_in_it_is_served() {
     let doc: Value = serde_json::from_str(&served).expect("JSON");
     assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
     let paths = doc["paths"].as_object().expect("paths");
-    assert_eq!(paths.len(), 7);
+    assert_eq!(paths.len(), 8);
     for (path, operations) in paths {
         let concrete = path.replace("{case_no}", "XF2026-001").replace("{id}", "ntc_x");
         for method in operations.as_object().expect("operations").keys() {
@@ -883,4 +883,71 @@ async fn the_office_records_a_supervision_from_the_status_page() {
     assert_eq!((e.due_on.map(|d| d.to_string()), e.text.as_str()), (Some("2999-12-31".to_owned()), "请本周内约谈"));
     let done = api.client.get(api.url("/?done=supervise")).bearer_auth(WRITE).send().await.expect("page");
     assert!(done.text().await.expect("html").contains("督办已登记"));
+}
+
+/// 作废 and corrected numbers over the API (DESIGN §5.3): DELETE withdraws a case (out of the
+/// findings, kept with who, when and why, still readable), a re-import leaves it out unless it
+/// says `"restore": true`; rename corrects a number and keeps the case's history.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_case_is_withdrawn_restored_and_renamed_over_the_api() {
+    let api = Api::start(&[], true).await;
+    let (_, findings) = api.get("/api/v1/findings?as_of=2026-11-27", Some(WRITE)).await;
+    let case_no = findings["cases"][0]["case_no"].as_str().expect("a flagged case").to_owned();
+    let path = format!("/api/v1/cases/{case_no}");
+    let (_, original) = api.get(&path, Some(WRITE)).await;
+
+    let delete = |token: &'static str, body: Value| {
+        let (api, path) = (&api, path.clone());
+        async move { api.send(reqwest::Method::DELETE, &path, Some(token), &body).await }
+    };
+    assert_eq!(delete(READ, json!({"reason": "录错"})).await.0, StatusCode::FORBIDDEN);
+    let (status, body) = delete(WRITE, json!({"reason": " "})).await;
+    assert_eq!((status, code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_reason"));
+    let (status, body) = delete(WRITE, json!({"reason": "重复录入"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!((body["by"].as_str(), body["reason"].as_str()), (Some("county"), Some("重复录入")));
+    let (status, body) = delete(WRITE, json!({"reason": "重复录入"})).await;
+    assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "already_withdrawn"));
+
+    let (_, findings) = api.get("/api/v1/findings?as_of=2026-11-27", Some(WRITE)).await;
+    assert!(!findings.to_string().contains(&format!("\"{case_no}\"")), "out of the screening");
+    let (status, withdrawn) = api.get(&path, Some(WRITE)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(withdrawn["withdrawn"]["reason"], "重复录入");
+    assert_eq!(withdrawn["events"][withdrawn["events"].as_array().map_or(0, Vec::len) - 1]["kind"], "withdrawn");
+
+    // PUT again as read back: left out; with "restore": true, back.
+    let mut again = original.clone();
+    if let Some(map) = again.as_object_mut() {
+        for key in ["redacted", "events", "notices"] {
+            map.remove(key);
+        }
+    }
+    let (status, body) = api.send(reqwest::Method::PUT, "/api/v1/cases", Some(WRITE), &again).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["withdrawn"], json!([case_no.clone()]), "{body}");
+    again["restore"] = json!(true);
+    let (status, body) = api.send(reqwest::Method::PUT, "/api/v1/cases", Some(WRITE), &again).await;
+    assert_eq!((status, body["restored"].as_u64()), (StatusCode::CREATED, Some(1)), "{body}");
+    let (_, findings) = api.get("/api/v1/findings?as_of=2026-11-27", Some(WRITE)).await;
+    assert!(findings.to_string().contains(&format!("\"{case_no}\"")), "back in the screening");
+
+    // A corrected number keeps the case's history.
+    let rename = |to: &str| {
+        let (api, path, body) = (&api, format!("/api/v1/cases/{case_no}/rename"), json!({ "to": to }));
+        async move { api.post(&path, Some(WRITE), &body).await }
+    };
+    let other = findings["cases"][1]["case_no"].as_str().expect("another case").to_owned();
+    let (status, body) = rename(&other).await;
+    assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "case_exists"));
+    let (status, body) = rename("").await;
+    assert_eq!((status, code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_case_no"));
+    let (status, body) = rename("XF2099-001").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(api.get(&path, Some(WRITE)).await.0, StatusCode::NOT_FOUND);
+    let (_, renamed) = api.get("/api/v1/cases/XF2099-001", Some(WRITE)).await;
+    assert_eq!(renamed["former_numbers"], json!([case_no.clone()]));
+    let kinds: Vec<&str> =
+        renamed["events"].as_array().expect("events").iter().filter_map(|e| e["kind"].as_str()).collect();
+    assert_eq!(kinds, ["withdrawn", "restored", "renamed"]);
 }

@@ -52,7 +52,76 @@ on_both_backends!(
     a_firing_left_running_by_a_dead_claimant_is_taken_over_once_its_lease_runs_out,
     a_runs_reminders_are_written_whole_and_a_pair_named_twice_keeps_its_last_record,
     a_cases_events_read_back_in_order_and_the_notices_that_listed_it_are_found_exactly,
+    a_withdrawn_case_leaves_every_read_and_comes_back_only_when_restored,
+    a_renamed_case_keeps_its_events_reminders_and_notices,
 );
+
+/// 作废 (DESIGN §5.3): a withdrawn case leaves the register's reads (screening, lists), is kept
+/// whole with who, when and why, is left out of a re-import, and comes back only when restored.
+async fn a_withdrawn_case_leaves_every_read_and_comes_back_only_when_restored(store: &Store) {
+    use petition_watch::store::{Correction, Withdrawal};
+    let mistake = full_case("XF2026-O60");
+    let kept = full_case("XF2026-060");
+    store.upsert_cases(&[mistake.clone(), kept.clone()], now()).await.expect("upsert");
+    let why = Withdrawal { at: at(-60), by: "clerk".into(), reason: "编号录错，与 XF2026-060 重复".into() };
+    assert_eq!(store.withdraw_case("XF2026-O60", &why).await.expect("withdraw"), Correction::Done);
+    assert_eq!(store.withdraw_case("XF2026-O60", &why).await.expect("again"), Correction::Conflict);
+    assert_eq!(store.withdraw_case("XF-NONE", &why).await.expect("none"), Correction::NotFound);
+    assert_eq!(store.load_cases().await.expect("load"), vec![kept.clone()]);
+    assert_eq!(store.load_register().await.expect("register").len(), 1);
+    assert_eq!(store.get_case(&mistake.case_no).await.expect("read"), None);
+    let (whole, kept_why) = store.withdrawn_case(&mistake.case_no).await.expect("read").expect("kept");
+    assert_eq!((whole, kept_why), (mistake.clone(), why.clone()));
+    let events = store.case_events("XF2026-O60").await.expect("events");
+    assert_eq!((events[0].kind.name(), events[0].text.as_str()), ("withdrawn", "编号录错，与 XF2026-060 重复"));
+
+    // The register imported again still lists it: left out, unless restoring.
+    let again = store.upsert_cases(&[mistake.clone(), kept.clone()], now()).await.expect("reimport");
+    assert_eq!((again.unchanged, again.withdrawn, again.inserted), (1, 1, 0));
+    assert_eq!(store.count_cases().await.expect("count"), 1);
+    let restored = store.upsert_cases_restoring(std::slice::from_ref(&mistake), now(), true).await.expect("restore");
+    assert_eq!((restored.restored, restored.inserted), (1, 1));
+    assert_eq!(store.get_case(&mistake.case_no).await.expect("read"), Some(mistake.clone()));
+    assert!(store.withdrawn_case(&mistake.case_no).await.expect("read").is_none());
+    let kinds: Vec<String> =
+        store.case_events("XF2026-O60").await.expect("events").iter().map(|e| e.kind.name().to_owned()).collect();
+    assert_eq!(kinds, ["withdrawn", "restored"]);
+}
+
+/// A mistyped number corrected (DESIGN §5.3): the case, its events and reminders move to the
+/// right number; the notices sent under the old one are found through the rename; a number
+/// taken by another case is refused and nothing changes.
+async fn a_renamed_case_keeps_its_events_reminders_and_notices(store: &Store) {
+    use petition_watch::domain::{CaseEvent, EventKind};
+    use petition_watch::store::Correction;
+    let wrong = full_case("XF-1");
+    store.upsert_cases(&[wrong.clone(), full_case("XF-2")], now()).await.expect("upsert");
+    let ack = CaseEvent {
+        case_no: "XF-1".into(),
+        kind: EventKind::Ack,
+        at: at(0),
+        by: "li-hua".into(),
+        text: String::new(),
+        notice: None,
+        due_on: None,
+        how: None,
+        pressed: None,
+    };
+    store.record_event(&ack).await.expect("event");
+    store.enqueue(&[notice(1)], now()).await.expect("notice");
+    assert_eq!(store.rename_case("XF-1", "XF-2", "clerk", at(30)).await.expect("taken"), Correction::Conflict);
+    assert_eq!(store.rename_case("XF-9", "XF-8", "clerk", at(30)).await.expect("none"), Correction::NotFound);
+    assert_eq!(store.rename_case("XF-1", "XF-10", "clerk", at(30)).await.expect("rename"), Correction::Done);
+    assert_eq!(store.get_case(&case_no("XF-1")).await.expect("read"), None);
+    let moved = store.get_case(&case_no("XF-10")).await.expect("read").expect("renamed");
+    assert_eq!(moved.summary, wrong.summary);
+    let kinds: Vec<String> =
+        store.case_events("XF-10").await.expect("events").iter().map(|e| e.kind.name().to_owned()).collect();
+    assert_eq!(kinds, ["ack", "renamed"]);
+    assert_eq!(store.latest_acks().await.expect("acks").keys().map(|(_, c)| c.as_str()).collect::<Vec<_>>(), ["XF-10"]);
+    assert_eq!(store.former_numbers("XF-10").await.expect("former"), ["XF-1"]);
+    assert_eq!(store.notices_listing("XF-1").await.expect("listing").len(), 1, "the notice keeps its number");
+}
 
 async fn a_cases_events_read_back_in_order_and_the_notices_that_listed_it_are_found_exactly(store: &Store) {
     use petition_watch::domain::{CaseEvent, EventKind};
@@ -257,12 +326,12 @@ async fn reimport_counts_new_updated_and_unchanged(store: &Store) {
     let a = full_case("A-1");
     let b = full_case("A-2");
     let first = store.upsert_cases(&[a.clone(), b.clone()], now()).await.expect("first");
-    assert_eq!(first, UpsertCounts { inserted: 2, updated: 0, unchanged: 0 });
+    assert_eq!(first, UpsertCounts { inserted: 2, updated: 0, unchanged: 0, ..Default::default() });
     let mut b2 = b.clone();
     b2.concluded_on = None; // a blank cell clears the stored value
     let c = full_case("A-3");
     let second = store.upsert_cases(&[a.clone(), b2.clone(), c], now()).await.expect("second");
-    assert_eq!(second, UpsertCounts { inserted: 1, updated: 1, unchanged: 1 });
+    assert_eq!(second, UpsertCounts { inserted: 1, updated: 1, unchanged: 1, ..Default::default() });
     let stored = store.get_case(&b.case_no).await.expect("read").expect("stored");
     assert_eq!(stored.concluded_on, None);
     assert_eq!(store.count_cases().await.expect("count"), 3);

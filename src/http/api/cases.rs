@@ -34,6 +34,10 @@ pub struct IntakeResult {
     pub case_nos: Vec<String>,
     /// 包案领导 values that name nobody in the config (kept as written).
     pub unknown_people: Vec<String>,
+    /// Withdrawn cases (作废) brought back by `"restore": true`.
+    pub restored: usize,
+    /// Numbers of withdrawn cases left out: send the case with `"restore": true` to bring it back.
+    pub withdrawn: Vec<String>,
 }
 
 /// A register case: column name → value (see the `Case` schema for each column's type).
@@ -225,15 +229,30 @@ pub(super) async fn intake(
 ) -> Result<Response, ApiError> {
     let caller = require(&shared.loaded().api_tokens, headers, Scope::Write)?;
     let value = json_body(headers, body)?;
-    let (cases, unknown_people) = parse_batch(shared, value)?;
-    let case_nos: Vec<&str> = cases.iter().map(|c| c.case_no.as_str()).collect();
+    // Items with `"restore": true` bring their withdrawn case back (DESIGN §5.3).
+    let restore: std::collections::HashSet<String> = match &value {
+        Value::Array(items) => items.iter().collect::<Vec<_>>(),
+        item => vec![item],
+    }
+    .into_iter()
+    .filter(|item| item.get("restore") == Some(&Value::Bool(true)))
+    .filter_map(|item| item.get("case_no").or_else(|| item.get("信访件编号")).and_then(Value::as_str))
+    .map(|no| no.trim().to_owned())
+    .collect();
+    let (mut cases, unknown_people) = parse_batch(shared, value)?;
     let now = shared.clock.now();
-    let counts = if replace {
-        shared.store.upsert_cases(&cases, now).await.map_err(ApiError::store)?
+    let (restoring, rest): (Vec<Case>, Vec<Case>) =
+        std::mem::take(&mut cases).into_iter().partition(|c| restore.contains(c.case_no.as_str()));
+    let restoring_count = restoring.len();
+    cases = restoring.into_iter().chain(rest).collect();
+    let rest = &cases[restoring_count..];
+    let case_nos: Vec<&str> = cases.iter().map(|c| c.case_no.as_str()).collect();
+    let mut counts = if replace {
+        shared.store.upsert_cases(rest, now).await.map_err(ApiError::store)?
     } else {
         // One transaction checks and writes: of concurrent POSTs of one new number exactly one
         // inserts it, the others find it stored (unchanged, or a clash).
-        match shared.store.insert_new_cases(&cases, now).await.map_err(ApiError::store)? {
+        match shared.store.insert_new_cases(rest, now).await.map_err(ApiError::store)? {
             NewCasesOutcome::Written(counts) => counts,
             NewCasesOutcome::Exists(clashes) => {
                 return Err(bad(
@@ -248,6 +267,25 @@ pub(super) async fn intake(
                 .with_details(json!({ "case_nos": clashes })));
             }
         }
+    };
+    // Restored after the rest is written: a clash above leaves the withdrawn cases withdrawn.
+    let restored = if restoring_count == 0 {
+        crate::store::UpsertCounts::default()
+    } else {
+        shared.store.upsert_cases_restoring(&cases[..restoring_count], now, true).await.map_err(ApiError::store)?
+    };
+    counts.inserted += restored.inserted;
+    counts.updated += restored.updated;
+    counts.unchanged += restored.unchanged;
+    counts.restored += restored.restored;
+    let withdrawn: Vec<String> = if counts.withdrawn > 0 {
+        let numbers: Vec<&str> = rest.iter().map(|c| c.case_no.as_str()).collect();
+        let mut found: Vec<String> =
+            shared.store.withdrawn_among(&numbers).await.map_err(ApiError::store)?.into_iter().collect();
+        found.sort();
+        found
+    } else {
+        Vec::new()
     };
     // 答复日期 / 答复方式 in a case become reply events, as an import records them.
     let tz = shared.loaded().config.time_zone();
@@ -265,6 +303,8 @@ pub(super) async fn intake(
         unchanged: counts.unchanged,
         case_nos: case_nos.iter().map(|s| (*s).to_owned()).collect(),
         unknown_people,
+        restored: counts.restored,
+        withdrawn,
     };
     let status = if counts.inserted > 0 { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, axum::Json(result)).into_response())
@@ -376,7 +416,7 @@ pub fn case_json(case: &Case, full: bool) -> Value {
 #[utoipa::path(get, path = "/api/v1/cases/{case_no}", tag = "cases",
     params(("case_no" = String, Path, description = "信访件编号")),
     responses(
-        (status = 200, description = "the case (a read token sees it without the petitioner's identity), with `events` (the work recorded on it; a read token sees them without their text) and `notices` (those that listed it)", body = CaseDoc),
+        (status = 200, description = "the case (a read token sees it without the petitioner's identity), with `events` (the work recorded on it; a read token sees them without their text), `notices` (those that listed it, under this number or one it had before), `former_numbers` when it was renamed, and `withdrawn` {case_no, at, by, reason} when it is withdrawn (作废)", body = CaseDoc),
         (status = 401, description = "unauthorized", body = ErrorBody),
         (status = 404, description = "not_found", body = ErrorBody),
     ))]
@@ -388,13 +428,29 @@ pub async fn get_case(
     let caller: Caller = require(&shared.loaded().api_tokens, &headers, Scope::Read)?;
     let not_found = || bad(StatusCode::NOT_FOUND, "not_found", format!("no case {case_no:?} in the register"));
     let number = CaseNo::parse(&case_no).map_err(|_| not_found())?;
-    let case = shared.store.get_case(&number).await.map_err(ApiError::store)?.ok_or_else(not_found)?;
+    // A withdrawn case (作废) is still found, with who withdrew it, when and why.
+    let (case, withdrawn) = match shared.store.get_case(&number).await.map_err(ApiError::store)? {
+        Some(case) => (case, None),
+        None => {
+            let (case, why) =
+                shared.store.withdrawn_case(&number).await.map_err(ApiError::store)?.ok_or_else(not_found)?;
+            let json = super::WithdrawnJson::of(case.case_no.as_str(), &why);
+            (case, Some(json))
+        }
+    };
     let full = caller.scope == Scope::Write;
     let mut json = case_json(&case, full);
     let (events, notices) = super::history(&shared, case.case_no.as_str(), full).await?;
+    let former = shared.store.former_numbers(case.case_no.as_str()).await.map_err(ApiError::store)?;
     if let Value::Object(object) = &mut json {
         object.insert("events".into(), events);
         object.insert("notices".into(), notices);
+        if !former.is_empty() {
+            object.insert("former_numbers".into(), json!(former));
+        }
+        if let Some(withdrawn) = withdrawn {
+            object.insert("withdrawn".into(), serde_json::to_value(withdrawn).unwrap_or_default());
+        }
     }
     Ok(axum::Json(json).into_response())
 }

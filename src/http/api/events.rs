@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::{ErrorBody, bad, json_body};
+use super::{ErrorBody, bad, typed_body};
 use crate::config::Scope;
 use crate::domain::{CaseEvent, CaseNo, EventKind, REPLY_WAYS};
 use crate::http::auth::{Caller, require};
@@ -89,8 +89,9 @@ fn event(
     directory: &crate::domain::Directory,
     now: DateTime<Utc>,
 ) -> Result<CaseEvent, ApiError> {
-    let kinds: Vec<&str> = EventKind::ALL.iter().map(|k| k.name()).collect();
+    let kinds: Vec<&str> = EventKind::RECORDABLE.iter().map(|k| k.name()).collect();
     let kind = EventKind::parse(&new.kind)
+        .filter(|k| EventKind::RECORDABLE.contains(k))
         .ok_or_else(|| invalid(format!("kind {:?} is not one of {}", new.kind, kinds.join(", "))))?;
     let text = new.text.trim().to_owned();
     if matches!(kind, EventKind::Progress | EventKind::Reply | EventKind::Supervision) && text.is_empty() {
@@ -158,12 +159,7 @@ pub async fn post_event(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let caller: Caller = require(&shared.loaded().api_tokens, &headers, Scope::Write)?;
-    let value = json_body(&headers, body)?;
-    let new: NewEvent = serde_json::from_value(value).map_err(|e| {
-        let message = e.to_string();
-        let code = if message.contains("unknown field") { "unknown_field" } else { "bad_json" };
-        bad(StatusCode::BAD_REQUEST, code, format!("the event: {message}"))
-    })?;
+    let new: NewEvent = typed_body(&headers, body, "the event")?;
     let not_found = || bad(StatusCode::NOT_FOUND, "not_found", format!("no case {case_no:?} in the register"));
     let number = CaseNo::parse(&case_no).map_err(|_| not_found())?;
     let case = shared.store.get_case(&number).await.map_err(ApiError::store)?.ok_or_else(not_found)?;
@@ -177,7 +173,13 @@ pub async fn post_event(
 /// The case's events and the notices that listed it, as `GET /api/v1/cases/{case_no}` adds them.
 pub async fn history(shared: &Shared, case_no: &str, full: bool) -> Result<(Value, Value), ApiError> {
     let events = shared.store.case_events(case_no).await.map_err(ApiError::store)?;
-    let notices = shared.store.notices_listing(case_no).await.map_err(ApiError::store)?;
+    // The notices sent under the number and under any it had before a correction.
+    let mut notices = shared.store.notices_listing(case_no).await.map_err(ApiError::store)?;
+    for former in shared.store.former_numbers(case_no).await.map_err(ApiError::store)? {
+        notices.extend(shared.store.notices_listing(&former).await.map_err(ApiError::store)?);
+    }
+    notices.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    notices.dedup_by(|a, b| a.id == b.id);
     let events: Vec<EventJson> = events.iter().map(|e| EventJson::of(e, full)).collect();
     let notices: Vec<super::NoticeJson> = notices.into_iter().map(super::NoticeJson::from).collect();
     Ok((serde_json::to_value(events).unwrap_or_default(), serde_json::to_value(notices).unwrap_or_default()))

@@ -34,12 +34,14 @@ use utoipa::{OpenApi, ToSchema};
 use super::ApiError;
 
 mod cases;
+mod corrections;
 mod events;
 mod findings;
 mod jobs;
 mod notices;
 
 pub use cases::*;
+pub use corrections::*;
 pub use events::*;
 pub use findings::*;
 pub use jobs::*;
@@ -70,8 +72,8 @@ pub struct ErrorInfo {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "petition-watch API", description = "Cases in and out, findings, notices and jobs of a township petition register."),
-    paths(post_cases, put_cases, get_case, post_event, findings, notices, retry_notice, jobs),
-    components(schemas(NewEvent, EventJson, NoticeStatus, ErrorBody, ErrorInfo, IntakeResult, NoticeJson, NoticeList, RetryResult, JobJson, JobList, CaseDoc, CaseBatchDoc, FindingsDoc)),
+    paths(post_cases, put_cases, get_case, withdraw_case, rename_case, post_event, findings, notices, retry_notice, jobs),
+    components(schemas(WithdrawRequest, WithdrawnJson, RenameRequest, RenamedJson, NewEvent, EventJson, NoticeStatus, ErrorBody, ErrorInfo, IntakeResult, NoticeJson, NoticeList, RetryResult, JobJson, JobList, CaseDoc, CaseBatchDoc, FindingsDoc)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -107,6 +109,21 @@ pub async fn openapi_json() -> Response {
 
 fn bad(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
     ApiError::new(status, code, message)
+}
+
+/// A JSON body read as `T`: 400 `unknown_field` for a field `T` does not take, `bad_json` for
+/// anything else wrong, each naming `what`.
+pub(super) fn typed_body<T: serde::de::DeserializeOwned>(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    what: &str,
+) -> Result<T, ApiError> {
+    let value = json_body(headers, body)?;
+    serde_json::from_value(value).map_err(|e| {
+        let message = e.to_string();
+        let code = if message.contains("unknown field") { "unknown_field" } else { "bad_json" };
+        bad(StatusCode::BAD_REQUEST, code, format!("{what}: {message}"))
+    })
 }
 
 /// The body as JSON, with the errors a client can act on.
