@@ -95,6 +95,7 @@ async fn main() {
         progress_bar: false,
         time_zone: Config::default().time_zone(),
         restore: false,
+        today: None,
     };
     println!(
         "import of {rows} rows ({} MB CSV), median of 3 runs:",

@@ -4,6 +4,7 @@
 //! Reading and parsing ([`parse_grid`]) are pure; only [`import_file`] touches the store,
 //! writing in batches of `import.batch_rows` rows, each batch one transaction.
 
+pub mod checks;
 mod columns;
 pub mod json;
 mod row;
@@ -116,6 +117,8 @@ pub struct ImportOptions {
     pub time_zone: chrono_tz::Tz,
     /// Bring back withdrawn cases (作废) the file lists; without it their rows are left out.
     pub restore: bool,
+    /// Today, for the check that no date lies in the future ([`checks`]); `None` skips it.
+    pub today: Option<chrono::NaiveDate>,
 }
 
 impl ImportOptions {
@@ -131,6 +134,7 @@ impl ImportOptions {
             progress_bar,
             time_zone: config.time_zone(),
             restore: false,
+            today: None,
         }
     }
 }
@@ -158,6 +162,9 @@ pub struct FileReport {
     pub replies_recorded: usize,
     /// Numbers of withdrawn cases (作废) whose rows were left out.
     pub withdrawn: Vec<String>,
+    /// What looks wrong in rows that imported (in Chinese): impossible dates, unknown people,
+    /// numbers that look like stored ones ([`checks`]).
+    pub warnings: Vec<checks::RowWarning>,
 }
 
 impl FileReport {
@@ -194,6 +201,14 @@ pub async fn import_file(
         }
     };
     drop(grid);
+    // The register's numbers before this import, for the look-alike check (a dry run checks
+    // against them too).
+    let stored = match store {
+        Some(store) => store.case_numbers().await.unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let rows = parsed.cases.iter().map(|(row, case)| (*row, case));
+    report.warnings = checks::warnings(rows, options.today, directory, &directory.names(), &stored);
     report.rows = parsed.rows;
     report.valid = parsed.cases.len();
     report.rejected = parsed.rejected;

@@ -25,6 +25,7 @@ pub(super) async fn import(
     let store = if dry_run { None } else { Some(open_store_for_writing(loaded, clock).await?) };
     let mut options = ImportOptions::from_config(&loaded.config, dry_run, std::io::stderr().is_terminal());
     options.restore = restore;
+    options.today = Some(clock.today(loaded.config.time_zone()));
     let now = clock.now();
     let mut reports = Vec::new();
     for file in files {
@@ -49,6 +50,12 @@ pub(super) async fn import(
 
 fn print_report(report: &FileReport, dry_run: bool) {
     let file = report.file.display();
+    for w in report.warnings.iter().take(SHOWN_REJECTIONS) {
+        eprintln!("warning: {file}:{}: {}: {}", w.row, w.column, w.message);
+    }
+    if report.warnings.len() > SHOWN_REJECTIONS {
+        eprintln!("warning: {file}: {} more warnings", report.warnings.len() - SHOWN_REJECTIONS);
+    }
     // One line each on stderr; under `--log-format json` a JSON log line each instead, so no
     // message (nor a cell with a line break in it) can pass for a log line of its own.
     let say = |row: Option<usize>, message: &str| {

@@ -145,6 +145,11 @@ impl Directory {
         self.names.get(id_or_name.trim()).map_or(id_or_name.trim(), String::as_str)
     }
 
+    /// Every configured person's name.
+    pub fn names(&self) -> Vec<&str> {
+        self.names.values().map(String::as_str).collect()
+    }
+
     /// The portfolio leader (分管领导) of a category: (id, name).
     pub fn portfolio_leader(&self, category: &str) -> Option<(&str, &str)> {
         self.portfolio.get(&normalize_text(category)).map(|(id, name)| (id.as_str(), name.as_str()))

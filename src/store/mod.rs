@@ -568,6 +568,14 @@ impl Store {
         Ok(cases)
     }
 
+    /// Every stored case number.
+    pub async fn case_numbers(&self) -> Result<Vec<String>, StoreError> {
+        let numbers: Vec<String> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT case_no FROM cases").fetch_all(pool).await?
+        });
+        Ok(numbers)
+    }
+
     /// Whether the database answers (`SELECT 1`).
     pub async fn ping(&self) -> Result<(), StoreError> {
         on_pool!(self, pool => {

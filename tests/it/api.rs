@@ -951,3 +951,27 @@ async fn a_case_is_withdrawn_restored_and_renamed_over_the_api() {
         renamed["events"].as_array().expect("events").iter().filter_map(|e| e["kind"].as_str()).collect();
     assert_eq!(kinds, ["withdrawn", "restored", "renamed"]);
 }
+
+/// The intake answers the clerk's checks (DESIGN §5.3) beside what it took: a case that looks
+/// wrong is taken, with a warning in Chinese naming the item and the column.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_intake_warns_of_impossible_dates_and_lookalike_numbers() {
+    let api = Api::start(&[], true).await;
+    let batch = json!([
+        {"case_no": "API-W1", "received_on": "2026-03-02", "accepted_on": "2026-03-01"},
+        {"case_no": "XF2026-OO1", "received_on": "2026-03-02"},
+    ]);
+    let (status, body) = api.post("/api/v1/cases", Some(WRITE), &batch).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let warnings = body["warnings"].as_array().expect("warnings");
+    assert!(
+        warnings.iter().any(|w| w["row"] == 0 && w["message"].as_str().is_some_and(|m| m.contains("早于收到日期"))),
+        "{body}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w["row"] == 1 && w["message"].as_str().is_some_and(|m| m.contains("与已有的 XF2026-001"))),
+        "{body}"
+    );
+}

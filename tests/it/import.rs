@@ -396,3 +396,29 @@ async fn the_answers_a_register_records_become_reply_events_once() {
     assert_eq!(case.extra.get("答复方式").map(String::as_str), Some("电话"));
     store.close().await;
 }
+
+/// The checks a clerk needs (DESIGN §5.3): rows that import but look wrong are named with their
+/// row and column, in Chinese — impossible dates, a date in the future, an owner the config
+/// does not know (with the nearest name), a number that differs from a stored one only by O/0.
+#[test]
+fn rows_that_import_but_look_wrong_are_named_in_chinese() {
+    let ws = Workspace::new();
+    let first = ws.write("first.csv", "信访件编号,收到日期\nXF2026-060,2026-03-02\n");
+    assert_eq!(import(&ws, &first, &[]).code, 0);
+    let file = ws.write(
+        "r.csv",
+        "信访件编号,收到日期,受理日期,办结日期,包案领导\n\
+         W1,2026-03-02,2026-03-01,,李华\n\
+         W2,2026-03-02,,2999-01-01,\n\
+         W3,2026-03-02,,,李桦\n\
+         XF2026-O60,2026-03-02,,,\n",
+    );
+    let out = import(&ws, &file, &[]);
+    assert_eq!(out.code, 0, "warnings do not stop a row: {out:?}");
+    let err = &out.stderr;
+    assert!(err.contains("r.csv:2: 受理日期 (accepted_on): 受理日期 2026-03-01 早于收到日期 2026-03-02"), "{err}");
+    assert!(err.contains("r.csv:3: 办结日期 (concluded_on): 2999-01-01 是将来的日期"), "{err}");
+    assert!(err.contains("r.csv:4: 包案领导 (owner_leader): “李桦”不在人员名单中，是否为“李华”？"), "{err}");
+    assert!(err.contains("r.csv:5: 信访件编号 (case_no): 信访件编号 XF2026-O60 与已有的 XF2026-060"), "{err}");
+    assert!(out.stdout.contains("imported 4 (new 4"), "{}", out.stdout);
+}

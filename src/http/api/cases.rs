@@ -38,6 +38,10 @@ pub struct IntakeResult {
     pub restored: usize,
     /// Numbers of withdrawn cases left out: send the case with `"restore": true` to bring it back.
     pub withdrawn: Vec<String>,
+    /// What looks wrong in cases that were taken (in Chinese): impossible dates, unknown people,
+    /// numbers that look like stored ones. `row` is the item's index in the batch (from 0).
+    #[schema(value_type = Vec<Object>)]
+    pub warnings: Vec<crate::import::checks::RowWarning>,
 }
 
 /// A register case: column name → value (see the `Case` schema for each column's type).
@@ -241,6 +245,13 @@ pub(super) async fn intake(
     .collect();
     let (mut cases, unknown_people) = parse_batch(shared, value)?;
     let now = shared.clock.now();
+    let warnings = {
+        let loaded = shared.loaded();
+        let directory = &loaded.settings.rules.directory;
+        let stored = shared.store.case_numbers().await.map_err(ApiError::store)?;
+        let today = now.with_timezone(&loaded.config.time_zone()).date_naive();
+        crate::import::checks::warnings(cases.iter().enumerate(), Some(today), directory, &directory.names(), &stored)
+    };
     let (restoring, rest): (Vec<Case>, Vec<Case>) =
         std::mem::take(&mut cases).into_iter().partition(|c| restore.contains(c.case_no.as_str()));
     let restoring_count = restoring.len();
@@ -305,6 +316,7 @@ pub(super) async fn intake(
         unknown_people,
         restored: counts.restored,
         withdrawn,
+        warnings,
     };
     let status = if counts.inserted > 0 { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, axum::Json(result)).into_response())
