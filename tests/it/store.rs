@@ -644,3 +644,43 @@ async fn an_attempt_finished_while_another_process_writes_waits_for_it() {
     assert_eq!(store.outbox_counts().await.expect("counts"), OutboxCounts { pending: 0, sending: 0, sent: 2, dead: 0 });
     store.close().await;
 }
+
+/// A withdrawal racing an import of the same case (DESIGN §5.3), from two connections pools
+/// (two replicas): whichever goes first, the case ends withdrawn and out of the register, never
+/// in both tables and never lost — on each backend.
+async fn withdrawals_racing_imports_leave_each_case_withdrawn(a: &Store, b: &Store) {
+    use petition_watch::store::{Correction, Withdrawal};
+    for round in 0..12 {
+        let no = format!("RACE-{round}");
+        a.upsert_cases(&[full_case(&no)], now()).await.expect("stored");
+        let mut changed = full_case(&no);
+        changed.summary = Some(format!("第 {round} 次导入"));
+        let batch: Vec<Case> =
+            std::iter::once(changed).chain((0..150).map(|i| full_case(&format!("BULK-{round}-{i}")))).collect();
+        let why = Withdrawal { at: now(), by: "clerk".into(), reason: "录错".into() };
+        let (imported, withdrawn) = tokio::join!(a.upsert_cases(&batch, now()), b.withdraw_case(&no, &why));
+        imported.expect("the import");
+        assert_eq!(withdrawn.expect("the withdrawal"), Correction::Done, "round {round}");
+        let number = case_no(&no);
+        assert_eq!(a.get_case(&number).await.expect("read"), None, "round {round}: out of the register");
+        assert!(b.withdrawn_case(&number).await.expect("read").is_some(), "round {round}: kept");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn withdrawals_racing_imports_on_sqlite() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}/t.db", dir.path().display());
+    let (a, b) = (open(&url).await, open(&url).await);
+    withdrawals_racing_imports_leave_each_case_withdrawn(&a, &b).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn withdrawals_racing_imports_on_postgresql() {
+    let Some(db) = PgDatabase::create().await else { return };
+    let (a, b) = tokio::join!(open(&db.url), open(&db.url));
+    withdrawals_racing_imports_leave_each_case_withdrawn(&a, &b).await;
+    a.close().await;
+    b.close().await;
+    db.drop_db().await;
+}
