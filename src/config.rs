@@ -394,11 +394,24 @@ pub struct Township {
     /// IANA time zone in which dates and schedules are read: parsed once, when the config loads.
     #[serde(deserialize_with = "de_time_zone")]
     pub time_zone: chrono_tz::Tz,
+    /// The language of the importer's messages on the command line (`import --lang` overrides).
+    pub language: Language,
+}
+
+/// The language of messages the clerk reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    /// English (as logs are).
+    #[default]
+    En,
+    /// Chinese (中文).
+    Zh,
 }
 
 impl Default for Township {
     fn default() -> Self {
-        Self { name: "示例镇".into(), time_zone: chrono_tz::Asia::Shanghai }
+        Self { name: "示例镇".into(), time_zone: chrono_tz::Asia::Shanghai, language: Language::En }
     }
 }
 

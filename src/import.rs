@@ -9,6 +9,7 @@ mod columns;
 pub mod json;
 mod row;
 mod source;
+pub mod zh;
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
@@ -31,6 +32,19 @@ pub struct RowRejection {
     pub row: usize,
     /// The problems, by column.
     pub problems: Vec<CellProblem>,
+}
+
+impl CellProblem {
+    /// The problem as the clerk reads it, in Chinese: 收到日期：“2026-02-30” 不是日历上有的日子.
+    pub fn zh(&self) -> String {
+        let reason = zh::reason(&self.reason);
+        let column = zh::column(&self.column);
+        if self.value.is_empty() || self.reason.contains(&self.value) {
+            format!("{column}：{reason}")
+        } else {
+            format!("{column}：“{}” {reason}", self.value)
+        }
+    }
 }
 
 impl fmt::Display for CellProblem {

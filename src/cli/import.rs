@@ -21,6 +21,7 @@ pub(super) async fn import(
     dry_run: bool,
     errors: Option<&Path>,
     restore: bool,
+    zh: bool,
 ) -> anyhow::Result<ExitCode> {
     let store = if dry_run { None } else { Some(open_store_for_writing(loaded, clock).await?) };
     let mut options = ImportOptions::from_config(&loaded.config, dry_run, std::io::stderr().is_terminal());
@@ -30,14 +31,14 @@ pub(super) async fn import(
     let mut reports = Vec::new();
     for file in files {
         let report = import_file(file, store.as_ref(), &loaded.settings.rules.directory, options, now).await;
-        print_report(&report, dry_run);
+        print_report(&report, dry_run, zh);
         reports.push(report);
     }
     if let Some(store) = &store {
         store.close().await;
     }
     if let Some(path) = errors {
-        write_rejections(path, &reports).with_context(|| format!("writing {}", path.display()))?;
+        write_rejections(path, &reports, zh).with_context(|| format!("writing {}", path.display()))?;
     }
     let stored: usize = reports.iter().map(|r| if dry_run { r.valid } else { r.imported() }).sum();
     let troubled = reports.iter().any(|r| r.fatal.is_some() || !r.rejected.is_empty());
@@ -48,14 +49,8 @@ pub(super) async fn import(
     })
 }
 
-fn print_report(report: &FileReport, dry_run: bool) {
+fn print_report(report: &FileReport, dry_run: bool, zh: bool) {
     let file = report.file.display();
-    for w in report.warnings.iter().take(SHOWN_REJECTIONS) {
-        eprintln!("warning: {file}:{}: {}: {}", w.row, w.column, w.message);
-    }
-    if report.warnings.len() > SHOWN_REJECTIONS {
-        eprintln!("warning: {file}: {} more warnings", report.warnings.len() - SHOWN_REJECTIONS);
-    }
     // One line each on stderr; under `--log-format json` a JSON log line each instead, so no
     // message (nor a cell with a line break in it) can pass for a log line of its own.
     let say = |row: Option<usize>, message: &str| {
@@ -71,9 +66,20 @@ fn print_report(report: &FileReport, dry_run: bool) {
     if let Some(note) = &report.note {
         say(None, note);
     }
+    for w in report.warnings.iter().take(SHOWN_REJECTIONS) {
+        let column = if zh { crate::import::zh::column(&w.column) } else { w.column.clone() };
+        match zh {
+            true => say(Some(w.row), &format!("注意：{column}：{}", w.message)),
+            false => say(Some(w.row), &format!("warning: {column}: {}", w.message)),
+        }
+    }
+    if report.warnings.len() > SHOWN_REJECTIONS {
+        say(None, &format!("warning: {} more warnings", report.warnings.len() - SHOWN_REJECTIONS));
+    }
     for rejection in report.rejected.iter().take(SHOWN_REJECTIONS) {
         for problem in &rejection.problems {
-            say(Some(rejection.row), &problem.to_string());
+            let said = if zh { problem.zh() } else { problem.to_string() };
+            say(Some(rejection.row), &said);
         }
     }
     if report.rejected.len() > SHOWN_REJECTIONS {
@@ -87,12 +93,41 @@ fn print_report(report: &FileReport, dry_run: bool) {
     }
     if !report.unknown_people.is_empty() {
         let names: Vec<&str> = report.unknown_people.iter().map(String::as_str).collect();
-        say(None, &format!("warning: 包案领导 not defined in [[people]], kept as text: {}", names.join("、")));
+        match zh {
+            true => say(None, &format!("注意：以下包案领导不在人员名单中，按原文保存：{}", names.join("、"))),
+            false => {
+                say(None, &format!("warning: 包案领导 not defined in [[people]], kept as text: {}", names.join("、")))
+            }
+        }
     }
     if let Some(fatal) = &report.fatal {
         say(None, fatal);
     }
     let rejected = report.rejected.len();
+    if zh {
+        let c = report.counts;
+        match dry_run {
+            true => {
+                println!("{file}：试导入 — 读取 {} 行，可导入 {} 行，拒收 {rejected} 行", report.rows, report.valid)
+            }
+            false => println!(
+                "{file}：读取 {} 行 — 导入 {} 件（新增 {}，更新 {}，未变 {}），拒收 {rejected} 行",
+                report.rows,
+                report.imported(),
+                c.inserted,
+                c.updated,
+                c.unchanged
+            ),
+        }
+        if !report.withdrawn.is_empty() {
+            println!(
+                "{file}：{} 行是已作废的信访件，未导入：{}；如需恢复，请加 --restore 重新导入",
+                report.withdrawn.len(),
+                report.withdrawn.join("、")
+            );
+        }
+        return;
+    }
     if dry_run {
         println!(
             "{file}: dry run — {} rows read, {} would be imported, {rejected} rejected",
@@ -124,11 +159,14 @@ fn print_report(report: &FileReport, dry_run: bool) {
     }
 }
 
-fn write_rejections(path: &Path, reports: &[FileReport]) -> anyhow::Result<()> {
+fn write_rejections(path: &Path, reports: &[FileReport], zh: bool) -> anyhow::Result<()> {
     let mut out = std::fs::File::create(path)?;
     out.write_all(b"\xEF\xBB\xBF")?;
     let mut writer = csv::Writer::from_writer(out);
-    writer.write_record(["file", "row", "column", "value", "reason"])?;
+    match zh {
+        true => writer.write_record(["文件", "行", "列", "内容", "错误原因"])?,
+        false => writer.write_record(["file", "row", "column", "value", "reason"])?,
+    }
     // Every cell as text: a value from the register may start with `=`, `+`, `-` or `@`.
     let safe = |cells: [&str; 5]| cells.map(|c| crate::domain::spreadsheet_text(c).into_owned());
     for report in reports {
@@ -138,13 +176,11 @@ fn write_rejections(path: &Path, reports: &[FileReport]) -> anyhow::Result<()> {
         }
         for rejection in &report.rejected {
             for p in &rejection.problems {
-                writer.write_record(safe([
-                    file.as_str(),
-                    &rejection.row.to_string(),
-                    &p.column,
-                    &p.value,
-                    &p.reason,
-                ]))?;
+                let (column, reason) = match zh {
+                    true => (crate::import::zh::column(&p.column), crate::import::zh::reason(&p.reason)),
+                    false => (p.column.clone(), p.reason.clone()),
+                };
+                writer.write_record(safe([file.as_str(), &rejection.row.to_string(), &column, &p.value, &reason]))?;
             }
         }
     }

@@ -60,6 +60,9 @@ pub enum Command {
         /// Bring back withdrawn cases (作废) the files list; without it their rows are left out.
         #[arg(long)]
         restore: bool,
+        /// The language of the messages: en or zh (default: the config's township.language).
+        #[arg(long, value_enum)]
+        lang: Option<crate::config::Language>,
     },
     /// Screen the register at a date: the flagged cases with their flags and running deadlines.
     Screen {
@@ -337,8 +340,9 @@ pub async fn run(command: Command, loaded: &LoadedConfig, clock: Arc<dyn Clock>)
             store.close().await;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Import { files, dry_run, errors, restore } => {
-            import::import(loaded, clock_ref, &files, dry_run, errors.as_deref(), restore).await
+        Command::Import { files, dry_run, errors, restore, lang } => {
+            let zh = lang.unwrap_or(loaded.config.township.language) == crate::config::Language::Zh;
+            import::import(loaded, clock_ref, &files, dry_run, errors.as_deref(), restore, zh).await
         }
         Command::Screen { as_of, format } => {
             let as_of = as_of.unwrap_or_else(|| clock_ref.today(loaded.config.time_zone()));

@@ -416,9 +416,77 @@ fn rows_that_import_but_look_wrong_are_named_in_chinese() {
     let out = import(&ws, &file, &[]);
     assert_eq!(out.code, 0, "warnings do not stop a row: {out:?}");
     let err = &out.stderr;
-    assert!(err.contains("r.csv:2: 受理日期 (accepted_on): 受理日期 2026-03-01 早于收到日期 2026-03-02"), "{err}");
-    assert!(err.contains("r.csv:3: 办结日期 (concluded_on): 2999-01-01 是将来的日期"), "{err}");
-    assert!(err.contains("r.csv:4: 包案领导 (owner_leader): “李桦”不在人员名单中，是否为“李华”？"), "{err}");
-    assert!(err.contains("r.csv:5: 信访件编号 (case_no): 信访件编号 XF2026-O60 与已有的 XF2026-060"), "{err}");
+    assert!(
+        err.contains("r.csv:2: warning: 受理日期 (accepted_on): 受理日期 2026-03-01 早于收到日期 2026-03-02"),
+        "{err}"
+    );
+    assert!(err.contains("r.csv:3: warning: 办结日期 (concluded_on): 2999-01-01 是将来的日期"), "{err}");
+    assert!(err.contains("r.csv:4: warning: 包案领导 (owner_leader): “李桦”不在人员名单中，是否为“李华”？"), "{err}");
+    assert!(err.contains("r.csv:5: warning: 信访件编号 (case_no): 信访件编号 XF2026-O60 与已有的 XF2026-060"), "{err}");
     assert!(out.stdout.contains("imported 4 (new 4"), "{}", out.stdout);
+}
+
+/// The clerk reads the importer in Chinese (`--lang zh`, or `township.language = "zh"`): each
+/// rejected row and warning, the summary, and the rejected-rows file.
+#[test]
+fn the_importer_speaks_chinese_when_asked() {
+    let ws = Workspace::new();
+    let file = ws.write(
+        "r.csv",
+        csv(&[
+            "C1,2026-02-30,来访,张三,,,,,,,,,",     // no such day
+            "C2,2026-03-01,传真,李四,,,,,,,,,",     // unknown channel
+            "C3,2026-03-02,来访,王五,,,,,,,31,,",   // extension over 30
+            "C4,2026-03-03,来访,赵六,,,,,,,,李桦,", // imports, with a warning
+        ]),
+    );
+    let errors = ws.path("errors.csv");
+    let out = import(&ws, &file, &["--lang", "zh", "--errors", errors.to_str().expect("path")]);
+    assert_eq!(out.code, 3, "{out:?}");
+    let err = &out.stderr;
+    assert!(err.contains("r.csv:2: 收到日期：“2026-02-30” 不是日历上有的日子"), "{err}");
+    assert!(err.contains("r.csv:3: 信访形式：“传真” 不是有效的信访形式，可填："), "{err}");
+    assert!(err.contains("r.csv:4: 延期天数：“31” 超过法定最长延期 30 日"), "{err}");
+    assert!(err.contains("r.csv:5: 注意：包案领导：“李桦”不在人员名单中，是否为“李华”？"), "{err}");
+    assert!(out.stdout.contains("读取 4 行 — 导入 1 件（新增 1，更新 0，未变 0），拒收 3 行"), "{}", out.stdout);
+    let csv_text = std::fs::read_to_string(&errors).expect("errors file");
+    assert!(csv_text.contains("错误原因") && csv_text.contains("不是日历上有的日子"), "{csv_text}");
+
+    // The config's township.language does the same without the flag.
+    let text = std::fs::read_to_string(ws.config_path()).expect("config");
+    std::fs::write(ws.config_path(), text.replacen("language = \"en\"", "language = \"zh\"", 1)).expect("config");
+    let again = import(&ws, &file, &[]);
+    assert!(again.stderr.contains("不是日历上有的日子"), "{}", again.stderr);
+}
+
+/// Every message the importer makes has its Chinese (nothing left in English under `--lang zh`).
+#[test]
+fn no_message_of_the_importer_is_left_in_english() {
+    let ws = Workspace::new();
+    let file = ws.write(
+        "r.csv",
+        "信访件编号,收到日期,信访形式,信访来源,匿名,人数,延期天数,有权处理层级,处理方式,告知转送日期,听证,联系电话,答复日期,答复方式\n\
+         ,2026-02-30,传真,小道,也许,-3,31,村,,,2026-03-04..2026-03-02,123,,微信\n\
+         D2,3月,来访,,否,x,,,告知,,,,2026-03-01,\n\
+         D3,2026-03-03,来访,,否,,,,,2026-03-05,,,2026-03-01,电话\n\
+         D3,2026-03-03,来访,,否,,,,,,,,,\n\
+         D5,2026-03-03,来访,,否,0,,,,,,,,\n",
+    );
+    let out = import(&ws, &file, &["--lang", "zh"]);
+    assert_eq!(out.code, 3, "{out:?}");
+    let english = [
+        " is not",
+        "is required",
+        "must be",
+        "exceeds",
+        "contains the",
+        "was already",
+        " is a number",
+        "ends before",
+        "is before",
+    ];
+    for line in out.stderr.lines() {
+        assert!(!english.iter().any(|e| line.contains(e)), "left in English: {line}\n{}", out.stderr);
+    }
+    assert!(out.stderr.lines().count() >= 10, "{}", out.stderr);
 }
