@@ -83,6 +83,8 @@ pub struct Http {
     pub status_page: StatusPage,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Largest register file `POST /api/v1/imports` takes, in bytes.
+    pub max_upload_bytes: usize,
     /// Most connections open at once; one more is closed as soon as it is accepted, so the
     /// listener never takes the file descriptors delivery needs.
     pub max_connections: usize,
@@ -110,6 +112,7 @@ impl Default for Http {
             tokens_file: None,
             status_page: StatusPage::Login,
             max_body_bytes: 1024 * 1024,
+            max_upload_bytes: 64 * 1024 * 1024,
             max_connections: 256,
             header_read_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),

@@ -423,7 +423,7 @@ async fn the_openapi_document_is_checked_in_and_every_path_in_it_is_served() {
     let doc: Value = serde_json::from_str(&served).expect("JSON");
     assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
     let paths = doc["paths"].as_object().expect("paths");
-    assert_eq!(paths.len(), 8);
+    assert_eq!(paths.len(), 9);
     for (path, operations) in paths {
         let concrete = path.replace("{case_no}", "XF2026-001").replace("{id}", "ntc_x");
         for method in operations.as_object().expect("operations").keys() {
@@ -974,4 +974,59 @@ async fn the_intake_warns_of_impossible_dates_and_lookalike_numbers() {
             .any(|w| w["row"] == 1 && w["message"].as_str().is_some_and(|m| m.contains("与已有的 XF2026-001"))),
         "{body}"
     );
+}
+
+/// A multipart body with one field `file` named `name`.
+fn multipart(name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "petition-watch-test-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// `POST /api/v1/imports` (DESIGN §5.3): the register uploaded as a file goes through the same
+/// importer; each rejected row is answered in Chinese, naming the column as the file names it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_register_uploaded_imports_and_answers_each_rejected_row_in_chinese() {
+    let api = Api::start(&[], false).await;
+    let upload = |token: &'static str, name: &str, bytes: &[u8]| {
+        let (content_type, body) = multipart(name, bytes);
+        let request = api
+            .client
+            .post(api.url("/api/v1/imports"))
+            .bearer_auth(token)
+            .header("content-type", content_type)
+            .body(body);
+        async move { answer(request.send().await.expect("upload")).await }
+    };
+    let csv = "信访件编号,收到日期,问题类别\nU1,2026-11-02,征地拆迁\nU2,2026-02-30,劳动社保\nU3,2026-11-03,民政救助\n";
+    assert_eq!(upload(READ, "r.csv", csv.as_bytes()).await.0, StatusCode::FORBIDDEN);
+    let (status, body) = upload(WRITE, "r.csv", csv.as_bytes()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!((body["imported"].as_u64(), body["inserted"].as_u64()), (Some(2), Some(2)), "{body}");
+    let rejected = body["rejected"].as_array().expect("rejected");
+    assert_eq!(rejected.len(), 1, "{body}");
+    assert_eq!((rejected[0]["row"].as_u64(), rejected[0]["column"].as_str()), (Some(3), Some("收到日期")));
+    assert!(rejected[0]["message"].as_str().is_some_and(|m| m.contains("不是日历上有的日子")), "{body}");
+
+    // The sample workbook, as the clerk keeps it.
+    let xlsx = std::fs::read(repo().join("config/examples/register.xlsx")).expect("workbook");
+    let (status, body) = upload(WRITE, "登记簿.xlsx", &xlsx).await;
+    assert_eq!((status, body["imported"].as_u64()), (StatusCode::OK, Some(52)), "{body}");
+
+    let response = api
+        .client
+        .post(api.url("/api/v1/imports"))
+        .bearer_auth(WRITE)
+        .header("content-type", "multipart/form-data; boundary=x")
+        .body("--x--\r\n")
+        .send()
+        .await
+        .expect("empty upload");
+    let (status, body) = answer(response).await;
+    assert_eq!((status, code(&body)), (StatusCode::BAD_REQUEST, "bad_upload"), "{body}");
 }

@@ -37,6 +37,7 @@ mod cases;
 mod corrections;
 mod events;
 mod findings;
+mod imports;
 mod jobs;
 mod notices;
 
@@ -44,6 +45,7 @@ pub use cases::*;
 pub use corrections::*;
 pub use events::*;
 pub use findings::*;
+pub use imports::*;
 pub use jobs::*;
 pub use notices::*;
 
@@ -72,8 +74,8 @@ pub struct ErrorInfo {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "petition-watch API", description = "Cases in and out, findings, notices and jobs of a township petition register."),
-    paths(post_cases, put_cases, get_case, withdraw_case, rename_case, post_event, findings, notices, retry_notice, jobs),
-    components(schemas(WithdrawRequest, WithdrawnJson, RenameRequest, RenamedJson, NewEvent, EventJson, NoticeStatus, ErrorBody, ErrorInfo, IntakeResult, NoticeJson, NoticeList, RetryResult, JobJson, JobList, CaseDoc, CaseBatchDoc, FindingsDoc)),
+    paths(post_cases, put_cases, post_import, get_case, withdraw_case, rename_case, post_event, findings, notices, retry_notice, jobs),
+    components(schemas(ImportResult, RejectedCell, WithdrawRequest, WithdrawnJson, RenameRequest, RenamedJson, NewEvent, EventJson, NoticeStatus, ErrorBody, ErrorInfo, IntakeResult, NoticeJson, NoticeList, RetryResult, JobJson, JobList, CaseDoc, CaseBatchDoc, FindingsDoc)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
