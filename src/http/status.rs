@@ -180,6 +180,51 @@ struct Supervise {
     done: Option<String>,
     #[serde(skip)]
     error: Option<String>,
+    /// What an upload from the page did (导入结果), shown above the forms.
+    #[serde(skip)]
+    upload: Option<serde_json::Value>,
+}
+
+/// `POST /upload`: the clerk's upload of the register from the page (a write-token login):
+/// the same importer as `POST /api/v1/imports`, the result shown on the page in Chinese —
+/// how many new, updated and unchanged, and every rejected cell with its row and column.
+pub async fn upload(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let caller = match visitor(&shared, &headers) {
+        Ok(Some(caller)) if caller.scope == crate::config::Scope::Write => caller,
+        Ok(_) => {
+            return (StatusCode::FORBIDDEN, Html("导入登记簿需以有写权限的令牌登录状态页。".to_owned()))
+                .into_response();
+        }
+        Err(answer) => return *answer,
+    };
+    let result = match super::api::import_upload(&shared, multipart).await {
+        Ok((name, report)) => {
+            tracing::info!(token = %caller.name, file = %name, imported = report.imported(), "register uploaded from the status page");
+            let cell = |row: usize, column: String, message: String| serde_json::json!({"row": row, "column": column, "message": message});
+            serde_json::json!({
+                "file": name,
+                "imported": report.imported(),
+                "inserted": report.counts.inserted,
+                "updated": report.counts.updated,
+                "unchanged": report.counts.unchanged,
+                "rejected": report.rejected.iter().flat_map(|r| r.problems.iter().map(move |p| {
+                    cell(r.row, crate::import::zh::column(&p.column), p.zh())
+                })).collect::<Vec<_>>(),
+                "warnings": report.warnings.iter().map(|w| cell(w.row, crate::import::zh::column(&w.column), w.message.clone())).collect::<Vec<_>>(),
+                "withdrawn": report.withdrawn,
+            })
+        }
+        Err(e) => serde_json::json!({"error": e.message}),
+    };
+    let form = Supervise { upload: Some(result), ..Supervise::default() };
+    match build(&shared, Some(caller), &form).await {
+        Ok(context) => render("status.html", PAGE, context),
+        Err(e) => e.into_response(),
+    }
 }
 
 /// `POST /supervise`: the office records a 督办 (DESIGN §5.3) — who is pressed, by when, and
@@ -394,6 +439,7 @@ async fn build(shared: &Shared, caller: Option<Caller>, supervise: &Supervise) -
         supervise_form => minijinja::Value::from(minijinja::value::Serde(supervise)),
         supervise_done => supervise.done.clone(),
         supervise_error => supervise.error.clone(),
+        upload => minijinja::Value::from(minijinja::value::Serde(&supervise.upload)),
         database_ok,
         reload => minijinja::Value::from(minijinja::value::Serde(reload_line(shared, tz))),
         calendar_notice => loaded.calendar.missing_schedule_notice(today),

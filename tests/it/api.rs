@@ -1030,3 +1030,27 @@ async fn a_register_uploaded_imports_and_answers_each_rejected_row_in_chinese() 
     let (status, body) = answer(response).await;
     assert_eq!((status, code(&body)), (StatusCode::BAD_REQUEST, "bad_upload"), "{body}");
 }
+
+/// The clerk uploads the register from the status page (a write-token login): the result on
+/// the page in Chinese, each rejected row with its column; a read token may not.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_clerk_uploads_the_register_from_the_status_page() {
+    let api = Api::start(&[], false).await;
+    let csv = "信访件编号,收到日期,问题类别\nP1,2026-11-02,征地拆迁\nP2,2026-02-30,劳动社保\n";
+    let post = |token: &'static str| {
+        let (content_type, body) = multipart("登记簿.csv", csv.as_bytes());
+        let request =
+            api.client.post(api.url("/upload")).bearer_auth(token).header("content-type", content_type).body(body);
+        async move {
+            let response = request.send().await.expect("upload");
+            (response.status(), response.text().await.expect("page"))
+        }
+    };
+    assert_eq!(post(READ).await.0, StatusCode::FORBIDDEN);
+    let (status, html) = post(WRITE).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("登记簿.csv：导入 1 件（新增 1，更新 0，未变 0），以下各行未导入"), "{html}");
+    assert!(html.contains("<td>3</td><td>收到日期</td><td>收到日期：“2026-02-30” 不是日历上有的日子</td>"), "{html}");
+    let page = api.client.get(api.url("/")).bearer_auth(WRITE).send().await.expect("page");
+    assert!(page.text().await.expect("html").contains("enctype=\"multipart/form-data\""), "the form is there");
+}

@@ -62,6 +62,38 @@ pub async fn post_import(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
     let caller = require(&shared.loaded().api_tokens, &headers, Scope::Write)?;
+    let (name, report) = import_upload(&shared, multipart).await?;
+    tracing::info!(token = %caller.name, file = %name, imported = report.imported(), rejected = report.rejected.len(), "register uploaded");
+    let rejected = report
+        .rejected
+        .iter()
+        .flat_map(|r| {
+            r.problems.iter().map(move |p| RejectedCell {
+                row: r.row,
+                column: crate::import::zh::column(&p.column),
+                message: p.zh(),
+            })
+        })
+        .collect();
+    let c = report.counts;
+    Ok(axum::Json(ImportResult {
+        imported: report.imported(),
+        inserted: c.inserted,
+        updated: c.updated,
+        unchanged: c.unchanged,
+        rejected,
+        warnings: report.warnings,
+        withdrawn: report.withdrawn,
+    })
+    .into_response())
+}
+
+/// Imports the register uploaded as the multipart field `file`: its name, and what the
+/// importer did. Shared by the API and the status page's upload.
+pub async fn import_upload(
+    shared: &Shared,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<(String, crate::import::FileReport), ApiError> {
     let upload = |message: String| bad(StatusCode::BAD_REQUEST, "bad_upload", message);
     let mut multipart =
         multipart.map_err(|e| upload(format!("send the register as multipart/form-data with a field `file`: {e}")))?;
@@ -103,27 +135,5 @@ pub async fn post_import(
     {
         return Err(upload(format!("{name}: {}", crate::import::zh::reason(fatal))));
     }
-    tracing::info!(token = %caller.name, file = %name, imported = report.imported(), rejected = report.rejected.len(), "register uploaded");
-    let rejected = report
-        .rejected
-        .iter()
-        .flat_map(|r| {
-            r.problems.iter().map(move |p| RejectedCell {
-                row: r.row,
-                column: crate::import::zh::column(&p.column),
-                message: p.zh(),
-            })
-        })
-        .collect();
-    let c = report.counts;
-    Ok(axum::Json(ImportResult {
-        imported: report.imported(),
-        inserted: c.inserted,
-        updated: c.updated,
-        unchanged: c.unchanged,
-        rejected,
-        warnings: report.warnings,
-        withdrawn: report.withdrawn,
-    })
-    .into_response())
+    Ok((name, report))
 }
