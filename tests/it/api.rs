@@ -1054,3 +1054,34 @@ async fn the_clerk_uploads_the_register_from_the_status_page() {
     let page = api.client.get(api.url("/")).bearer_auth(WRITE).send().await.expect("page");
     assert!(page.text().await.expect("html").contains("enctype=\"multipart/form-data\""), "the form is there");
 }
+
+/// The status page on a phone: headless Chromium lays it out in a 390 px frame, logged in with
+/// a write token (the clerk's forms shown), and nothing is wider than the phone.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_status_page_fits_a_phone_in_headless_chromium() {
+    let Some(chromium) = chromium() else { return };
+    let api = Api::start(&[], true).await;
+    let ws = Workspace::new();
+    let page = api.client.get(api.url("/")).bearer_auth(WRITE).send().await.expect("page");
+    let html = page.text().await.expect("html");
+    assert!(html.contains("id=\"upload\"") && html.contains("id=\"supervise\""));
+    let probe = "<script>parent.postMessage({width: document.documentElement.scrollWidth}, '*');</script>";
+    ws.write("probed.html", html.replacen("</body>", &format!("{probe}</body>"), 1));
+    let frame = "<!doctype html><html><body style=\"margin:0\"><iframe src=\"probed.html\" width=\"390\" height=\"1400\" \
+                 style=\"border:0\"></iframe><script>addEventListener('message', e => \
+                 document.body.setAttribute('data-width', e.data.width));</script></body></html>";
+    let measured = ws.write("measure.html", frame);
+    let dom = chromium_run(&chromium, &ws, "390,1400", "--dump-dom", &format!("file://{}", measured.display())).await;
+    let width = dom.split("data-width=\"").nth(1).and_then(|s| s.split('"').next()).unwrap_or("?").to_owned();
+    assert_eq!(width, "390", "the status page is as wide as the phone, no wider");
+    let shot = ws.path("status-390.png");
+    chromium_run(
+        &chromium,
+        &ws,
+        "390,1400",
+        &format!("--screenshot={}", shot.display()),
+        &format!("file://{}", measured.display()),
+    )
+    .await;
+    keep_artefact(&shot, "status-page-390.png");
+}
