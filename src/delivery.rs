@@ -253,7 +253,8 @@ impl Deliverer {
         if body.kind != NoticeKind::Cases || body.cases.is_empty() {
             return Ok(());
         }
-        let latest = self.store.latest_supervisions().await?;
+        let case_nos: Vec<&str> = body.cases.iter().map(|c| c.line.case_no.as_str()).collect();
+        let latest = self.store.latest_supervisions(&case_nos).await?;
         let audience = if body.group { crate::notice::Audience::Group } else { crate::notice::Audience::Leader };
         let name = |id: &str| self.names.get(id).cloned().unwrap_or_else(|| id.to_owned());
         for case in &mut body.cases {

@@ -78,11 +78,25 @@ impl Store {
         Ok(rows)
     }
 
-    /// The latest 督办 on each case that has one.
-    pub async fn latest_supervisions(&self) -> Result<HashMap<String, CaseEvent>, StoreError> {
+    /// The latest 督办 on each of `case_nos` that has one.
+    pub async fn latest_supervisions(&self, case_nos: &[&str]) -> Result<HashMap<String, CaseEvent>, StoreError> {
         let mut latest = HashMap::new();
-        for event in self.events_of_kind(EventKind::Supervision).await? {
-            latest.insert(event.case_no.clone(), event);
+        for chunk in case_nos.chunks(super::ROWS_PER_STATEMENT) {
+            let rows = on_pool!(self, pool => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "SELECT case_no, kind, at, by_whom, text, notice_id, due_on, how, pressed FROM case_events \
+                     WHERE kind = 'supervision' AND case_no IN (",
+                );
+                let mut list = q.separated(", ");
+                for no in chunk {
+                    list.push_bind((*no).to_owned());
+                }
+                q.push(") ORDER BY at, id");
+                q.build().fetch_all(pool).await?.iter().map(event_row).collect::<Result<Vec<_>, sqlx::Error>>()?
+            });
+            for event in rows.into_iter().flatten() {
+                latest.insert(event.case_no.clone(), event);
+            }
         }
         Ok(latest)
     }

@@ -75,17 +75,22 @@ async fn events(url: &str, case_no: &str) -> Vec<petition_watch::domain::CaseEve
     events
 }
 
+/// The daemon of `ws` (links set, or not) over the sample register, its clock at `at`.
+async fn daemon_over_the_sample(ws: &Workspace, at: chrono::DateTime<Utc>) -> TestApp {
+    let loaded = ws.load();
+    let store = open(&loaded.config.database.url).await;
+    crate::helpers::import_sample(&store, &loaded).await;
+    store.close().await;
+    TestApp::spawn(ws, at, true).await
+}
+
 /// A daemon that delivered a deadline watch with links: the app, the workspace, and each
 /// link's claim by link.
 async fn delivered_with_links() -> (TestApp, Workspace, BTreeMap<String, link::ActionClaim>) {
     let ws = workspace("", &["outbox"]);
     with_links(&ws);
-    let loaded = ws.load();
-    let store = open(&loaded.config.database.url).await;
-    crate::helpers::import_sample(&store, &loaded).await;
-    store.close().await;
     // Friday 2026-11-27, 08:29:59: the deadline watch fires at 08:30.
-    let app = TestApp::spawn(&ws, shanghai(2026, 11, 27, 8, 29) + chrono::Duration::seconds(59), true).await;
+    let app = daemon_over_the_sample(&ws, shanghai(2026, 11, 27, 8, 29) + chrono::Duration::seconds(59)).await;
     app.clock.advance(chrono::Duration::seconds(1));
     let delivered_links = app.until(|| async { delivered(&ws).iter().any(|t| !links_in(t).is_empty()) }).await;
     assert!(delivered_links, "the watch's notices were delivered with links");
@@ -511,11 +516,7 @@ async fn the_ack_watch_counts_only_the_offices_working_hours() {
     let text = std::fs::read_to_string(ws.config_path()).expect("config");
     std::fs::write(ws.config_path(), text.replacen("ack_working_hours = 4", "ack_working_hours = 12", 1))
         .expect("config");
-    let loaded = ws.load();
-    let store = open(&loaded.config.database.url).await;
-    crate::helpers::import_sample(&store, &loaded).await;
-    store.close().await;
-    let app = TestApp::spawn(&ws, shanghai(2026, 11, 27, 8, 29) + chrono::Duration::seconds(59), true).await;
+    let app = daemon_over_the_sample(&ws, shanghai(2026, 11, 27, 8, 29) + chrono::Duration::seconds(59)).await;
     app.clock.advance(chrono::Duration::seconds(1));
     assert!(app.until(|| async { delivered(&ws).iter().any(|t| !links_in(t).is_empty()) }).await);
     let url = app.url.clone();
@@ -543,9 +544,6 @@ async fn a_month_replayed_acknowledged_cases_stop_repeating_and_the_report_count
     let ws = workspace("", &["outbox"]);
     with_links(&ws);
     let loaded = ws.load();
-    let store = open(&loaded.config.database.url).await;
-    crate::helpers::import_sample(&store, &loaded).await;
-    store.close().await;
     let calendar = &loaded.calendar;
     let days: Vec<chrono::NaiveDate> = chrono::NaiveDate::from_ymd_opt(2026, 11, 2)
         .expect("day")
@@ -553,7 +551,7 @@ async fn a_month_replayed_acknowledged_cases_stop_repeating_and_the_report_count
         .take_while(|d| d.month() == 11)
         .filter(|d| calendar.is_working_day(*d))
         .collect();
-    let app = TestApp::spawn(&ws, shanghai(2026, 11, 2, 8, 29), true).await;
+    let app = daemon_over_the_sample(&ws, shanghai(2026, 11, 2, 8, 29)).await;
     let url = app.url.clone();
     let acking = ["li-hua", "zhao-min"];
     // (day, person) → the reasons of the cases they were told that day.

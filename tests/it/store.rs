@@ -159,6 +159,17 @@ async fn a_cases_events_read_back_in_order_and_the_notices_that_listed_it_are_fo
     let events = store.case_events("XF-1").await.expect("read");
     assert_eq!(events.len(), 4);
 
+    // The latest 督办 of the cases asked for.
+    for seconds in [10, 20] {
+        store
+            .record_event(&event(EventKind::Supervision, seconds, &format!("督办 {seconds}")))
+            .await
+            .expect("recorded");
+    }
+    let pressed = store.latest_supervisions(&["XF-1", "XF-10"]).await.expect("supervisions");
+    assert_eq!(pressed.len(), 1, "{pressed:?}");
+    assert_eq!((pressed["XF-1"].text.as_str(), pressed["XF-1"].pressed.as_deref()), ("督办 20", Some("zhao-min")));
+
     // The notices listing XF-1 — not XF-10 or XF-11, whose numbers start the same.
     let batch: Vec<NewNotice> = [1, 10, 11].into_iter().map(notice).collect();
     store.enqueue(&batch, now()).await.expect("enqueue");
