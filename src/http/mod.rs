@@ -8,7 +8,7 @@
 //! | `/metrics` | anyone | Prometheus text (no personal data) |
 //! | `/api/v1/…` | bearer token | [`api`]: cases in and out, findings, notices, jobs |
 //! | `/api/v1/openapi.json` | anyone | the API's OpenAPI 3.1 document |
-//! | `/`, `/login`, `/logout`, `/supervise`, `/upload` | token login, open or off | [`status`]: the status page, where a write token records 督办 and uploads the register |
+//! | `/`, `/login`, `/logout`, `/supervise`, `/upload`, `/correct` | token login, open or off | [`status`]: the status page, where a write token records 督办, uploads the register and corrects it |
 //! | `/a/{token}` | the holder of a notice's signed link | [`action`]: 签收 and answers from a phone |
 //!
 //! Every error is JSON `{"error": {"code", "message", "details"?}}` with a stable `code`.
@@ -124,6 +124,7 @@ pub fn router(shared: Shared) -> Router {
         .route("/login", post(status::login))
         .route("/logout", post(status::logout))
         .route("/supervise", post(status::supervise))
+        .route("/correct", post(status::correct))
         .route(
             "/upload",
             post(status::upload).layer(DefaultBodyLimit::max(shared.loaded().config.http.max_upload_bytes)),

@@ -183,6 +183,84 @@ struct Supervise {
     /// What an upload from the page did (导入结果), shown above the forms.
     #[serde(skip)]
     upload: Option<serde_json::Value>,
+    /// A correction done (作废, 更正编号), or what was wrong with it.
+    #[serde(skip)]
+    correct: Option<Result<String, String>>,
+}
+
+/// `POST /correct`: the clerk withdraws a case entered by mistake (`action=withdraw`,
+/// `case_no`, `reason`) or corrects a mistyped number (`action=rename`, `case_no`, `to`) from the
+/// page (a write-token login); the same store operations as `DELETE /api/v1/cases/{case_no}` and
+/// `POST /api/v1/cases/{case_no}/rename`, answered on the page in Chinese.
+pub async fn correct(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    use crate::store::{Correction, Withdrawal};
+    let caller = match visitor(&shared, &headers) {
+        Ok(Some(caller)) if caller.scope == crate::config::Scope::Write => caller,
+        Ok(_) => {
+            return (StatusCode::FORBIDDEN, Html("更正登记簿需以有写权限的令牌登录状态页。".to_owned()))
+                .into_response();
+        }
+        Err(answer) => return *answer,
+    };
+    let field = |name: &str| {
+        form_urlencoded::parse(&body).find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).unwrap_or_default()
+    };
+    let (action, case_no) = (field("action"), field("case_no"));
+    let now = shared.clock.now();
+    let database = |e: crate::store::StoreError| {
+        tracing::error!(error = %e, "status page failed on the database");
+        "系统暂时无法保存，请稍后再试。".to_owned()
+    };
+    let outcome: Result<String, String> = match crate::domain::CaseNo::parse(&case_no) {
+        Err(_) => Err("请填写信访件编号。".into()),
+        Ok(number) => match action.as_str() {
+            "withdraw" => {
+                let reason = field("reason");
+                if reason.is_empty() {
+                    Err("请填写作废原因。".into())
+                } else {
+                    let why = Withdrawal { at: now, by: caller.name.clone(), reason };
+                    match shared.store.withdraw_case(number.as_str(), &why).await.map_err(database) {
+                        Ok(Correction::Done) => Ok(format!("{number} 已作废。")),
+                        Ok(Correction::NotFound) => Err(format!("登记簿中没有信访件 {number}。")),
+                        Ok(Correction::Conflict) => Err(format!("{number} 已经作废。")),
+                        Err(e) => Err(e),
+                    }
+                }
+            }
+            "rename" => match crate::domain::CaseNo::parse(&field("to")) {
+                Err(_) => Err("请填写正确的编号。".into()),
+                Ok(to) if to == number => Err("正确的编号与原编号相同。".into()),
+                Ok(to) => match shared
+                    .store
+                    .rename_case(number.as_str(), to.as_str(), &caller.name, now)
+                    .await
+                    .map_err(database)
+                {
+                    Ok(Correction::Done) => Ok(format!("编号已由 {number} 更正为 {to}，该件的记录一并保留。")),
+                    Ok(Correction::NotFound) => Err(format!("登记簿中没有信访件 {number}。")),
+                    Ok(Correction::Conflict) => Err(format!("{to} 已是另一件的编号，未作更正。")),
+                    Err(e) => Err(e),
+                },
+            },
+            _ => Err("无法识别的操作。".into()),
+        },
+    };
+    let status = if outcome.is_ok() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    if let Ok(done) = &outcome {
+        tracing::info!(by = %caller.name, action = %action, case_no = %case_no, "{done}");
+    }
+    let form = Supervise { correct: Some(outcome), ..Supervise::default() };
+    match build(&shared, Some(caller), &form).await {
+        Ok(context) => {
+            let mut response = render("status.html", PAGE, context);
+            if response.status() == StatusCode::OK {
+                *response.status_mut() = status;
+            }
+            response
+        }
+        Err(e) => e.into_response(),
+    }
 }
 
 /// `POST /upload`: the clerk's upload of the register from the page (a write-token login):
@@ -440,6 +518,8 @@ async fn build(shared: &Shared, caller: Option<Caller>, supervise: &Supervise) -
         supervise_done => supervise.done.clone(),
         supervise_error => supervise.error.clone(),
         upload => minijinja::Value::from(minijinja::value::Serde(&supervise.upload)),
+        correct_done => supervise.correct.clone().and_then(Result::ok),
+        correct_error => supervise.correct.clone().and_then(Result::err),
         database_ok,
         reload => minijinja::Value::from(minijinja::value::Serde(reload_line(shared, tz))),
         calendar_notice => loaded.calendar.missing_schedule_notice(today),

@@ -1085,3 +1085,49 @@ async fn the_status_page_fits_a_phone_in_headless_chromium() {
     .await;
     keep_artefact(&shot, "status-page-390.png");
 }
+
+/// The clerk withdraws a case and corrects a number from the status page (a write-token
+/// login), answered on the page in Chinese; the same operations as the API's.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_clerk_withdraws_and_renames_from_the_status_page() {
+    let api = Api::start(&[], true).await;
+    let post = |token: &'static str, pairs: Vec<(&'static str, &'static str)>| {
+        let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
+        let request = api
+            .client
+            .post(api.url("/correct"))
+            .bearer_auth(token)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        async move {
+            let response = request.send().await.expect("post");
+            (response.status(), response.text().await.expect("page"))
+        }
+    };
+    let withdraw = vec![("action", "withdraw"), ("case_no", "XF2026-001"), ("reason", "重复登记")];
+    assert_eq!(post(READ, withdraw.clone()).await.0, StatusCode::FORBIDDEN);
+    let (status, html) = post(WRITE, vec![("action", "withdraw"), ("case_no", "XF2026-001"), ("reason", "")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("请填写作废原因"), "{html}");
+    let (status, html) = post(WRITE, withdraw.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("XF2026-001 已作废。"), "{html}");
+    assert!(
+        api.store
+            .get_case(&petition_watch::domain::CaseNo::parse("XF2026-001").expect("no"))
+            .await
+            .expect("read")
+            .is_none()
+    );
+    let (status, html) = post(WRITE, withdraw).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("XF2026-001 已经作废。"), "{html}");
+
+    let (status, html) = post(WRITE, vec![("action", "rename"), ("case_no", "XF2026-002"), ("to", "XF2026-003")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("XF2026-003 已是另一件的编号"), "{html}");
+    let (status, html) = post(WRITE, vec![("action", "rename"), ("case_no", "XF2026-002"), ("to", "XF2026-902")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("编号已由 XF2026-002 更正为 XF2026-902"), "{html}");
+    assert_eq!(api.store.former_numbers("XF2026-902").await.expect("former"), ["XF2026-002"]);
+}
