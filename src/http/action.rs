@@ -151,7 +151,7 @@ struct EventView {
     text: String,
 }
 
-fn state(case: &Case, today: NaiveDate) -> &'static str {
+pub(super) fn state(case: &Case, today: NaiveDate) -> &'static str {
     let on = |d: Option<NaiveDate>| d.is_some_and(|d| d <= today);
     if on(case.concluded_on) {
         "已办结"

@@ -125,6 +125,7 @@ pub fn router(shared: Shared) -> Router {
         .route("/logout", post(status::logout))
         .route("/supervise", post(status::supervise))
         .route("/correct", post(status::correct))
+        .route("/case/{case_no}", get(status::case_page))
         .route(
             "/upload",
             post(status::upload).layer(DefaultBodyLimit::max(shared.loaded().config.http.max_upload_bytes)),

@@ -21,6 +21,7 @@ use crate::rules::Flag;
 
 const PAGE: &str = include_str!("status.html");
 const LOGIN: &str = include_str!("login.html");
+const CASE: &str = include_str!("case.html");
 
 fn render(name: &str, source: &str, context: minijinja::Value) -> Response {
     let mut env = minijinja::Environment::new();
@@ -531,4 +532,120 @@ async fn build(shared: &Shared, caller: Option<Caller>, supervise: &Supervise) -
         failures => minijinja::Value::from(minijinja::value::Serde(failures.into_iter().map(line).collect::<Vec<_>>())),
         recent => minijinja::Value::from(minijinja::value::Serde(recent.into_iter().map(line).collect::<Vec<_>>())),
     })
+}
+
+/// `GET /case/{case_no}`: one case as the office sees it — its place, owner and state, its
+/// deadlines today with the act-by day and what is asked, the work recorded on it (a read
+/// token sees who did what and when, not the text) and the notices that listed it, under this
+/// number or one it had before. Never the petitioner's name, ID number, phone or the content.
+/// A withdrawn case shows with who withdrew it, when and why.
+pub async fn case_page(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    axum::extract::Path(case_no): axum::extract::Path<String>,
+) -> Response {
+    let caller = match visitor(&shared, &headers) {
+        Ok(caller) => caller,
+        Err(answer) => return *answer,
+    };
+    let full = caller.as_ref().is_some_and(|c| c.scope == crate::config::Scope::Write);
+    let loaded = shared.loaded();
+    let tz = loaded.config.time_zone();
+    let today = shared.clock.now().with_timezone(&tz).date_naive();
+    let local = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
+    let not_found = || (StatusCode::NOT_FOUND, Html(format!("登记簿中没有信访件 {case_no}。"))).into_response();
+    let Ok(number) = crate::domain::CaseNo::parse(&case_no) else { return not_found() };
+    let store = &shared.store;
+    let found = match store.get_case(&number).await {
+        Ok(Some(case)) => Some((case, None)),
+        Ok(None) => match store.withdrawn_case(&number).await {
+            Ok(found) => found.map(|(case, why)| (case, Some(why))),
+            Err(e) => return ApiError::store(e).into_response(),
+        },
+        Err(e) => return ApiError::store(e).into_response(),
+    };
+    let Some((case, withdrawn)) = found else { return not_found() };
+    let directory = &loaded.settings.rules.directory;
+    let who = |reference: &str| directory.display_name(reference).to_owned();
+    let rules = &loaded.settings.rules;
+    let deadlines: Vec<serde_json::Value> = crate::rules::running_deadlines(
+        &crate::rules::Clocks::of(&case),
+        &case.hearings,
+        today,
+        &rules.deadlines,
+        &loaded.calendar,
+    )
+    .into_iter()
+    .map(|d| {
+        serde_json::json!({
+            "name": d.kind.zh(),
+            "due": d.due.to_string(),
+            "act_by": d.act_by.to_string(),
+            "ask": crate::notice::ask(d.kind, d.due, d.act_by, today, &loaded.calendar),
+            "overdue": today > d.due,
+        })
+    })
+    .collect();
+    let (events, mut notices, former) = match tokio::try_join!(
+        store.case_events(case.case_no.as_str()),
+        store.notices_listing(case.case_no.as_str()),
+        store.former_numbers(case.case_no.as_str()),
+    ) {
+        Ok(found) => found,
+        Err(e) => return ApiError::store(e).into_response(),
+    };
+    for old in &former {
+        match store.notices_listing(old).await {
+            Ok(more) => notices.extend(more),
+            Err(e) => return ApiError::store(e).into_response(),
+        }
+    }
+    notices.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    let events: Vec<serde_json::Value> = events
+        .iter()
+        .map(|e| {
+            serde_json::json!({
+                "at": local(e.at),
+                "kind": e.kind.zh(),
+                "by": who(&e.by),
+                "text": if full { e.text.clone() } else { String::new() },
+            })
+        })
+        .collect();
+    let notices: Vec<serde_json::Value> = notices
+        .into_iter()
+        .map(|n| {
+            serde_json::json!({
+                "when": local(n.sent_at.unwrap_or(n.created_at)),
+                "job": crate::plan::Job::parse(&n.job).map_or(n.job.clone(), |j| j.zh().to_owned()),
+                "recipient": who(&n.recipient),
+                "channel": n.channel,
+                "status": status_zh(n.status, n.attempts),
+            })
+        })
+        .collect();
+    let text = |v: &Option<String>| v.as_deref().map(|s| crate::domain::mask_identifiers(s).into_owned());
+    let view = serde_json::json!({
+        "case_no": case.case_no.to_string(),
+        "received_on": case.received_on.to_string(),
+        "village": text(&case.village),
+        "category": text(&case.category),
+        "owner": case.owner_leader.as_deref().map(who),
+        "unit": text(&case.responsible_unit),
+        "state": super::action::state(&case, today),
+    });
+    let withdrawn = withdrawn.map(|w| {
+        serde_json::json!({"at": local(w.at), "by": who(&w.by), "reason": crate::domain::mask_identifiers(&w.reason)})
+    });
+    let context = minijinja::context! {
+        township => loaded.config.township.name.clone(),
+        today => today.to_string(),
+        case => minijinja::Value::from(minijinja::value::Serde(view)),
+        deadlines => minijinja::Value::from(minijinja::value::Serde(deadlines)),
+        events => minijinja::Value::from(minijinja::value::Serde(events)),
+        notices => minijinja::Value::from(minijinja::value::Serde(notices)),
+        former => former,
+        withdrawn => minijinja::Value::from(minijinja::value::Serde(withdrawn)),
+    };
+    render("case.html", CASE, context)
 }

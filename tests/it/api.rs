@@ -1131,3 +1131,41 @@ async fn the_clerk_withdraws_and_renames_from_the_status_page() {
     assert!(html.contains("编号已由 XF2026-002 更正为 XF2026-902"), "{html}");
     assert_eq!(api.store.former_numbers("XF2026-902").await.expect("former"), ["XF2026-002"]);
 }
+
+/// A case's page on the status page: its deadlines, the work recorded (a read token without the
+/// text), the notices that listed it; never the petitioner. A withdrawn case shows why.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cases_page_shows_its_deadlines_work_and_notices_but_never_the_petitioner() {
+    let api = Api::start(&[], true).await;
+    let path = "/api/v1/cases/XF2026-022/events";
+    let progress = json!({"kind": "progress", "text": "已约谈村委会", "by": "li-hua"});
+    assert_eq!(api.post(path, Some(WRITE), &progress).await.0, StatusCode::CREATED);
+    let page = |token: &'static str, no: &'static str| {
+        let request = api.client.get(api.url(&format!("/case/{no}"))).bearer_auth(token);
+        async move {
+            let response = request.send().await.expect("page");
+            (response.status(), response.text().await.expect("html"))
+        }
+    };
+    let (status, html) = page(WRITE, "XF2026-022").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("信访件 XF2026-022") && html.contains("办理期限") && html.contains("已约谈村委会"), "{html}");
+    assert!(html.contains("<td>办理进展</td><td>李华</td>"), "{html}");
+    let (_, read) = page(READ, "XF2026-022").await;
+    assert!(read.contains("<td>办理进展</td>") && !read.contains("已约谈村委会"), "a read token sees no text");
+    let register = std::fs::read_to_string(repo().join("config/examples/register.csv")).expect("register");
+    let row: Vec<&str> = register.lines().find(|l| l.starts_with("XF2026-022,")).expect("row").split(',').collect();
+    for secret in [row[4], row[5], row[6], row[14]] {
+        assert!(secret.is_empty() || !html.contains(secret), "{secret} on the case page");
+    }
+    assert_eq!(page(WRITE, "XF-NONE").await.0, StatusCode::NOT_FOUND);
+    let (status, _) = api
+        .send(reqwest::Method::DELETE, "/api/v1/cases/XF2026-022", Some(WRITE), &json!({"reason": "重复登记"}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, html) = page(WRITE, "XF2026-022").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("已作废") && html.contains("重复登记"), "{html}");
+    let (_, list) = page(WRITE, "XF2026-014").await;
+    assert!(list.contains("信访件 XF2026-014"));
+}
