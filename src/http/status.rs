@@ -160,7 +160,7 @@ pub async fn page(
         Ok(caller) => caller,
         Err(answer) => return *answer,
     };
-    let mut form = Supervise::default();
+    let mut form = PageForms::default();
     if query.get("done").map(String::as_str) == Some("supervise") {
         form.done = Some("督办已登记。该件此后的提醒将写明督办要求。".into());
     }
@@ -170,9 +170,10 @@ pub async fn page(
     }
 }
 
-/// The 督办 form as posted, and what the page says about it.
+/// The page's forms: the 督办 form as posted, and what the page says about it, an upload's
+/// result and a correction's.
 #[derive(Debug, Default, Serialize)]
-struct Supervise {
+struct PageForms {
     case_no: String,
     pressed: String,
     due_on: String,
@@ -251,7 +252,7 @@ pub async fn correct(State(shared): State<Shared>, headers: HeaderMap, body: Byt
     if let Ok(done) = &outcome {
         tracing::info!(by = %caller.name, action = %action, case_no = %case_no, "{done}");
     }
-    let form = Supervise { correct: Some(outcome), ..Supervise::default() };
+    let form = PageForms { correct: Some(outcome), ..PageForms::default() };
     match build(&shared, Some(caller), &form).await {
         Ok(context) => {
             let mut response = render("status.html", PAGE, context);
@@ -299,7 +300,7 @@ pub async fn upload(
         }
         Err(e) => serde_json::json!({"error": e.message}),
     };
-    let form = Supervise { upload: Some(result), ..Supervise::default() };
+    let form = PageForms { upload: Some(result), ..PageForms::default() };
     match build(&shared, Some(caller), &form).await {
         Ok(context) => render("status.html", PAGE, context),
         Err(e) => e.into_response(),
@@ -317,7 +318,7 @@ pub async fn supervise(State(shared): State<Shared>, headers: HeaderMap, body: B
         }
         Err(answer) => return *answer,
     };
-    let mut form = Supervise::default();
+    let mut form = PageForms::default();
     for (key, value) in form_urlencoded::parse(&body) {
         let value = value.trim().to_owned();
         match key.as_ref() {
@@ -351,7 +352,7 @@ pub async fn supervise(State(shared): State<Shared>, headers: HeaderMap, body: B
 }
 
 /// The 督办 the form asks for, or what is wrong with it (in the words the page shows).
-async fn supervision(shared: &Shared, caller: &Caller, form: &Supervise) -> Result<crate::domain::CaseEvent, String> {
+async fn supervision(shared: &Shared, caller: &Caller, form: &PageForms) -> Result<crate::domain::CaseEvent, String> {
     let loaded = shared.loaded();
     let now = shared.clock.now();
     let today = now.with_timezone(&loaded.config.time_zone()).date_naive();
@@ -399,7 +400,7 @@ fn reload_line(shared: &Shared, tz: chrono_tz::Tz) -> serde_json::Value {
     })
 }
 
-async fn build(shared: &Shared, caller: Option<Caller>, supervise: &Supervise) -> Result<minijinja::Value, ApiError> {
+async fn build(shared: &Shared, caller: Option<Caller>, supervise: &PageForms) -> Result<minijinja::Value, ApiError> {
     use crate::store::{NoticeFilter, StatusFilter};
     let loaded = shared.loaded();
     // The page screens the whole register: it takes a turn like the findings do.

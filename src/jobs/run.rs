@@ -233,7 +233,7 @@ async fn work_input(
         told,
         events,
         names: loaded.settings.contacts.iter().map(|(id, c)| (id.clone(), c.addressee.name.clone())).collect(),
-        time_zone: Some(loaded.config.time_zone()),
-        office: Some((escalation.office_opens, escalation.office_closes)),
+        time_zone: loaded.config.time_zone(),
+        office: (escalation.office_opens, escalation.office_closes),
     })
 }

@@ -39,7 +39,7 @@ pub struct Told {
 }
 
 /// What the figures are made from: the notices delivered and the work recorded.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct WorkInput {
     /// The cases people were told about, by delivered notices.
     pub told: Vec<Told>,
@@ -48,9 +48,9 @@ pub struct WorkInput {
     /// Person id → name, for the 督办 list.
     pub names: HashMap<String, String>,
     /// The township's time zone.
-    pub time_zone: Option<Tz>,
+    pub time_zone: Tz,
     /// The office's day (opens, closes), for the time to 签收.
-    pub office: Option<(NaiveTime, NaiveTime)>,
+    pub office: (NaiveTime, NaiveTime),
 }
 
 /// One 督办 in a report.
@@ -139,11 +139,7 @@ pub fn work_figures(
     rules: &RuleBook,
     calendar: &Calendar,
 ) -> WorkFigures {
-    let tz = input.time_zone.unwrap_or(chrono_tz::Asia::Shanghai);
-    let office = input.office.unwrap_or((
-        NaiveTime::from_hms_opt(8, 30, 0).unwrap_or_default(),
-        NaiveTime::from_hms_opt(17, 30, 0).unwrap_or_default(),
-    ));
+    let (tz, office) = (input.time_zone, input.office);
     let day = |t: DateTime<Utc>| t.with_timezone(&tz).date_naive();
     let in_period = |t: DateTime<Utc>| period.contains(day(t));
 
@@ -312,8 +308,11 @@ mod tests {
                 open,
             ],
             names: [("li-hua".to_owned(), "李华".to_owned()), ("zhou-xf".to_owned(), "周晓芳".to_owned())].into(),
-            time_zone: Some(chrono_tz::Asia::Shanghai),
-            office: None,
+            time_zone: chrono_tz::Asia::Shanghai,
+            office: (
+                NaiveTime::from_hms_opt(8, 30, 0).unwrap_or_default(),
+                NaiveTime::from_hms_opt(17, 30, 0).unwrap_or_default(),
+            ),
         };
         let period = Period::parse("2026-11", 1).expect("period");
         let figures = work_figures(&input, &period, &cases, &RuleBook::default(), &Calendar::default());
