@@ -16,6 +16,7 @@
 pub mod action;
 pub mod api;
 pub mod auth;
+pub mod cases;
 pub mod status;
 pub mod work;
 
@@ -126,6 +127,8 @@ pub fn router(shared: Shared) -> Router {
         .route("/supervise", post(status::supervise))
         .route("/correct", post(status::correct))
         .route("/case/{case_no}", get(status::case_page))
+        .route("/cases", get(cases::list))
+        .route("/cases.xlsx", get(cases::export))
         .route(
             "/upload",
             post(status::upload).layer(DefaultBodyLimit::max(shared.loaded().config.http.max_upload_bytes)),

@@ -23,7 +23,7 @@ const PAGE: &str = include_str!("status.html");
 const LOGIN: &str = include_str!("login.html");
 const CASE: &str = include_str!("case.html");
 
-fn render(name: &str, source: &str, context: minijinja::Value) -> Response {
+pub(super) fn render(name: &str, source: &str, context: minijinja::Value) -> Response {
     let mut env = minijinja::Environment::new();
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     let result = env.add_template(name, source).and_then(|()| env.get_template(name)?.render(context));
@@ -44,7 +44,7 @@ fn login_page(shared: &Shared, status: StatusCode, error: Option<&str>) -> Respo
 }
 
 /// Who may see the page: `Ok(None)` when it is open, `Err` with the answer otherwise.
-fn visitor(shared: &Shared, headers: &HeaderMap) -> Result<Option<Caller>, Box<Response>> {
+pub(super) fn visitor(shared: &Shared, headers: &HeaderMap) -> Result<Option<Caller>, Box<Response>> {
     let loaded = shared.loaded();
     match loaded.config.http.status_page {
         StatusPage::Off => Err(Box::new(
@@ -569,24 +569,34 @@ pub async fn case_page(
     let directory = &loaded.settings.rules.directory;
     let who = |reference: &str| directory.display_name(reference).to_owned();
     let rules = &loaded.settings.rules;
-    let deadlines: Vec<serde_json::Value> = crate::rules::running_deadlines(
+    let running = crate::rules::running_deadlines(
         &crate::rules::Clocks::of(&case),
         &case.hearings,
         today,
         &rules.deadlines,
         &loaded.calendar,
-    )
-    .into_iter()
-    .map(|d| {
-        serde_json::json!({
-            "name": d.kind.zh(),
-            "due": d.due.to_string(),
-            "act_by": d.act_by.to_string(),
-            "ask": crate::notice::ask(d.kind, d.due, d.act_by, today, &loaded.calendar),
-            "overdue": today > d.due,
+    );
+    // What moved since the latest reminder about the case (DESIGN §2.4), as a notice says it.
+    let moved: Vec<String> = match store.last_reminded(case.case_no.as_str()).await {
+        Ok(Some((on, before))) => crate::plan::moved(&before, &running, &case)
+            .into_iter()
+            .map(|m| format!("{}由 {} 调整为 {}（{}），上次提醒于 {on}", m.kind.zh(), m.from, m.to, m.why))
+            .collect(),
+        Ok(None) => Vec::new(),
+        Err(e) => return ApiError::store(e).into_response(),
+    };
+    let deadlines: Vec<serde_json::Value> = running
+        .into_iter()
+        .map(|d| {
+            serde_json::json!({
+                "name": d.kind.zh(),
+                "due": d.due.to_string(),
+                "act_by": d.act_by.to_string(),
+                "ask": crate::notice::ask(d.kind, d.due, d.act_by, today, &loaded.calendar),
+                "overdue": today > d.due,
+            })
         })
-    })
-    .collect();
+        .collect();
     let (events, mut notices, former) = match tokio::try_join!(
         store.case_events(case.case_no.as_str()),
         store.notices_listing(case.case_no.as_str()),
@@ -643,6 +653,7 @@ pub async fn case_page(
         today => today.to_string(),
         case => minijinja::Value::from(minijinja::value::Serde(view)),
         deadlines => minijinja::Value::from(minijinja::value::Serde(deadlines)),
+        moved => moved,
         events => minijinja::Value::from(minijinja::value::Serde(events)),
         notices => minijinja::Value::from(minijinja::value::Serde(notices)),
         former => former,

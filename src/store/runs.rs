@@ -254,6 +254,21 @@ impl Store {
         Ok(lists.iter().flat_map(|l| serde_json::from_str::<Vec<String>>(l).unwrap_or_default()).collect())
     }
 
+    /// The deadlines the latest reminder about `case_no` (to anyone) reminded of, and its day:
+    /// what the case page compares today's deadlines with to say what moved (DESIGN §2.4).
+    pub async fn last_reminded(&self, case_no: &str) -> Result<Option<(NaiveDate, crate::plan::Reminded)>, StoreError> {
+        let row: Option<(NaiveDate, Option<String>)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT sent_on, deadlines FROM reminders WHERE case_no = $1 AND deadlines IS NOT NULL \
+                 ORDER BY sent_on DESC, recipient LIMIT 1",
+            )
+            .bind(case_no)
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(row.map(|(on, text)| (on, text.map_or_else(Default::default, |t| crate::plan::Reminded::from_json(&t)))))
+    }
+
     /// What each (person id, case no) was last told.
     pub async fn load_reminders(&self) -> Result<HashMap<(String, String), Previous>, StoreError> {
         let rows = on_pool!(self, pool => {

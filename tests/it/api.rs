@@ -18,25 +18,25 @@ use tokio::sync::watch;
 use crate::delivery::workspace;
 use crate::helpers::{Workspace, open, repo, run_binary, today};
 
-const READ: &str = "office-read-token-0123456789";
-const WRITE: &str = "intake-write-token-0123456789";
+pub const READ: &str = "office-read-token-0123456789";
+pub const WRITE: &str = "intake-write-token-0123456789";
 
 fn tokens_env() -> Vec<(String, String)> {
     vec![(config::TOKENS_ENV.to_owned(), format!("office:read:{READ},county:write:{WRITE}"))]
 }
 
 /// An HTTP listener in this process on a free port, over a workspace's SQLite store.
-struct Api {
-    base: String,
-    client: reqwest::Client,
-    store: Store,
-    loaded: LoadedConfig,
+pub struct Api {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub store: Store,
+    pub loaded: LoadedConfig,
     _ws: Workspace,
     _stop: watch::Sender<bool>,
 }
 
 impl Api {
-    async fn start(extra_env: &[(&str, &str)], with_register: bool) -> Self {
+    pub async fn start(extra_env: &[(&str, &str)], with_register: bool) -> Self {
         let ws = workspace("", &["outbox"]);
         let mut env = tokens_env();
         env.extend(extra_env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
@@ -70,11 +70,11 @@ impl Api {
         Self { base: format!("http://{addr}"), client, store, loaded, _ws: ws, _stop: stop }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
         let mut request = self.client.get(self.url(path));
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -82,7 +82,7 @@ impl Api {
         answer(request.send().await.expect("request")).await
     }
 
-    async fn send(
+    pub async fn send(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -96,12 +96,12 @@ impl Api {
         answer(request.send().await.expect("request")).await
     }
 
-    async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> (StatusCode, Value) {
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> (StatusCode, Value) {
         self.send(reqwest::Method::POST, path, token, body).await
     }
 }
 
-async fn answer(response: reqwest::Response) -> (StatusCode, Value) {
+pub async fn answer(response: reqwest::Response) -> (StatusCode, Value) {
     let status = response.status();
     let text = response.text().await.expect("body");
     let value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{status}: not JSON ({e}): {text}"));

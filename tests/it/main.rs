@@ -9,6 +9,7 @@ mod crash;
 mod daemon;
 mod delivery;
 mod deploy;
+mod desk;
 mod faults;
 mod fuzz;
 mod helpers;
