@@ -7,6 +7,7 @@
 pub mod checks;
 mod columns;
 pub mod json;
+pub mod rejected;
 mod row;
 mod source;
 pub mod zh;
@@ -32,6 +33,9 @@ pub struct RowRejection {
     pub row: usize,
     /// The problems, by column.
     pub problems: Vec<CellProblem>,
+    /// Every cell of the row as read (text, dates as `YYYY-MM-DD`), unmasked: for the
+    /// rejected-rows workbook ([`rejected::workbook`]), which masks what it writes.
+    pub cells: Vec<String>,
 }
 
 impl CellProblem {
@@ -70,6 +74,12 @@ pub struct ParsedRegister {
     pub rows: usize,
     /// 0-based index of the header row.
     pub header_row: usize,
+    /// The header found (the rejected-rows workbook repeats it).
+    pub header: Option<Header>,
+    /// Good rows whose ID or phone cell held a masked number (as the rejected-rows workbook
+    /// writes it): (index into `cases`, which columns), for [`import_file`] to keep the stored
+    /// number of the case.
+    pub masked: Vec<(usize, Vec<Column>)>,
 }
 
 /// Parses every data row below the header. Whole-file problems (no header) are `Err`.
@@ -85,12 +95,32 @@ pub fn parse_grid(grid: &Grid, rules: RowRules, knows_person: impl Fn(&str) -> b
         }
         parsed.rows += 1;
         let row = index + 1;
+        // A masked ID or phone number (the rejected-rows workbook's) is read as blank here and
+        // the stored number kept by the import.
+        let masked: Vec<Column> = [Column::PetitionerId, Column::Phone]
+            .into_iter()
+            .filter(|c| header.known.get(c).and_then(|i| cells.get(*i)).is_some_and(|c| rejected::is_masked(&c.text())))
+            .collect();
+        let unmasked;
+        let cells = if masked.is_empty() {
+            cells
+        } else {
+            let mut copy = cells.clone();
+            for column in &masked {
+                if let Some(cell) = header.known.get(column).and_then(|i| copy.get_mut(*i)) {
+                    *cell = Cell::Empty;
+                }
+            }
+            unmasked = copy;
+            &unmasked
+        };
         match parse_row(&header, cells, rules) {
             Ok(case) => {
                 if let Some(first) = first_row_of.get(&case.case_no) {
                     let column = Column::CaseNo;
                     parsed.rejected.push(RowRejection {
                         row,
+                        cells: grid.rows[index].iter().map(Cell::text).collect(),
                         problems: vec![CellProblem {
                             column: format!("{} ({})", column.zh(), column.name()),
                             value: case.case_no.to_string(),
@@ -108,11 +138,18 @@ pub fn parse_grid(grid: &Grid, rules: RowRules, knows_person: impl Fn(&str) -> b
                     parsed.unknown_people.insert(crate::domain::mask_identifiers(owner).into_owned());
                 }
                 first_row_of.insert(case.case_no.clone(), row);
+                if !masked.is_empty() {
+                    parsed.masked.push((parsed.cases.len(), masked));
+                }
                 parsed.cases.push((row, case));
             }
-            Err(problems) => parsed.rejected.push(RowRejection { row, problems }),
+            Err(problems) => {
+                let cells = grid.rows[index].iter().map(Cell::text).collect();
+                parsed.rejected.push(RowRejection { row, problems, cells });
+            }
         }
     }
+    parsed.header = Some(header);
     Ok(parsed)
 }
 
@@ -179,6 +216,8 @@ pub struct FileReport {
     /// What looks wrong in rows that imported (in Chinese): impossible dates, unknown people,
     /// numbers that look like stored ones ([`checks`]).
     pub warnings: Vec<checks::RowWarning>,
+    /// The file's header (for the rejected-rows workbook, [`rejected::workbook`]).
+    pub header: Option<Header>,
 }
 
 impl FileReport {
@@ -215,6 +254,10 @@ pub async fn import_file(
         }
     };
     drop(grid);
+    let mut parsed = parsed;
+    if let Some(store) = store {
+        report.warnings.extend(keep_masked_numbers(store, &mut parsed).await);
+    }
     // The register's numbers before this import, for the look-alike check (a dry run checks
     // against them too).
     let stored = match store {
@@ -222,7 +265,9 @@ pub async fn import_file(
         None => Vec::new(),
     };
     let rows = parsed.cases.iter().map(|(row, case)| (*row, case));
-    report.warnings = checks::warnings(rows, options.today, directory, &directory.names(), &stored);
+    report.warnings.extend(checks::warnings(rows, options.today, directory, &directory.names(), &stored));
+    report.warnings.sort_by_key(|w| w.row);
+    report.header = parsed.header.take();
     report.rows = parsed.rows;
     report.valid = parsed.cases.len();
     report.rejected = parsed.rejected;
@@ -284,6 +329,48 @@ pub async fn import_file(
         }
     }
     report
+}
+
+/// Gives the rows whose ID or phone cell held a masked number (the rejected-rows workbook's,
+/// uploaded again) the number the register already holds for their case; a case not stored yet
+/// is imported without it, with a warning that says so. A store that cannot be read leaves the
+/// cells blank, with the same warning.
+async fn keep_masked_numbers(store: &Store, parsed: &mut ParsedRegister) -> Vec<checks::RowWarning> {
+    if parsed.masked.is_empty() {
+        return Vec::new();
+    }
+    let numbers: Vec<&str> =
+        parsed.masked.iter().filter_map(|(i, _)| parsed.cases.get(*i)).map(|(_, c)| c.case_no.as_str()).collect();
+    let stored: HashMap<String, Case> =
+        store.get_cases(&numbers).await.unwrap_or_default().into_iter().map(|c| (c.case_no.to_string(), c)).collect();
+    let mut warnings = Vec::new();
+    for (index, columns) in std::mem::take(&mut parsed.masked) {
+        let Some((row, case)) = parsed.cases.get_mut(index) else { continue };
+        let before = stored.get(case.case_no.as_str());
+        for column in columns {
+            let kept = match column {
+                Column::PetitionerId => {
+                    case.petitioner_id = before.and_then(|b| b.petitioner_id.clone());
+                    case.petitioner_id.is_some()
+                }
+                _ => {
+                    case.phone = before.and_then(|b| b.phone.clone());
+                    case.phone.is_some()
+                }
+            };
+            if !kept {
+                warnings.push(checks::RowWarning {
+                    row: *row,
+                    column: format!("{} ({})", column.zh(), column.name()),
+                    message: format!(
+                        "{}是遮盖后的号码（未导入的行表格中的样子），登记簿中也没有这件的号码，本次未保存；请从原登记簿填写完整号码后再导入",
+                        column.zh()
+                    ),
+                });
+            }
+        }
+    }
+    warnings
 }
 
 /// Who a reply event taken from the register is recorded by.

@@ -28,7 +28,7 @@
 //! | [`delivery`] | the outbox worker: claim, send, retry on the schedule, dead, tell the administrators; delivery metrics | `channels`, `clock`, `config`, `domain`, `notice`, `plan`, `render`, `store`, `telemetry` |
 //! | [`import`] | reading CSV/XLSX registers into cases, row by row with reasons | `config`, `domain`, `store` |
 //! | [`app`] | the daemon: scheduler loop (woken by tokio-cron-scheduler at cron slots) with claims and catch-up, delivery worker, HTTP listener, SIGHUP reload, SIGTERM stop; job metrics | `clock`, `config`, `delivery`, `http`, `jobs`, `plan`, `schedule`, `store`, `telemetry` |
-//! | [`http`] | the optional HTTP listener: health checks, `/metrics`, the token-guarded JSON API with its OpenAPI document (case intake through the importer's parser), the status page, the action page behind notices' links | `clock`, `config`, `domain`, `import`, `jobs`, `notice`, `plan`, `render`, `routing`, `rules`, `store`, `telemetry` |
+//! | [`http`] | the optional HTTP listener: health checks, `/metrics`, the token-guarded JSON API with its OpenAPI document (case intake through the importer's parser), the status page (with the case list, its export and the clerk's upload and corrections), the action page behind notices' links | `clock`, `config`, `domain`, `import`, `jobs`, `notice`, `plan`, `render`, `routing`, `rules`, `store`, `telemetry` |
 //! | [`cli`] | the `petition-watch` command line: parses arguments and wires the rest | everything |
 
 #![warn(missing_docs)]

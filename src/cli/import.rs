@@ -160,6 +160,9 @@ fn print_report(report: &FileReport, dry_run: bool, zh: bool) {
 }
 
 fn write_rejections(path: &Path, reports: &[FileReport], zh: bool) -> anyhow::Result<()> {
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx")) {
+        return write_rejected_rows(path, reports);
+    }
     let mut out = std::fs::File::create(path)?;
     out.write_all(b"\xEF\xBB\xBF")?;
     let mut writer = csv::Writer::from_writer(out);
@@ -185,5 +188,24 @@ fn write_rejections(path: &Path, reports: &[FileReport], zh: bool) -> anyhow::Re
         }
     }
     writer.flush()?;
+    Ok(())
+}
+
+/// The rejected rows themselves as a workbook ([`crate::import::rejected::workbook`]): one
+/// file's rows, under its own header, so they can be fixed and imported again.
+fn write_rejected_rows(path: &Path, reports: &[FileReport]) -> anyhow::Result<()> {
+    let with_rows: Vec<&FileReport> = reports.iter().filter(|r| !r.rejected.is_empty()).collect();
+    if with_rows.len() > 1 {
+        anyhow::bail!(
+            "{} files have rejected rows; an .xlsx --errors file holds one file's rows (import them one at a time, or give a .csv name)",
+            with_rows.len()
+        );
+    }
+    let first = with_rows.first().copied().or(reports.first());
+    let Some(header) = first.and_then(|r| r.header.as_ref()) else {
+        anyhow::bail!("no register header was read, so there are no rows to write");
+    };
+    let rejected = first.map_or(&[][..], |r| r.rejected.as_slice());
+    std::fs::write(path, crate::import::rejected::workbook(header, rejected)?)?;
     Ok(())
 }

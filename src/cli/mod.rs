@@ -54,7 +54,9 @@ pub enum Command {
         /// Check the files only; write nothing.
         #[arg(long)]
         dry_run: bool,
-        /// Write every rejected row to this CSV file (UTF-8 with BOM, opens in Excel).
+        /// Write every rejected row to this file: a `.xlsx` name gets the rows themselves (the
+        /// file's header, every cell, and 错误原因 last) to fix in Excel and import again, one
+        /// file at a time; any other name a CSV of row, column, value and reason (UTF-8 with BOM).
         #[arg(long, value_name = "FILE")]
         errors: Option<PathBuf>,
         /// Bring back withdrawn cases (作废) the files list; without it their rows are left out.

@@ -305,7 +305,7 @@ fn workbook(rows: &[Row], clerk: bool, today: NaiveDate) -> Result<Vec<u8>, rust
         let last_col = u16::try_from(titles.len() - 1).unwrap_or(0);
         sheet.autofilter(0, 0, last_row, last_col)?;
     }
-    sheet.set_header(&format!("&C信访件（截至 {today}）"));
+    sheet.set_header(format!("&C信访件（截至 {today}）"));
     sheet.set_landscape();
     book.save_to_buffer()
 }

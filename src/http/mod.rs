@@ -138,6 +138,7 @@ pub fn router(shared: Shared) -> Router {
         .route("/api/v1/cases", post(api::post_cases).put(api::put_cases))
         .route("/api/v1/cases/{case_no}", get(api::get_case).delete(api::withdraw_case))
         .route("/api/v1/cases/{case_no}/rename", post(api::rename_case))
+        .route("/api/v1/cases/{case_no}/restore", post(api::restore_case))
         .route(
             "/api/v1/imports",
             post(api::post_import).layer(DefaultBodyLimit::max(shared.loaded().config.http.max_upload_bytes)),

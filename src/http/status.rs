@@ -1,4 +1,5 @@
-//! The office's status page at `/` (Chinese, server-rendered, no script): today's flagged
+//! The office's status page at `/` (Chinese, server-rendered; its one script, optional, shows
+//! an upload's progress): today's flagged
 //! cases by 包案领导, each job's next and latest firing, delivery failures and recent notices.
 //!
 //! `http.status_page = "login"` (default) asks for an API token once and keeps a session
@@ -191,7 +192,7 @@ struct PageForms {
 }
 
 /// `POST /correct`: the clerk withdraws a case entered by mistake (`action=withdraw`,
-/// `case_no`, `reason`) or corrects a mistyped number (`action=rename`, `case_no`, `to`) from the
+/// `case_no`, `reason`), restores a withdrawn one (`action=restore`, `case_no`) or corrects a mistyped number (`action=rename`, `case_no`, `to`) from the
 /// page (a write-token login); the same store operations as `DELETE /api/v1/cases/{case_no}` and
 /// `POST /api/v1/cases/{case_no}/rename`, answered on the page in Chinese.
 pub async fn correct(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
@@ -228,6 +229,18 @@ pub async fn correct(State(shared): State<Shared>, headers: HeaderMap, body: Byt
                         Ok(Correction::Conflict) => Err(format!("{number} 已经作废。")),
                         Err(e) => Err(e),
                     }
+                }
+            }
+            "restore" => {
+                let why = match field("reason") {
+                    reason if reason.is_empty() => "撤销作废".to_owned(),
+                    reason => reason,
+                };
+                match shared.store.restore_case(number.as_str(), &caller.name, &why, now).await.map_err(database) {
+                    Ok(Correction::Done) => Ok(format!("{number} 已恢复，重新参与排查、提醒和报告。")),
+                    Ok(Correction::NotFound) => Err(format!("{number} 不是已作废的信访件。")),
+                    Ok(Correction::Conflict) => Err(format!("登记簿中已有 {number}，未作更改。")),
+                    Err(e) => Err(e),
                 }
             }
             "rename" => match crate::domain::CaseNo::parse(&field("to")) {
@@ -285,6 +298,24 @@ pub async fn upload(
         Ok((name, report)) => {
             tracing::info!(token = %caller.name, file = %name, imported = report.imported(), "register uploaded from the status page");
             let cell = |row: usize, column: String, message: String| serde_json::json!({"row": row, "column": column, "message": message});
+            // The rejected rows as a workbook to fix in Excel, offered as a download link that
+            // needs nothing kept on the server.
+            let rejected_file = report.header.as_ref().filter(|_| !report.rejected.is_empty()).and_then(|header| {
+                match crate::import::rejected::workbook(header, &report.rejected) {
+                    Ok(bytes) => {
+                        use base64::Engine as _;
+                        Some(format!(
+                            "data:application/vnd.openxmlformats-officedocument.spreadsheetml.sheet;base64,{}",
+                            base64::engine::general_purpose::STANDARD.encode(bytes)
+                        ))
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "the rejected rows' workbook failed");
+                        None
+                    }
+                }
+            });
+            let stem = std::path::Path::new(&name).file_stem().and_then(|s| s.to_str()).unwrap_or("登记簿").to_owned();
             serde_json::json!({
                 "file": name,
                 "imported": report.imported(),
@@ -296,6 +327,8 @@ pub async fn upload(
                 })).collect::<Vec<_>>(),
                 "warnings": report.warnings.iter().map(|w| cell(w.row, crate::import::zh::column(&w.column), w.message.clone())).collect::<Vec<_>>(),
                 "withdrawn": report.withdrawn,
+                "rejected_file": rejected_file,
+                "rejected_name": format!("{stem}_未导入的行.xlsx"),
             })
         }
         Err(e) => serde_json::json!({"error": e.message}),

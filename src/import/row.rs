@@ -337,6 +337,10 @@ fn extra_columns(header: &Header, cells: &[Cell]) -> BTreeMap<String, String> {
         if cell.is_blank() || header.known.values().any(|i| *i == index) {
             continue;
         }
+        // The rejected-rows workbook's 错误原因, uploaded again with the fixed rows, is not data.
+        if header.titles.get(index).is_some_and(|t| t == super::rejected::REASON) {
+            continue;
+        }
         let key = match header.titles.get(index) {
             Some(title) if !title.is_empty() => title.clone(),
             _ => format!("column {}", index + 1),

@@ -83,6 +83,60 @@ impl Store {
         Ok(outcome)
     }
 
+    /// Restores the withdrawn case `case_no` as it was withdrawn (作废 undone), recorded as a
+    /// `restored` event by `by` with `why`. Not withdrawn is `NotFound`; a case stored under the
+    /// number since (a re-import with restore) is `Conflict`, and nothing changes.
+    pub async fn restore_case(
+        &self,
+        case_no: &str,
+        by: &str,
+        why: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Correction, StoreError> {
+        let columns = CASE_COLUMNS.join(", ");
+        let postgres = matches!(self, Store::Postgres(_));
+        let outcome = on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            if postgres {
+                sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(CASES_WRITE_LOCK).execute(&mut *tx).await?;
+            }
+            let stored: Option<String> = sqlx::query_scalar("SELECT case_no FROM cases WHERE case_no = $1")
+                .bind(case_no)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if stored.is_some() {
+                tx.rollback().await?;
+                Correction::Conflict
+            } else {
+                let moved = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO cases ({columns}, updated_at) SELECT {columns}, updated_at FROM withdrawn_cases WHERE case_no = $1"
+                )))
+                .bind(case_no)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if moved == 0 {
+                    tx.rollback().await?;
+                    Correction::NotFound
+                } else {
+                    sqlx::query("DELETE FROM withdrawn_cases WHERE case_no = $1").bind(case_no).execute(&mut *tx).await?;
+                    sqlx::query(
+                        "INSERT INTO case_events (case_no, kind, at, by_whom, text) VALUES ($1, 'restored', $2, $3, $4)",
+                    )
+                    .bind(case_no)
+                    .bind(at)
+                    .bind(by)
+                    .bind(why)
+                    .execute(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    Correction::Done
+                }
+            }
+        });
+        Ok(outcome)
+    }
+
     /// A withdrawn case with its withdrawal, if `case_no` is one.
     pub async fn withdrawn_case(&self, case_no: &CaseNo) -> Result<Option<(Case, Withdrawal)>, StoreError> {
         let sql = format!(

@@ -31,7 +31,7 @@ pub struct Api {
     pub client: reqwest::Client,
     pub store: Store,
     pub loaded: LoadedConfig,
-    _ws: Workspace,
+    pub ws: Workspace,
     _stop: watch::Sender<bool>,
 }
 
@@ -67,7 +67,7 @@ impl Api {
         };
         let (addr, _task) = serve("127.0.0.1:0".parse().expect("address"), shared, stop_rx).await.expect("listens");
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        Self { base: format!("http://{addr}"), client, store, loaded, _ws: ws, _stop: stop }
+        Self { base: format!("http://{addr}"), client, store, loaded, ws, _stop: stop }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -334,8 +334,8 @@ async fn findings_notices_and_retries_answer_what_the_register_and_outbox_hold()
     assert!(!read.to_string().contains("回避人员\""), "{read}");
     let db = api.loaded.config.database.url.clone();
     let cli = run_binary(
-        api._ws.dir.path(),
-        &api._ws.config_path(),
+        api.ws.dir.path(),
+        &api.ws.config_path(),
         &["screen", "--as-of", "2026-10-08", "--format", "json"],
         &[("DATABASE_URL", &db)],
     );
@@ -423,7 +423,7 @@ async fn the_openapi_document_is_checked_in_and_every_path_in_it_is_served() {
     let doc: Value = serde_json::from_str(&served).expect("JSON");
     assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
     let paths = doc["paths"].as_object().expect("paths");
-    assert_eq!(paths.len(), 9);
+    assert_eq!(paths.len(), 10);
     for (path, operations) in paths {
         let concrete = path.replace("{case_no}", "XF2026-001").replace("{id}", "ntc_x");
         for method in operations.as_object().expect("operations").keys() {
@@ -932,6 +932,25 @@ async fn a_case_is_withdrawn_restored_and_renamed_over_the_api() {
     let (_, findings) = api.get("/api/v1/findings?as_of=2026-11-27", Some(WRITE)).await;
     assert!(findings.to_string().contains(&format!("\"{case_no}\"")), "back in the screening");
 
+    // Withdrawn again and restored by its own endpoint.
+    assert_eq!(delete(WRITE, json!({"reason": "再次误作废"})).await.0, StatusCode::OK);
+    let restore = format!("/api/v1/cases/{case_no}/restore");
+    assert_eq!(api.post(&restore, Some(READ), &json!({})).await.0, StatusCode::FORBIDDEN);
+    let (status, body) = api.post(&restore, Some(WRITE), &json!({"reason": "作废有误"})).await;
+    assert_eq!((status, body["by"].as_str()), (StatusCode::OK, Some("county")), "{body}");
+    let (status, body) = api.post(&restore, Some(WRITE), &json!({})).await;
+    assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "case_exists"), "{body}");
+    let (status, body) = api.post("/api/v1/cases/XF-NONE/restore", Some(WRITE), &json!({})).await;
+    assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "not_withdrawn"), "{body}");
+    let (_, read_back) = api.get(&path, Some(WRITE)).await;
+    let events = read_back["events"].as_array().expect("events");
+    assert_eq!(
+        (events[events.len() - 1]["kind"].as_str(), events[events.len() - 1]["text"].as_str()),
+        (Some("restored"), Some("作废有误"))
+    );
+    let (_, findings) = api.get("/api/v1/findings?as_of=2026-11-27", Some(WRITE)).await;
+    assert!(findings.to_string().contains(&format!("\"{case_no}\"")), "back in the screening again");
+
     // A corrected number keeps the case's history.
     let rename = |to: &str| {
         let (api, path, body) = (&api, format!("/api/v1/cases/{case_no}/rename"), json!({ "to": to }));
@@ -949,7 +968,7 @@ async fn a_case_is_withdrawn_restored_and_renamed_over_the_api() {
     assert_eq!(renamed["former_numbers"], json!([case_no.clone()]));
     let kinds: Vec<&str> =
         renamed["events"].as_array().expect("events").iter().filter_map(|e| e["kind"].as_str()).collect();
-    assert_eq!(kinds, ["withdrawn", "restored", "renamed"]);
+    assert_eq!(kinds, ["withdrawn", "restored", "withdrawn", "restored", "renamed"]);
 }
 
 /// The intake answers the clerk's checks (DESIGN §5.3) beside what it took: a case that looks
@@ -977,7 +996,7 @@ async fn the_intake_warns_of_impossible_dates_and_lookalike_numbers() {
 }
 
 /// A multipart body with one field `file` named `name`.
-fn multipart(name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+pub fn multipart(name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
     let boundary = "petition-watch-test-boundary";
     let mut body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
@@ -1050,7 +1069,10 @@ async fn the_clerk_uploads_the_register_from_the_status_page() {
     let (status, html) = post(WRITE).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("登记簿.csv：导入 1 件（新增 1，更新 0，未变 0），以下各行未导入"), "{html}");
-    assert!(html.contains("<td>3</td><td>收到日期</td><td>收到日期：“2026-02-30” 不是日历上有的日子</td>"), "{html}");
+    assert!(
+        html.contains("<td>第 3 行</td><td>收到日期</td><td>收到日期：“2026-02-30” 不是日历上有的日子</td>"),
+        "{html}"
+    );
     let page = api.client.get(api.url("/")).bearer_auth(WRITE).send().await.expect("page");
     assert!(page.text().await.expect("html").contains("enctype=\"multipart/form-data\""), "the form is there");
 }
@@ -1122,6 +1144,14 @@ async fn the_clerk_withdraws_and_renames_from_the_status_page() {
     let (status, html) = post(WRITE, withdraw).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("XF2026-001 已经作废。"), "{html}");
+    let (status, html) = post(WRITE, vec![("action", "restore"), ("case_no", "XF2026-001")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("XF2026-001 已恢复"), "{html}");
+    let number = petition_watch::domain::CaseNo::parse("XF2026-001").expect("no");
+    assert!(api.store.get_case(&number).await.expect("read").is_some(), "back in the register");
+    let (status, html) = post(WRITE, vec![("action", "restore"), ("case_no", "XF2026-001")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("登记簿中已有 XF2026-001"), "{html}");
 
     let (status, html) = post(WRITE, vec![("action", "rename"), ("case_no", "XF2026-002"), ("to", "XF2026-003")]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -452,6 +452,18 @@ fn the_importer_speaks_chinese_when_asked() {
     let csv_text = std::fs::read_to_string(&errors).expect("errors file");
     assert!(csv_text.contains("错误原因") && csv_text.contains("不是日历上有的日子"), "{csv_text}");
 
+    // An .xlsx name gets the rows themselves: the header, every cell, 错误原因 last.
+    let rows_file = ws.path("rows.xlsx");
+    let out = import(&ws, &file, &["--lang", "zh", "--errors", rows_file.to_str().expect("path")]);
+    assert_eq!(out.code, 3, "{out:?}");
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&rows_file).expect("an xlsx");
+    use calamine::Reader as _;
+    let sheet = book.worksheet_range("未导入的行").expect("the sheet");
+    let rows: Vec<Vec<String>> = sheet.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    assert_eq!((rows.len(), rows[0].last().map(String::as_str)), (4, Some("错误原因")), "{rows:?}");
+    assert_eq!(rows[2][..4], ["C2", "2026-03-01", "传真", "李四"], "{rows:?}");
+    assert!(rows[2].last().is_some_and(|r| r.starts_with("原第 3 行 — 信访形式")), "{rows:?}");
+
     // The config's township.language does the same without the flag.
     let text = std::fs::read_to_string(ws.config_path()).expect("config");
     std::fs::write(ws.config_path(), text.replacen("language = \"en\"", "language = \"zh\"", 1)).expect("config");

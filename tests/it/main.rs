@@ -3,6 +3,7 @@
 mod action;
 mod alerts;
 mod api;
+mod browser;
 mod cli;
 mod config;
 mod crash;

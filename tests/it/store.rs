@@ -41,6 +41,7 @@ on_both_backends!(
     batches_larger_than_one_statement_are_written_whole,
     people_from_config_replace_the_table,
     an_import_with_bad_rows_leaves_stored_cases_untouched,
+    rejected_rows_fixed_and_imported_again_keep_the_stored_id_and_phone,
     migrating_twice_changes_nothing,
     the_register_read_for_screening_screens_like_the_stored_cases,
     the_outbox_takes_each_notice_once_by_its_id,
@@ -86,6 +87,16 @@ async fn a_withdrawn_case_leaves_every_read_and_comes_back_only_when_restored(st
     let kinds: Vec<String> =
         store.case_events("XF2026-O60").await.expect("events").iter().map(|e| e.kind.name().to_owned()).collect();
     assert_eq!(kinds, ["withdrawn", "restored"]);
+
+    // Withdrawn again and restored from the page or the API: back whole, by whom it says.
+    assert_eq!(store.withdraw_case("XF2026-O60", &why).await.expect("withdraw"), Correction::Done);
+    assert_eq!(store.restore_case("XF2026-O60", "clerk", "误作废", now()).await.expect("restore"), Correction::Done);
+    assert_eq!(store.get_case(&mistake.case_no).await.expect("read"), Some(mistake.clone()));
+    assert_eq!(store.restore_case("XF2026-O60", "clerk", "", now()).await.expect("again"), Correction::Conflict);
+    assert_eq!(store.restore_case("XF-NONE", "clerk", "", now()).await.expect("none"), Correction::NotFound);
+    let last = store.case_events("XF2026-O60").await.expect("events").pop().expect("an event");
+    assert_eq!((last.kind.name(), last.by.as_str(), last.text.as_str()), ("restored", "clerk", "误作废"));
+    assert!(store.withdrawn_case(&mistake.case_no).await.expect("read").is_none());
 }
 
 /// A mistyped number corrected (DESIGN §5.3): the case, its events and reminders move to the
@@ -395,6 +406,58 @@ async fn an_import_with_bad_rows_leaves_stored_cases_untouched(store: &Store) {
     assert_eq!((k1.petitioner.as_deref(), k1.extension_days), (Some("张三"), 10));
     let k2 = store.get_case(&case_no("K-2")).await.expect("read").expect("stored");
     assert_eq!(k2.petitioner.as_deref(), Some("李四改"));
+}
+
+/// The rejected-rows workbook masks ID and phone numbers; imported again, a masked cell keeps
+/// the number the register holds for the case, and a case not stored has none (with a warning).
+async fn rejected_rows_fixed_and_imported_again_keep_the_stored_id_and_phone(store: &Store) {
+    let ws = Workspace::new();
+    let loaded = ws.load();
+    let options = ImportOptions::from_config(&loaded.config, false, false);
+    let header = "信访件编号,收到日期,证件号码,联系电话,延期天数";
+    let good = ws.write("good.csv", format!("{header}\nR-1,2026-01-05,320140196702261657,13227382116,\n"));
+    let report = import_file(&good, Some(store), &loaded.settings.rules.directory, options, now()).await;
+    assert_eq!(report.counts.inserted, 1, "{report:?}");
+    let bad = ws.write(
+        "bad.csv",
+        format!("{header}\nR-1,2026-01-05,320140196702261657,13227382116,31\nR-2,2026-01-06,110101199003071234,,31\n"),
+    );
+    let report = import_file(&bad, Some(store), &loaded.settings.rules.directory, options, now()).await;
+    assert_eq!(report.rejected.len(), 2);
+    let header = report.header.as_ref().expect("a header");
+    let book = petition_watch::import::rejected::workbook(header, &report.rejected).expect("workbook");
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(book)).expect("xlsx");
+    use calamine::Reader as _;
+    let rows: Vec<Vec<String>> = book
+        .worksheet_range("未导入的行")
+        .expect("sheet")
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    // Fixed in "Excel": 延期天数 set right, every other cell as the workbook gave it.
+    let fixed: String = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut r = r.clone();
+            if i > 0 {
+                r[4] = "30".into();
+            }
+            r.join(",") + "\n"
+        })
+        .collect();
+    assert!(fixed.contains("32**************57") && !fixed.contains("320140196702261657"), "{fixed}");
+    let again = ws.write("fixed.csv", &fixed);
+    let report = import_file(&again, Some(store), &loaded.settings.rules.directory, options, now()).await;
+    assert_eq!((report.counts.updated, report.counts.inserted, report.rejected.len()), (1, 1, 0), "{report:?}");
+    let r1 = store.get_case(&case_no("R-1")).await.expect("read").expect("stored");
+    assert_eq!(r1.extension_days, 30);
+    assert_eq!(r1.petitioner_id.as_ref().map(PetitionerId::expose), Some("320140196702261657"));
+    assert_eq!(r1.phone.as_ref().map(Phone::expose), Some("13227382116"));
+    assert!(!r1.extra.contains_key("错误原因"));
+    let r2 = store.get_case(&case_no("R-2")).await.expect("read").expect("stored");
+    assert!(r2.petitioner_id.is_none());
+    assert!(report.warnings.iter().any(|w| w.row == 3 && w.message.contains("遮盖")), "{:?}", report.warnings);
 }
 
 async fn migrating_twice_changes_nothing(store: &Store) {

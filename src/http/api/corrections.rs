@@ -1,7 +1,8 @@
 //! Corrections of the register (DESIGN §5.3): `DELETE /api/v1/cases/{case_no}` withdraws a case
 //! entered by mistake (作废) — it leaves screening, notices and reports, and is kept with who,
 //! when and why; `POST /api/v1/cases/{case_no}/rename` corrects a mistyped number, keeping its
-//! history. A withdrawn case comes back through a re-import with `"restore": true`.
+//! history. A withdrawn case comes back through `POST /api/v1/cases/{case_no}/restore`, or a
+//! re-import with `"restore": true`.
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -144,6 +145,74 @@ pub async fn rename_case(
             StatusCode::CONFLICT,
             "case_exists",
             format!("{to} is another case's number (stored or withdrawn); nothing was changed"),
+        )),
+    }
+}
+
+/// Why a withdrawn case is restored (optional).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RestoreRequest {
+    /// Why the 作废 is undone (optional).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// A restored case.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RestoredJson {
+    /// The case, back in the register as it was withdrawn.
+    pub case_no: String,
+    /// When (RFC 3339).
+    pub at: String,
+    /// Who (the token's name).
+    pub by: String,
+}
+
+/// `POST /api/v1/cases/{case_no}/restore`: undo a 作废 — the case comes back as it was withdrawn.
+#[utoipa::path(post, path = "/api/v1/cases/{case_no}/restore", tag = "cases",
+    params(("case_no" = String, Path, description = "信访件编号 of a withdrawn case")),
+    request_body(content = RestoreRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "restored: back in screening, notices and reports, recorded as a `restored` event", body = RestoredJson),
+        (status = 400, description = "bad_json, unknown_field", body = ErrorBody),
+        (status = 401, description = "unauthorized", body = ErrorBody),
+        (status = 403, description = "forbidden: a read token", body = ErrorBody),
+        (status = 404, description = "not_withdrawn: no withdrawn case of that number", body = ErrorBody),
+        (status = 409, description = "case_exists: a case of that number is in the register again", body = ErrorBody),
+    ))]
+pub async fn restore_case(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Path(case_no): Path<String>,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let caller: Caller = require(&shared.loaded().api_tokens, &headers, Scope::Write)?;
+    let empty = raw.as_ref().is_ok_and(|b| b.iter().all(u8::is_ascii_whitespace));
+    let request: RestoreRequest =
+        if empty { RestoreRequest::default() } else { typed_body(&headers, raw, "the restore")? };
+    let not_found = || {
+        bad(
+            StatusCode::NOT_FOUND,
+            "not_withdrawn",
+            format!("no withdrawn case {case_no:?} (only a withdrawn case is restored)"),
+        )
+    };
+    let number = CaseNo::parse(&case_no).map_err(|_| not_found())?;
+    let now = shared.clock.now();
+    let reason =
+        request.reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty()).unwrap_or_else(|| "撤销作废".into());
+    match shared.store.restore_case(number.as_str(), &caller.name, &reason, now).await.map_err(ApiError::store)? {
+        Correction::Done => {
+            tracing::info!(case_no = %number, by = %caller.name, "withdrawn case restored");
+            Ok(axum::Json(RestoredJson { case_no: number.to_string(), at: now.to_rfc3339(), by: caller.name })
+                .into_response())
+        }
+        Correction::NotFound => Err(not_found()),
+        Correction::Conflict => Err(bad(
+            StatusCode::CONFLICT,
+            "case_exists",
+            format!("{number} is in the register again (re-imported with restore); nothing was changed"),
         )),
     }
 }

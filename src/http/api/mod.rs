@@ -74,8 +74,8 @@ pub struct ErrorInfo {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "petition-watch API", description = "Cases in and out, findings, notices and jobs of a township petition register."),
-    paths(post_cases, put_cases, post_import, get_case, withdraw_case, rename_case, post_event, findings, notices, retry_notice, jobs),
-    components(schemas(ImportResult, RejectedCell, WithdrawRequest, WithdrawnJson, RenameRequest, RenamedJson, NewEvent, EventJson, NoticeStatus, ErrorBody, ErrorInfo, IntakeResult, NoticeJson, NoticeList, RetryResult, JobJson, JobList, CaseDoc, CaseBatchDoc, FindingsDoc)),
+    paths(post_cases, put_cases, post_import, get_case, withdraw_case, rename_case, restore_case, post_event, findings, notices, retry_notice, jobs),
+    components(schemas(ImportResult, RejectedCell, WithdrawRequest, WithdrawnJson, RenameRequest, RenamedJson, RestoreRequest, RestoredJson, NewEvent, EventJson, NoticeStatus, ErrorBody, ErrorInfo, IntakeResult, NoticeJson, NoticeList, RetryResult, JobJson, JobList, CaseDoc, CaseBatchDoc, FindingsDoc)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
