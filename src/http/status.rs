@@ -322,9 +322,17 @@ pub async fn upload(
                 "inserted": report.counts.inserted,
                 "updated": report.counts.updated,
                 "unchanged": report.counts.unchanged,
-                "rejected": report.rejected.iter().flat_map(|r| r.problems.iter().map(move |p| {
-                    cell(r.row, crate::import::zh::column(&p.column), p.zh())
-                })).collect::<Vec<_>>(),
+                "rejected": report.rejected.iter().map(|r| {
+                    let cells = report.header.as_ref().map(|h| crate::import::rejected::cells(h, r)).unwrap_or_default();
+                    serde_json::json!({
+                        "row": r.row,
+                        "problems": r.problems.iter().map(|p| serde_json::json!({
+                            "column": crate::import::zh::column(&p.column),
+                            "message": p.zh(),
+                        })).collect::<Vec<_>>(),
+                        "cells": cells.iter().map(|(t, v)| format!("{t}：{v}")).collect::<Vec<_>>().join("　"),
+                    })
+                }).collect::<Vec<_>>(),
                 "warnings": report.warnings.iter().map(|w| cell(w.row, crate::import::zh::column(&w.column), w.message.clone())).collect::<Vec<_>>(),
                 "withdrawn": report.withdrawn,
                 "rejected_file": rejected_file,

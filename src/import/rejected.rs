@@ -22,10 +22,36 @@ pub fn is_masked(text: &str) -> bool {
     text.contains('*') || text.contains('＊')
 }
 
+/// A cell of a rejected row as every output shows it: an ID or phone column's cell masked whole,
+/// long digit runs in any other masked (DESIGN §3).
+fn shown(header: &Header, col: usize, text: &str) -> String {
+    let whole = [Column::PetitionerId, Column::Phone].iter().any(|c| header.known.get(c) == Some(&col));
+    if whole { mask_cell(text) } else { mask_identifiers(text).into_owned() }
+}
+
+/// The row's cells that are not blank, as `(header title, value)` masked as [`workbook`] writes
+/// them: what the page and the API show beside the row's problems.
+pub fn cells(header: &Header, rejection: &RowRejection) -> Vec<(String, String)> {
+    rejection
+        .cells
+        .iter()
+        .enumerate()
+        .filter(|(_, text)| !text.trim().is_empty())
+        .map(|(col, text)| {
+            let title = header
+                .titles
+                .get(col)
+                .filter(|t| !t.is_empty())
+                .cloned()
+                .unwrap_or_else(|| format!("第 {} 列", col + 1));
+            (title, shown(header, col, text))
+        })
+        .collect()
+}
+
 /// The workbook of `rejected` under `header` (only the header when no row was rejected).
 pub fn workbook(header: &Header, rejected: &[RowRejection]) -> Result<Vec<u8>, XlsxError> {
     let width = rejected.iter().map(|r| r.cells.len()).max().unwrap_or(0).max(header.titles.len());
-    let whole = [Column::PetitionerId, Column::Phone].map(|c| header.known.get(&c).copied());
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
     sheet.set_name("未导入的行")?;
@@ -47,7 +73,7 @@ pub fn workbook(header: &Header, rejected: &[RowRejection]) -> Result<Vec<u8>, X
             if text.trim().is_empty() {
                 continue;
             }
-            let shown = if whole.contains(&Some(col)) { mask_cell(text) } else { mask_identifiers(text).into_owned() };
+            let shown = shown(header, col, text);
             let col = u16::try_from(col).map_err(|_| XlsxError::ParameterError("too many columns".into()))?;
             // write_string never makes a formula: register text is data (DESIGN §3).
             sheet.write_string(row, col, shown)?;

@@ -1031,6 +1031,7 @@ async fn a_register_uploaded_imports_and_answers_each_rejected_row_in_chinese() 
     assert_eq!(rejected.len(), 1, "{body}");
     assert_eq!((rejected[0]["row"].as_u64(), rejected[0]["column"].as_str()), (Some(3), Some("收到日期")));
     assert!(rejected[0]["message"].as_str().is_some_and(|m| m.contains("不是日历上有的日子")), "{body}");
+    assert_eq!(rejected[0]["cells"], json!({"信访件编号": "U2", "收到日期": "2026-02-30", "问题类别": "劳动社保"}));
 
     // The sample workbook, as the clerk keeps it.
     let xlsx = std::fs::read(repo().join("config/examples/register.xlsx")).expect("workbook");
@@ -1069,9 +1070,10 @@ async fn the_clerk_uploads_the_register_from_the_status_page() {
     let (status, html) = post(WRITE).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("登记簿.csv：导入 1 件（新增 1，更新 0，未变 0），以下各行未导入"), "{html}");
+    assert!(html.contains("<td>第 3 行</td><td>收到日期</td><td>收到日期：“2026-02-30” 不是日历上有的日子"), "{html}");
     assert!(
-        html.contains("<td>第 3 行</td><td>收到日期</td><td>收到日期：“2026-02-30” 不是日历上有的日子</td>"),
-        "{html}"
+        html.contains("本行：信访件编号：P2　收到日期：2026-02-30　问题类别：劳动社保"),
+        "the row's own cells: {html}"
     );
     let page = api.client.get(api.url("/")).bearer_auth(WRITE).send().await.expect("page");
     assert!(page.text().await.expect("html").contains("enctype=\"multipart/form-data\""), "the form is there");

@@ -24,6 +24,9 @@ pub struct RejectedCell {
     pub column: String,
     /// What is wrong, in Chinese.
     pub message: String,
+    /// The row's own cells that are not blank, by the file's header (ID and phone numbers
+    /// masked), so the row can be found and fixed.
+    pub cells: std::collections::BTreeMap<String, String>,
 }
 
 /// What an upload did.
@@ -68,10 +71,16 @@ pub async fn post_import(
         .rejected
         .iter()
         .flat_map(|r| {
+            let cells: std::collections::BTreeMap<String, String> = report
+                .header
+                .as_ref()
+                .map(|h| crate::import::rejected::cells(h, r).into_iter().collect())
+                .unwrap_or_default();
             r.problems.iter().map(move |p| RejectedCell {
                 row: r.row,
                 column: crate::import::zh::column(&p.column),
                 message: p.zh(),
+                cells: cells.clone(),
             })
         })
         .collect();
