@@ -339,12 +339,26 @@ pub async fn upload(
                 "rejected_name": format!("{stem}_未导入的行.xlsx"),
             })
         }
-        Err(e) => serde_json::json!({"error": e.message}),
+        Err(e) => serde_json::json!({"error": upload_problem_zh(&e)}),
     };
     let form = PageForms { upload: Some(result), ..PageForms::default() };
     match build(&shared, Some(caller), &form).await {
         Ok(context) => render("status.html", PAGE, context),
         Err(e) => e.into_response(),
+    }
+}
+
+/// What went wrong with an upload, as the clerk reads it: the importer's own problems are in
+/// Chinese already (a file it cannot read); the upload's own (no file, too large, the database)
+/// are said here.
+fn upload_problem_zh(e: &ApiError) -> String {
+    match e.code {
+        "body_too_large" => "文件太大，超过了允许上传的大小（配置 http.max_upload_bytes），请分成几个文件上传。".into(),
+        "bad_upload" if ["send the register", "the upload", "the file"].iter().any(|p| e.message.starts_with(p)) => {
+            "没有收到文件：请先选择登记簿文件（Excel 或 CSV），再点「上传导入」。".into()
+        }
+        "bad_upload" => e.message.clone(),
+        _ => "系统暂时无法导入，请稍后再试；如仍不行，请联系管理员查看日志。".into(),
     }
 }
 

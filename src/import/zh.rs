@@ -90,6 +90,45 @@ pub fn reason(reason: &str) -> String {
     {
         return format!("有 {digits} 位数字；电话号码应为 5 到 20 位");
     }
+    // Whole-file problems: the file or its header cannot be read.
+    if r.starts_with("no header row in the first ") {
+        let rows = r.trim_start_matches("no header row in the first ").split(' ').next().unwrap_or("");
+        return format!(
+            "前 {rows} 行中没有找到表头：表头应含“信访件编号”和“收到日期”两列。请确认上传的是信访登记簿（Excel 或 CSV）"
+        );
+    }
+    if let Some((_, missing)) = split("the header row lacks the required column(s)") {
+        let names: Vec<&str> =
+            missing.split(", ").map(|m| m.split_once(" (").map_or(m, |(_, zh)| zh.trim_end_matches(')'))).collect();
+        return format!("表头缺少必需的列：{}", names.join("、"));
+    }
+    if r.starts_with("no sheet has the register header") {
+        let sheets = r.rsplit_once("; sheets: ").map_or("", |(_, s)| s);
+        return format!("没有一个工作表在前几行中有登记簿表头（“信访件编号”和“收到日期”两列）；工作表：{sheets}");
+    }
+    if let Some(rest) = r.strip_prefix("row ")
+        && let Some((row, detail)) = rest.split_once(": columns ")
+        && let Some((pair, _)) = detail.split_once(" both mean ")
+    {
+        return format!(
+            "第 {row} 行（表头）：{} 是同一列，请只保留一列",
+            pair.replace('"', "").replace(" and ", " 和 ")
+        );
+    }
+    if let Some(rest) = r.strip_prefix("row ")
+        && let Some((row, _)) = rest.split_once(": not valid CSV")
+    {
+        return format!("第 {row} 行不是有效的 CSV 格式，请在 Excel 中另存为 CSV（UTF-8）或直接上传 .xlsx");
+    }
+    if r.starts_with("cannot be read as a workbook") {
+        return "无法作为工作簿读取：文件可能已损坏或不是 .xlsx 格式，请用 Excel 打开后另存为 .xlsx 再上传".to_owned();
+    }
+    if r.starts_with("cannot be read") {
+        return "无法读取该文件".to_owned();
+    }
+    if r.starts_with("starts with a ") && r.contains("byte-order mark but is not valid") {
+        return "文件的编码标记与内容不符，请在 Excel 中另存为 CSV（UTF-8）或 .xlsx 再上传".to_owned();
+    }
     match r {
         "is required" => "必须填写".to_owned(),
         "is blank" => "为空".to_owned(),
@@ -124,6 +163,17 @@ mod tests {
             ("must be 1 or more", "应不小于 1"),
             ("exceeds the maximum extension of 30 days (信访工作条例 第三十四条)", "超过法定最长延期 30 日"),
             ("is required", "必须填写"),
+            (
+                "no header row in the first 10 rows: expected columns such as case_no (信访件编号) and received_on (收到日期)",
+                "前 10 行中没有找到表头",
+            ),
+            ("the header row lacks the required column(s) received_on (收到日期)", "表头缺少必需的列：收到日期"),
+            (
+                "row 1: columns \"编号\" and \"信访件编号\" both mean case_no; keep one",
+                "第 1 行（表头）：编号 和 信访件编号 是同一列",
+            ),
+            ("row 7: not valid CSV: found record with 3 fields", "第 7 行不是有效的 CSV 格式"),
+            ("cannot be read as a workbook: invalid zip header", "无法作为工作簿读取"),
             ("is required when 处理方式 (disposition) is set", "填了处理方式时必须填写"),
             (
                 "is required when 告知转送日期 (disposed_on) is set; accepted: informed 告知, transferred 转送",

@@ -1077,6 +1077,24 @@ async fn the_clerk_uploads_the_register_from_the_status_page() {
     );
     let page = api.client.get(api.url("/")).bearer_auth(WRITE).send().await.expect("page");
     assert!(page.text().await.expect("html").contains("enctype=\"multipart/form-data\""), "the form is there");
+
+    // What goes wrong with the upload itself is said in Chinese too.
+    let empty = api
+        .client
+        .post(api.url("/upload"))
+        .bearer_auth(WRITE)
+        .header("content-type", "multipart/form-data; boundary=x")
+        .body("--x--\r\n")
+        .send()
+        .await
+        .expect("empty upload");
+    let html = empty.text().await.expect("page");
+    assert!(html.contains("导入失败：没有收到文件：请先选择登记簿文件"), "{html}");
+    let (content_type, body) = multipart("说明.docx", b"PK\x03\x04 not a register");
+    let request = api.client.post(api.url("/upload")).bearer_auth(WRITE).header("content-type", content_type);
+    let html = request.body(body).send().await.expect("upload").text().await.expect("page");
+    let said = html.split("id=\"upload-error\">").nth(1).and_then(|t| t.split("</p>").next()).expect("an error");
+    assert!(said.contains("说明.docx") && said.contains("没有找到表头") && !said.contains("header"), "{said}");
 }
 
 /// The status page on a phone: headless Chromium lays it out in a 390 px frame, logged in with
