@@ -213,6 +213,8 @@ pub struct FileReport {
     pub replies_recorded: usize,
     /// Numbers of withdrawn cases (作废) whose rows were left out.
     pub withdrawn: Vec<String>,
+    /// Rows under a number corrected since (更正编号), left out: (old number, number now).
+    pub renamed: Vec<(String, String)>,
     /// What looks wrong in rows that imported (in Chinese): impossible dates, unknown people,
     /// numbers that look like stored ones ([`checks`]).
     pub warnings: Vec<checks::RowWarning>,
@@ -294,6 +296,21 @@ pub async fn import_file(
                 report.counts.updated += counts.updated;
                 report.counts.unchanged += counts.unchanged;
                 report.counts.restored += counts.restored;
+                report.counts.renamed += counts.renamed;
+                if counts.renamed > 0 {
+                    let numbers: Vec<&str> = batch.iter().map(|(_, c)| c.case_no.as_str()).collect();
+                    let found = store.renamed_among(&numbers).await.unwrap_or_default();
+                    for (row, case) in batch {
+                        if let Some((from, to)) = found.iter().find(|(from, _)| from == case.case_no.as_str()) {
+                            report.warnings.push(checks::RowWarning {
+                                row: *row,
+                                column: format!("{} ({})", Column::CaseNo.zh(), Column::CaseNo.name()),
+                                message: format!("编号 {from} 已更正为 {to}，本行未导入；请在登记簿中把编号改为 {to}"),
+                            });
+                        }
+                    }
+                    report.renamed.extend(found);
+                }
                 if counts.withdrawn > 0 {
                     let numbers: Vec<&str> = batch.iter().map(|(_, c)| c.case_no.as_str()).collect();
                     let mut found: Vec<String> =
@@ -319,6 +336,7 @@ pub async fn import_file(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    report.warnings.sort_by_key(|w| w.row);
     let written_cases = parsed.cases.iter().take(written).map(|(_, c)| c);
     match record_replies(store, written_cases, options.time_zone, now).await {
         Ok(n) => report.replies_recorded = n,

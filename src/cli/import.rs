@@ -126,6 +126,14 @@ fn print_report(report: &FileReport, dry_run: bool, zh: bool) {
                 report.withdrawn.join("、")
             );
         }
+        if !report.renamed.is_empty() {
+            let pairs: Vec<String> = report.renamed.iter().map(|(from, to)| format!("{from} → {to}")).collect();
+            println!(
+                "{file}：{} 行的编号已更正，未导入：{}；请在登记簿中改用正确的编号",
+                report.renamed.len(),
+                pairs.join("、")
+            );
+        }
         return;
     }
     if dry_run {
@@ -151,6 +159,14 @@ fn print_report(report: &FileReport, dry_run: bool, zh: bool) {
                 "{file}: {} rows are of withdrawn cases (作废) and were left out: {}; import with --restore to bring them back",
                 report.withdrawn.len(),
                 report.withdrawn.join(", ")
+            );
+        }
+        if !report.renamed.is_empty() {
+            let pairs: Vec<String> = report.renamed.iter().map(|(from, to)| format!("{from} → {to}")).collect();
+            println!(
+                "{file}: {} rows are under a number corrected since (更正编号) and were left out: {}; use the right number in the register",
+                report.renamed.len(),
+                pairs.join(", ")
             );
         }
         if report.replies_recorded > 0 {

@@ -241,6 +241,28 @@ impl Store {
         Ok(outcome)
     }
 
+    /// Among `case_nos`, those corrected to another number since (更正编号), each with the number
+    /// its case has now; ordered by the old number.
+    pub async fn renamed_among(&self, case_nos: &[&str]) -> Result<Vec<(String, String)>, StoreError> {
+        let mut found = Vec::new();
+        for chunk in case_nos.chunks(500) {
+            let pairs: Vec<(String, String)> = on_pool!(self, pool => {
+                let mut q = QueryBuilder::new("SELECT from_no, to_no FROM case_renames WHERE from_no IN (");
+                let mut list = q.separated(", ");
+                for no in chunk {
+                    list.push_bind((*no).to_owned());
+                }
+                // A number stored again as a case (renamed back) is that case's, not a ghost.
+                q.push(") AND from_no NOT IN (SELECT case_no FROM cases)");
+                q.build_query_as().fetch_all(pool).await?
+            });
+            found.extend(pairs);
+        }
+        found.sort();
+        found.dedup_by(|a, b| a.0 == b.0);
+        Ok(found)
+    }
+
     /// The numbers `case_no` had before, oldest first.
     pub async fn former_numbers(&self, case_no: &str) -> Result<Vec<String>, StoreError> {
         let rows: Vec<String> = on_pool!(self, pool => {

@@ -105,6 +105,9 @@ pub struct UpsertCounts {
     pub withdrawn: usize,
     /// Withdrawn cases brought back (counted as inserted too).
     pub restored: usize,
+    /// Rows under a number corrected since (更正编号) left out: the register still has the
+    /// mistyped number, and importing it would bring the ghost case back.
+    pub renamed: usize,
 }
 
 /// What writing only new cases did ([`Store::insert_new_cases`]).
@@ -377,7 +380,9 @@ impl Store {
     }
 
     /// Writes `cases` in one transaction under the cases' write lock. A withdrawn case's row is
-    /// left out (counted as withdrawn) unless `restore`, which brings it back.
+    /// left out (counted as withdrawn) unless `restore`, which brings it back; a row under a
+    /// number corrected since (更正编号) is left out (counted as renamed), unless a case of that
+    /// number is stored again.
     async fn write_cases<'c>(
         &self,
         cases: impl IntoIterator<Item = &'c Case>,
@@ -417,6 +422,14 @@ impl Store {
                 withdrawn_query.push(")");
                 let withdrawn: std::collections::HashSet<String> =
                     withdrawn_query.build_query_scalar().fetch_all(&mut *tx).await?.into_iter().collect();
+                let mut renamed_query = QueryBuilder::new("SELECT from_no FROM case_renames WHERE from_no IN (");
+                let mut list = renamed_query.separated(", ");
+                for row in chunk {
+                    list.push_bind(row.case_no.clone());
+                }
+                renamed_query.push(")");
+                let renamed: std::collections::HashSet<String> =
+                    renamed_query.build_query_scalar().fetch_all(&mut *tx).await?.into_iter().collect();
                 if restore && !withdrawn.is_empty() {
                     let mut delete = QueryBuilder::new("DELETE FROM withdrawn_cases WHERE case_no IN (");
                     let mut list = delete.separated(", ");
@@ -439,6 +452,7 @@ impl Store {
                 let changed: Vec<&CaseRow> = chunk
                     .iter()
                     .filter(|row| match stored.get(&row.case_no) {
+                        None if renamed.contains(&row.case_no) => { counts.renamed += 1; false }
                         None if withdrawn.contains(&row.case_no) && !restore => { counts.withdrawn += 1; false }
                         None if withdrawn.contains(&row.case_no) => { counts.restored += 1; counts.inserted += 1; true }
                         None => { counts.inserted += 1; true }

@@ -586,27 +586,17 @@ pub fn chromium() -> Option<String> {
 /// Runs headless Chromium on `url` at window `size` ("390,1400") with `action` (`--dump-dom`
 /// or `--screenshot=PATH`), a profile in `ws`; its standard output.
 pub async fn chromium_run(chromium: &str, ws: &Workspace, size: &str, action: &str, url: &str) -> String {
-    let args: Vec<String> = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--hide-scrollbars",
-        "--virtual-time-budget=3000",
-    ]
-    .into_iter()
-    .map(str::to_owned)
-    .chain([
-        format!("--window-size={size}"),
-        format!("--user-data-dir={}", ws.path("profile").display()),
-        action.to_owned(),
-        url.to_owned(),
-    ])
-    .collect();
+    let args: Vec<String> = crate::browser::HEADLESS
+        .into_iter()
+        .chain(["--virtual-time-budget=3000"])
+        .map(str::to_owned)
+        .chain([
+            format!("--window-size={size}"),
+            format!("--user-data-dir={}", ws.path("profile").display()),
+            action.to_owned(),
+            url.to_owned(),
+        ])
+        .collect();
     let chromium = chromium.to_owned();
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new(chromium).args(args).output().expect("chromium runs")

@@ -439,3 +439,30 @@ async fn a_cases_page_says_what_moved_since_its_latest_reminder() {
         "{after}"
     );
 }
+
+/// A number corrected on the page stays corrected: the register uploaded again with the old
+/// number leaves that row out and says under which number the case is now (page and API).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_corrected_number_does_not_come_back_from_the_next_upload() {
+    let api = Api::start(&[], true).await;
+    let (status, body) =
+        api.post("/api/v1/cases/XF2026-022/rename", Some(WRITE), &serde_json::json!({"to": "XF2026-922"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let register = std::fs::read(repo().join("config/examples/register.csv")).expect("register");
+    let row = register_rows().iter().position(|r| r[0] == "XF2026-022").expect("the row") + 2;
+    let html = upload(&api, "登记簿.csv", &register).await;
+    assert!(
+        html.contains(&format!(
+            "<td>第 {row} 行</td><td>信访件编号</td><td>编号 XF2026-022 已更正为 XF2026-922，本行未导入"
+        )),
+        "{html}"
+    );
+    let number = petition_watch::domain::CaseNo::parse("XF2026-022").expect("no");
+    assert_eq!(api.store.get_case(&number).await.expect("read"), None, "no ghost");
+
+    let (content_type, body) = crate::api::multipart("登记簿.csv", &register);
+    let request = api.client.post(api.url("/api/v1/imports")).bearer_auth(WRITE).header("content-type", content_type);
+    let (status, body) = crate::api::answer(request.body(body).send().await.expect("upload")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["renamed"], serde_json::json!([{"from": "XF2026-022", "to": "XF2026-922"}]), "{body}");
+}

@@ -132,6 +132,54 @@ async fn a_renamed_case_keeps_its_events_reminders_and_notices(store: &Store) {
     assert_eq!(store.latest_acks().await.expect("acks").keys().map(|(_, c)| c.as_str()).collect::<Vec<_>>(), ["XF-10"]);
     assert_eq!(store.former_numbers("XF-10").await.expect("former"), ["XF-1"]);
     assert_eq!(store.notices_listing("XF-1").await.expect("listing").len(), 1, "the notice keeps its number");
+
+    // The register imported again still has the mistyped number: its row is left out, so the
+    // ghost does not come back, and the import can say under which number the case is now.
+    let again = store.upsert_cases(&[wrong.clone(), full_case("XF-2")], now()).await.expect("reimport");
+    assert_eq!((again.renamed, again.inserted, again.unchanged), (1, 0, 1));
+    assert_eq!(store.get_case(&case_no("XF-1")).await.expect("read"), None);
+    assert_eq!(
+        store.renamed_among(&["XF-1", "XF-2"]).await.expect("renamed"),
+        [("XF-1".to_owned(), "XF-10".to_owned())]
+    );
+}
+
+/// A correction of a number racing an import of the register that still has the mistyped one,
+/// from two pools (two replicas): whichever goes first, the case ends under its right number
+/// only — no ghost under the old one — on each backend.
+async fn renames_racing_imports_leave_no_ghost(a: &Store, b: &Store) {
+    use petition_watch::store::Correction;
+    for round in 0..12 {
+        let (wrong, right) = (format!("RACE-O{round}"), format!("RACE-0{round}"));
+        a.upsert_cases(&[full_case(&wrong)], now()).await.expect("stored");
+        let batch: Vec<Case> = std::iter::once(full_case(&wrong))
+            .chain((0..150).map(|i| full_case(&format!("BULK-{round}-{i}"))))
+            .collect();
+        let (imported, renamed) =
+            tokio::join!(a.upsert_cases(&batch, now()), b.rename_case(&wrong, &right, "clerk", now()));
+        imported.expect("the import");
+        assert_eq!(renamed.expect("the rename"), Correction::Done, "round {round}");
+        assert_eq!(a.get_case(&case_no(&wrong)).await.expect("read"), None, "round {round}: no ghost");
+        assert!(a.get_case(&case_no(&right)).await.expect("read").is_some(), "round {round}: under its number");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn renames_racing_imports_on_sqlite() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}/t.db", dir.path().display());
+    let (a, b) = (open(&url).await, open(&url).await);
+    renames_racing_imports_leave_no_ghost(&a, &b).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn renames_racing_imports_on_postgresql() {
+    let Some(db) = PgDatabase::create().await else { return };
+    let (a, b) = tokio::join!(open(&db.url), open(&db.url));
+    renames_racing_imports_leave_no_ghost(&a, &b).await;
+    a.close().await;
+    b.close().await;
+    db.drop_db().await;
 }
 
 async fn a_cases_events_read_back_in_order_and_the_notices_that_listed_it_are_found_exactly(store: &Store) {

@@ -38,6 +38,9 @@ pub struct IntakeResult {
     pub restored: usize,
     /// Numbers of withdrawn cases left out: send the case with `"restore": true` to bring it back.
     pub withdrawn: Vec<String>,
+    /// Cases sent under a number corrected since (更正编号), left out: `{from, to}` — send them
+    /// under the number they have now.
+    pub renamed: Vec<super::RenamedJson>,
     /// What looks wrong in cases that were taken (in Chinese): impossible dates, unknown people,
     /// numbers that look like stored ones. `row` is the item's index in the batch (from 0).
     #[schema(value_type = Vec<Object>)]
@@ -289,6 +292,14 @@ pub(super) async fn intake(
     counts.updated += restored.updated;
     counts.unchanged += restored.unchanged;
     counts.restored += restored.restored;
+    counts.renamed += restored.renamed;
+    let renamed: Vec<super::RenamedJson> = if counts.renamed > 0 {
+        let numbers: Vec<&str> = cases.iter().map(|c| c.case_no.as_str()).collect();
+        let found = shared.store.renamed_among(&numbers).await.map_err(ApiError::store)?;
+        found.into_iter().map(|(from, to)| super::RenamedJson { from, to }).collect()
+    } else {
+        Vec::new()
+    };
     let withdrawn: Vec<String> = if counts.withdrawn > 0 {
         let numbers: Vec<&str> = rest.iter().map(|c| c.case_no.as_str()).collect();
         let mut found: Vec<String> =
@@ -316,6 +327,7 @@ pub(super) async fn intake(
         unknown_people,
         restored: counts.restored,
         withdrawn,
+        renamed,
         warnings,
     };
     let status = if counts.inserted > 0 { StatusCode::CREATED } else { StatusCode::OK };

@@ -47,6 +47,8 @@ pub struct ImportResult {
     pub warnings: Vec<crate::import::checks::RowWarning>,
     /// Numbers of withdrawn cases (作废) whose rows were left out.
     pub withdrawn: Vec<String>,
+    /// Rows under a number corrected since (更正编号), left out: `{from, to}`.
+    pub renamed: Vec<super::RenamedJson>,
 }
 
 /// `POST /api/v1/imports`: import a register file.
@@ -93,6 +95,7 @@ pub async fn post_import(
         rejected,
         warnings: report.warnings,
         withdrawn: report.withdrawn,
+        renamed: report.renamed.into_iter().map(|(from, to)| super::RenamedJson { from, to }).collect(),
     })
     .into_response())
 }
