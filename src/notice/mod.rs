@@ -62,14 +62,17 @@ pub fn ask(kind: DeadlineKind, due: NaiveDate, act_by: NaiveDate, as_of: NaiveDa
 pub struct CaseLine {
     /// 信访件编号.
     pub case_no: String,
-    /// The flags' Chinese names, in rule order.
+    /// The flags that need action, Chinese names, most urgent first ([`Flag::BY_URGENCY`]).
     pub flags: Vec<String>,
+    /// The classification labels (署名信访, 初信初访), shown quietly after the flags.
+    #[serde(default)]
+    pub labels: Vec<String>,
     /// The most urgent running deadline.
     pub deadline: Option<DeadlineLine>,
     /// 包案领导 as written.
     pub owner: Option<String>,
-    /// The petitioner: masked for groups, in full for leaders, never for confidential or
-    /// anonymous cases.
+    /// The petitioner: masked for groups, in full for leaders; 匿名 for an anonymous case and
+    /// 保密 for a confidential one, never their name.
     pub petitioner: Option<String>,
     /// 村(社区): leaders only.
     pub village: Option<String>,
@@ -85,11 +88,18 @@ pub fn case_line(
     as_of: NaiveDate,
     calendar: &Calendar,
 ) -> CaseLine {
-    let hidden = case.anonymous || case.confidential;
-    let petitioner = case.petitioner.as_deref().filter(|p| !p.trim().is_empty() && !hidden).map(|p| match audience {
-        Audience::Group => mask_name(p),
-        Audience::Leader => p.trim().to_owned(),
-    });
+    // Choice: an anonymous case says 匿名 and a confidential one 保密 where the petitioner
+    // would be, so an empty place never reads as a register left blank.
+    let petitioner = if case.anonymous {
+        Some("匿名".to_owned())
+    } else if case.confidential {
+        Some("保密".to_owned())
+    } else {
+        case.petitioner.as_deref().filter(|p| !p.trim().is_empty()).map(|p| match audience {
+            Audience::Group => mask_name(p),
+            Audience::Leader => p.trim().to_owned(),
+        })
+    };
     let leader_only = |value: &Option<String>| match audience {
         Audience::Leader => value.clone(),
         Audience::Group => None,
@@ -102,9 +112,14 @@ pub fn case_line(
             due: d.due,
             ask: ask(d.kind, d.due, d.act_by, as_of, calendar),
         });
+    let mut flags: Vec<crate::rules::Flag> = result.findings.iter().map(|f| f.flag).collect();
+    flags.sort_by_key(|f| f.urgency_rank());
+    let (labels, flags): (Vec<_>, Vec<_>) = flags.into_iter().partition(|f| f.is_label());
+    let zh = |flags: Vec<crate::rules::Flag>| flags.into_iter().map(|f| f.zh().to_owned()).collect();
     CaseLine {
         case_no: case.case_no.to_string(),
-        flags: result.findings.iter().map(|f| f.flag.zh().to_owned()).collect(),
+        flags: zh(flags),
+        labels: zh(labels),
         deadline,
         owner: case.owner_leader.clone(),
         petitioner,
@@ -282,9 +297,9 @@ mod tests {
         confidential.confidential = true;
         let mut anonymous = sample();
         anonymous.anonymous = true;
-        for case in [confidential, anonymous] {
+        for (case, word) in [(confidential, "保密"), (anonymous, "匿名")] {
             for audience in [Audience::Group, Audience::Leader] {
-                assert_eq!(line(&case, audience).petitioner, None);
+                assert_eq!(line(&case, audience).petitioner.as_deref(), Some(word), "the word, never the name");
             }
         }
     }

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use super::NoticeReason;
-use super::notices::{JobRun, OFFICE_ROLE, People, Plan, PlannedCase, PlannedNotice, reach};
+use super::notices::{JobRun, People, Plan, PlannedCase, PlannedNotice, reach};
 use crate::domain::{Case, Source};
 use crate::notice::{Audience, NoticeCase, case_line};
 use crate::routing::{self, CaseParties, Escalation};
@@ -58,6 +58,7 @@ pub fn plan<'c>(
             plan.held.push((case.case_no.to_string(), skipped.name.clone(), super::notices::Held::Recused(skipped)));
         }
         let mut line: Vec<(String, String, Option<String>)> = Vec::new();
+        let office = super::notices::office_role(case.owner_leader.as_deref(), !routing.recipients.is_empty());
         for r in routing.recipients {
             if reach(people, &r.person).is_some() {
                 line.push((r.person, r.reason.zh().to_owned(), r.stands_in_for));
@@ -66,7 +67,7 @@ pub fn plan<'c>(
             }
         }
         let office_role = if line.is_empty() {
-            Some(OFFICE_ROLE)
+            Some(office)
         } else if urgent {
             Some(OFFICE_URGENT_ROLE)
         } else {

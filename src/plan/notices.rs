@@ -223,6 +223,7 @@ pub fn plan<'c>(
             plan.held.push((result.case_no.to_owned(), skipped.name.clone(), Held::Recused(skipped)));
         }
         let mut line: Vec<(String, &'static str, Option<String>)> = Vec::new();
+        let office = office_role(case.owner_leader.as_deref(), !routing.recipients.is_empty());
         for r in routing.recipients {
             if reach(people, &r.person).is_some() {
                 line.push((r.person, r.reason.zh(), r.stands_in_for));
@@ -236,7 +237,7 @@ pub fn plan<'c>(
                 .iter()
                 .filter(|admin| routing::excluded(&parties, people.directory, admin).is_none())
                 .filter(|admin| reach(people, admin).is_some())
-                .map(|admin| (admin.clone(), OFFICE_ROLE, None))
+                .map(|admin| (admin.clone(), office, None))
                 .collect();
         }
         for (person, role, stands_in_for) in line {
@@ -329,8 +330,19 @@ pub(super) fn reach<'p>(people: &People<'p>, person: &str) -> Option<(&'p Contac
     (!channels.is_empty()).then_some((contact, channels))
 }
 
-/// The role shown when the office receives a case no leader can.
-pub const OFFICE_ROLE: &str = "信访办（无可送达的领导）";
+/// The role shown when the office receives a case because none of its leaders can be reached
+/// (no channel reaches them, or they must recuse).
+pub const OFFICE_ROLE: &str = "信访办（领导均无法送达）";
+
+/// The role shown when the office receives a case because the register names no 包案领导 and
+/// no other leader is in line for it: the office is asked to get one named, not told of a fault.
+pub const OFFICE_NO_OWNER_ROLE: &str = "信访办（未落实包案领导，请落实）";
+
+/// Why the office receives a case no leader does: no leader was in line for it (and the
+/// register names no owner), or some were and none can be reached.
+pub fn office_role(owner: Option<&str>, anyone_in_line: bool) -> &'static str {
+    if !anyone_in_line && owner.is_none_or(|o| o.trim().is_empty()) { OFFICE_NO_OWNER_ROLE } else { OFFICE_ROLE }
+}
 
 /// Most urgent first: overdue before due soon before the rest, then by act-by date, then by
 /// case number (so the order is stable).
@@ -508,6 +520,16 @@ mod tests {
         let plan = run_plan(&[orphan], day(11, 27), Scope::Deadlines, &HashMap::new());
         assert_eq!(summary(&plan), ["zhou mail XF-1"]);
         assert_eq!(plan.notices[0].body.cases[0].role, OFFICE_ROLE);
+    }
+
+    #[test]
+    fn a_case_without_an_owner_asks_the_office_to_name_one_rather_than_reporting_a_fault() {
+        let mut orphan = case("XF-1", day(10, 1), "", "其他");
+        orphan.owner_leader = None;
+        let plan = run_plan(&[orphan], day(11, 27), Scope::Deadlines, &HashMap::new());
+        assert_eq!(summary(&plan), ["zhou mail XF-1"]);
+        assert_eq!(plan.notices[0].body.cases[0].role, OFFICE_NO_OWNER_ROLE);
+        assert_eq!(office_role(Some("李华"), false), OFFICE_ROLE, "an owner none can reach is a delivery matter");
     }
 
     #[test]

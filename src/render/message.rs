@@ -162,7 +162,8 @@ pub fn samples() -> Vec<NoticeBody> {
     let full = NoticeCase {
         line: CaseLine {
             case_no: "XF-2026-0001".into(),
-            flags: vec!["重复信访".into(), "办理超期".into()],
+            flags: vec!["办理超期".into(), "重复信访".into()],
+            labels: vec!["初信初访".into(), "署名信访".into()],
             deadline: Some(DeadlineLine {
                 name: "办理期限".into(),
                 act_by: date(20),
@@ -192,6 +193,7 @@ pub fn samples() -> Vec<NoticeBody> {
         line: CaseLine {
             case_no: "XF-2026-0002".into(),
             flags: vec!["临期".into()],
+            labels: Vec::new(),
             deadline: None,
             owner: None,
             petitioner: None,
@@ -288,7 +290,12 @@ mod tests {
         let email = templates.email(&samples[0]).expect("email");
         assert_eq!(email.subject, "【示例镇信访办】期限督办：2件信访事项请您关注（2026-11-27）");
         assert!(email.text.starts_with("李华镇长："), "{}", email.text);
-        assert!(email.text.contains("1. XF-2026-0001【重复信访、办理超期】期限调整"), "{}", email.text);
+        assert!(
+            email.text.contains("1. XF-2026-0001【办理超期、重复信访】\n   办理期限 2026-11-21：已超期"),
+            "{}",
+            email.text
+        );
+        assert!(email.text.contains("类别：初信初访、署名信访"), "labels come last, quietly: {}", email.text);
         assert!(
             email.text.contains("期限调整：办理期限由 2026-11-11 调整为 2026-11-21（延期 10 日）"),
             "{}",
@@ -299,11 +306,9 @@ mod tests {
         assert!(email.text.contains("督办：周晓芳于 11-25 督办李华，请于 2026-11-30 前办结"), "{}", email.text);
         assert!(email.html.contains("督办：周晓芳于 11-25 督办李华"), "{}", email.html);
         assert!(email.text.contains("因赵敏回避"), "{}", email.text);
-        assert!(
-            email.html.contains("<td>XF-2026-0001<br><a href=\"https://xinfang.example.gov.cn/a/sample-token\""),
-            "{}",
-            email.html
-        );
+        assert!(email.html.contains("<a href=\"https://xinfang.example.gov.cn/a/sample-token\""), "{}", email.html);
+        assert!(!email.html.contains("<table"), "one block per case, no table: {}", email.html);
+        assert!(email.html.contains("包案领导：未落实"), "a case without an owner says so: {}", email.html);
         assert!(email.text.contains("答复情况：https://xinfang.example.gov.cn/a/sample-token"), "{}", email.text);
         let leaders_chat = templates.chat(&samples[0], "").expect("chat");
         assert!(

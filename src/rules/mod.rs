@@ -151,6 +151,45 @@ impl Flag {
         )
     }
 
+    /// Whether the flag classifies the case rather than asks for action (署名信访, 初信初访):
+    /// notices show such labels quietly, after the flags that need action.
+    pub fn is_label(self) -> bool {
+        matches!(self, Flag::Signed | Flag::Initial)
+    }
+
+    /// The order a reader meets flags in (notices, pages, reports' figures): deadlines passed
+    /// first, then due soon and no owner, then the risks (collective, skip-level, repeat, …),
+    /// and the classification labels last.
+    ///
+    /// Choice: a deadline passed outranks every risk flag because it is the one a leader must
+    /// act on today; among risks, those the township rule book names as most serious (集体访,
+    /// 越级访, 重复信访) come first.
+    pub const BY_URGENCY: [Flag; 18] = [
+        Flag::Overdue,
+        Flag::AcceptanceOverdue,
+        Flag::OwnerOverdue,
+        Flag::ReviewOverdue,
+        Flag::RecheckOverdue,
+        Flag::DueSoon,
+        Flag::NoOwner,
+        Flag::Collective,
+        Flag::SkipLevel,
+        Flag::Repeat,
+        Flag::Organizer,
+        Flag::Joint,
+        Flag::EarlySign,
+        Flag::LongRunning,
+        Flag::Backlog,
+        Flag::Conflict,
+        Flag::Initial,
+        Flag::Signed,
+    ];
+
+    /// The flag's place in [`Flag::BY_URGENCY`] (0 = first).
+    pub fn urgency_rank(self) -> usize {
+        Self::BY_URGENCY.iter().position(|f| *f == self).unwrap_or(Self::BY_URGENCY.len())
+    }
+
     /// Whether `deadline_watch` covers it: `due_soon` and every `*_overdue` flag.
     pub fn is_deadline(self) -> bool {
         matches!(

@@ -18,6 +18,7 @@ mod import;
 mod listener;
 mod module_map;
 mod privacy;
+mod reading;
 mod receiver;
 mod report;
 mod samples;
