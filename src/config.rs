@@ -275,7 +275,9 @@ impl Settings {
             })
             .collect();
         let roster = &config.duty_roster;
-        let duty = roster.starts.map(|starts| crate::plan::duty::Rota {
+        // The reception days are the duty roster's firings: with that job disabled there are
+        // none, and the eve reminder (duty_eve) has nobody to tell.
+        let duty = roster.starts.filter(|_| config.jobs.duty_roster.enabled).map(|starts| crate::plan::duty::Rota {
             starts,
             reception_days: crate::schedule::Schedule::new(
                 &config.jobs.duty_roster.schedule,
@@ -751,6 +753,8 @@ pub struct Jobs {
     pub deadline_watch: JobConfig,
     /// 领导接待日: tells the day's duty leader.
     pub duty_roster: JobConfig,
+    /// 接待日前提醒: tells the next reception day's duty leader the afternoon before.
+    pub duty_eve: JobConfig,
     /// 新收信访事项: each new case to its portfolio leader the day it is registered.
     pub intake_watch: JobConfig,
     /// 未签收: overdue and urgent cases not acknowledged in time, to the office.
@@ -766,6 +770,7 @@ impl Default for Jobs {
             pre_event_sweep: JobConfig::new("0 0 9 * * *", Skip),
             deadline_watch: JobConfig::new("0 30 8 * * *", Skip),
             duty_roster: JobConfig::new("0 0 8 * * *", Skip),
+            duty_eve: JobConfig::new("0 0 16 * * *", Skip),
             intake_watch: JobConfig::new("0 0 9,14 * * *", Skip),
             ack_watch: JobConfig::new("0 0,30 8-17 * * *", Skip),
         }
@@ -774,7 +779,7 @@ impl Default for Jobs {
 
 impl Jobs {
     /// Every job with its settings, in a fixed order (the order `jobs list` shows).
-    pub fn all(&self) -> [(crate::plan::Job, &JobConfig); 7] {
+    pub fn all(&self) -> [(crate::plan::Job, &JobConfig); 8] {
         use crate::plan::Job;
         [
             Job::MonthlyScreening,
@@ -782,6 +787,7 @@ impl Jobs {
             Job::PreEventSweep,
             Job::DeadlineWatch,
             Job::DutyRoster,
+            Job::DutyEve,
             Job::IntakeWatch,
             Job::AckWatch,
         ]
@@ -797,6 +803,7 @@ impl Jobs {
             Job::PreEventSweep => &self.pre_event_sweep,
             Job::DeadlineWatch => &self.deadline_watch,
             Job::DutyRoster => &self.duty_roster,
+            Job::DutyEve => &self.duty_eve,
             Job::IntakeWatch => &self.intake_watch,
             Job::AckWatch => &self.ack_watch,
         }

@@ -89,7 +89,26 @@ impl Roster<'_> {
 const LIKELY_VISITORS: [Flag; 6] =
     [Flag::Repeat, Flag::LongRunning, Flag::Collective, Flag::Organizer, Flag::Backlog, Flag::SkipLevel];
 
+/// A day as the duty notice says it, from the day it is sent: 今天（12-08，星期二）, 明天（…）
+/// or 12-14（星期一）.
+fn spoken_day(day: NaiveDate, sent_on: NaiveDate) -> String {
+    use chrono::Datelike;
+    const WEEKDAYS: [&str; 7] = ["星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"];
+    let weekday = WEEKDAYS[day.weekday().num_days_from_monday() as usize];
+    let date = day.format("%m-%d");
+    match (day - sent_on).num_days() {
+        0 => format!("今天（{date}，{weekday}）"),
+        1 => format!("明天（{date}，{weekday}）"),
+        _ => format!("{date}（{weekday}）"),
+    }
+}
+
 /// The day's notices: one to the duty leader per channel, one to each administrator per channel.
+/// With `eve` (the afternoon before), the duty leader's alone.
+///
+/// Choice: the duty leader is addressed in the second person (由您值班接待); the office's copy
+/// names them (由孙丽值班接待). The office hears once, on the morning of the day.
+#[allow(clippy::too_many_arguments)]
 pub fn duty_notices<'c>(
     run: &JobRun<'_>,
     roster: &Roster<'_>,
@@ -98,6 +117,7 @@ pub fn duty_notices<'c>(
     case: impl Fn(&str) -> Option<&'c Case>,
     people: &People<'_>,
     calendar: &crate::calendar::Calendar,
+    eve: bool,
 ) -> Vec<PlannedNotice> {
     let name_of = |id: &str| people.contacts.get(id).map_or_else(|| id.to_owned(), |c| c.addressee.name.clone());
     let mut for_leader: Vec<(&Case, &CaseResult<'_>)> = Vec::new();
@@ -118,11 +138,10 @@ pub fn duty_notices<'c>(
         }
     }
     let duty_name = name_of(&duty.person);
-    let mut intro = format!("{} 为领导接待日，由{}值班接待群众来访", duty.day, duty_name);
-    if let Some((turn, why)) = &duty.instead_of {
-        intro.push_str(&format!("（原排班{}，因{}调整）", name_of(turn), why));
-    }
-    intro.push('。');
+    let when = spoken_day(duty.day, run.as_of);
+    let changed = duty.instead_of.as_ref().map(|(turn, why)| format!("（原排班{}，因{}调整）", name_of(turn), why));
+    let intro = format!("{when}为领导接待日，由{duty_name}值班接待群众来访{}。", changed.clone().unwrap_or_default());
+    let to_leader = format!("{when}为领导接待日，由您值班接待群众来访{}。", changed.unwrap_or_default());
     let mut notices = Vec::new();
     let mut push = |person: &str, role: &str, text: String, lines: &[(&Case, &CaseResult<'_>, Option<String>)]| {
         let Some((contact, channels)) = super::notices::reach(people, person) else { return };
@@ -159,7 +178,15 @@ pub fn duty_notices<'c>(
         }
     };
     let leader_lines: Vec<_> = for_leader.iter().map(|(c, r)| (*c, *r, None)).collect();
-    push(&duty.person, "leader", format!("{intro}以下信访人可能来访，请提前了解情况。"), &leader_lines);
+    let leader_text = if leader_lines.is_empty() {
+        format!("{to_leader}目前没有可能来访的重点信访人。")
+    } else {
+        format!("{to_leader}以下信访人可能来访，请提前了解情况。")
+    };
+    push(&duty.person, "leader", leader_text, &leader_lines);
+    if eve {
+        return notices;
+    }
     for admin in people.administrators {
         let text = if recused.is_empty() {
             intro.clone()

@@ -27,6 +27,9 @@ pub enum Job {
     PreEventSweep,
     /// 领导接待日: the day's duty leader and the office, on reception days.
     DutyRoster,
+    /// 接待日前提醒: the next reception day's duty leader, on the afternoon of the working day
+    /// before it.
+    DutyEve,
     /// 季度督查: the digest of the quarter before, to the leading group.
     QuarterlySupervision,
     /// 新收信访事项: each new case to its portfolio leader (urgent ones also to the party
@@ -39,11 +42,12 @@ pub enum Job {
 
 impl Job {
     /// Every job of this kind.
-    pub const ALL: [Job; 7] = [
+    pub const ALL: [Job; 8] = [
         Job::DeadlineWatch,
         Job::MonthlyScreening,
         Job::PreEventSweep,
         Job::DutyRoster,
+        Job::DutyEve,
         Job::QuarterlySupervision,
         Job::IntakeWatch,
         Job::AckWatch,
@@ -56,6 +60,7 @@ impl Job {
             Job::MonthlyScreening => "monthly_screening",
             Job::PreEventSweep => "pre_event_sweep",
             Job::DutyRoster => "duty_roster",
+            Job::DutyEve => "duty_eve",
             Job::QuarterlySupervision => "quarterly_supervision",
             Job::IntakeWatch => "intake_watch",
             Job::AckWatch => "ack_watch",
@@ -69,6 +74,7 @@ impl Job {
             Job::MonthlyScreening => "矛盾纠纷预测排查",
             Job::PreEventSweep => "节前/会前排查",
             Job::DutyRoster => "领导接待日",
+            Job::DutyEve => "接待日前提醒",
             Job::QuarterlySupervision => "季度督查",
             Job::IntakeWatch => "新收信访事项",
             Job::AckWatch => "未签收督促",
@@ -88,6 +94,7 @@ impl Job {
             Job::MonthlyScreening => format!("{}-{:02}", as_of.year(), as_of.month()),
             Job::PreEventSweep => format!("sweep-{as_of}"),
             Job::DutyRoster => format!("duty-{as_of}"),
+            Job::DutyEve => format!("duty-eve-{as_of}"),
             Job::QuarterlySupervision => format!("supervision-{as_of}"),
             Job::IntakeWatch => format!("intake-{as_of}"),
             Job::AckWatch => format!("ack-{as_of}"),
@@ -162,13 +169,14 @@ pub fn plan_cases<'c>(
             Job::MonthlyScreening
             | Job::PreEventSweep
             | Job::DutyRoster
+            | Job::DutyEve
             | Job::QuarterlySupervision
             | Job::IntakeWatch
             | Job::AckWatch => Scope::All,
         },
     };
-    if job == Job::DutyRoster {
-        return duty_plan(township, &run, screening, cases);
+    if matches!(job, Job::DutyRoster | Job::DutyEve) {
+        return duty_plan(township, &run, screening, cases, job == Job::DutyEve);
     }
     plan(&run, &screening.cases, |no| cases.get(no), &township.people, previous, calendar, township.escalation)
 }
@@ -189,7 +197,7 @@ pub fn cases_to_read<'r>(
         Job::IntakeWatch => intake_candidates(register, as_of, intake_after, reported),
         // The quarterly report reads them all; the ack watch reads the outbox, no case.
         Job::QuarterlySupervision | Job::AckWatch => Vec::new(),
-        Job::DeadlineWatch | Job::MonthlyScreening | Job::PreEventSweep | Job::DutyRoster => {
+        Job::DeadlineWatch | Job::MonthlyScreening | Job::PreEventSweep | Job::DutyRoster | Job::DutyEve => {
             screening.cases.iter().map(|c| c.case_no).collect()
         }
     }
@@ -213,7 +221,7 @@ pub fn case_plan<'c>(
         }
         // Planned from the outbox and the 签收 records ([`super::ack`]), not from a screening.
         Job::QuarterlySupervision | Job::AckWatch => Plan::default(),
-        Job::DeadlineWatch | Job::MonthlyScreening | Job::PreEventSweep | Job::DutyRoster => {
+        Job::DeadlineWatch | Job::MonthlyScreening | Job::PreEventSweep | Job::DutyRoster | Job::DutyEve => {
             plan_cases(township, job, as_of, screening, cases, previous)
         }
     }
@@ -318,7 +326,7 @@ pub fn reports(
         Job::PreEventSweep => {
             Plan { notices: sweep_report_notices(township, as_of, cases, register), ..Plan::default() }
         }
-        Job::DeadlineWatch | Job::DutyRoster | Job::IntakeWatch | Job::AckWatch => Plan::default(),
+        Job::DeadlineWatch | Job::DutyRoster | Job::DutyEve | Job::IntakeWatch | Job::AckWatch => Plan::default(),
     }
 }
 
@@ -480,19 +488,26 @@ fn report_notices(
 }
 
 /// The duty roster's plan at `run.as_of`: nobody is told anything on a day that is not a
-/// reception day (or before the rotation starts).
+/// reception day (a firing of the job's schedule from the rotation's start). With `eve`, the
+/// plan of the afternoon before: the next reception day's duty leader is told when `run.as_of`
+/// is the last working day before that day, and nobody else.
 fn duty_plan<'c>(
     township: &Township<'_>,
     run: &JobRun<'_>,
     screening: &'c crate::rules::Screening<'c>,
     cases: &'c HashMap<String, Case>,
+    eve: bool,
 ) -> Plan {
     let Some(rota) = township.duty else {
         return Plan::default();
     };
     let (starts, schedule, tz) = (rota.starts, &rota.reception_days, township.time_zone);
     let midnight = |d: NaiveDate| d.and_hms_opt(0, 0, 0).and_then(|t| tz.from_local_datetime(&t).earliest());
-    let (Some(from), Some(until)) = (midnight(starts), run.as_of.succ_opt().and_then(midnight)) else {
+    // The reception day this run is about: today's, or (the eve) the next one.
+    let looking = if eve { 40 } else { 1 };
+    let (Some(from), Some(until)) =
+        (midnight(starts), run.as_of.checked_add_days(chrono::Days::new(looking)).and_then(midnight))
+    else {
         return Plan::default();
     };
     let mut days: Vec<NaiveDate> = schedule
@@ -501,12 +516,31 @@ fn duty_plan<'c>(
         .map(|f| f.at.date_naive())
         .collect();
     days.dedup();
-    if days.last() != Some(&run.as_of) {
-        return Plan::default();
-    }
+    let day = if eve {
+        if !township.calendar.is_working_day(run.as_of) {
+            return Plan::default();
+        }
+        let Some(next) = days.iter().position(|d| *d > run.as_of) else { return Plan::default() };
+        let next_day = days[next];
+        // The last working day before it: no working day lies between today and it.
+        let mut between = run.as_of.succ_opt();
+        while let Some(d) = between.filter(|d| *d < next_day) {
+            if township.calendar.is_working_day(d) {
+                return Plan::default();
+            }
+            between = d.succ_opt();
+        }
+        days.truncate(next + 1);
+        next_day
+    } else {
+        if days.last() != Some(&run.as_of) {
+            return Plan::default();
+        }
+        run.as_of
+    };
     let roster = rota.roster();
-    let Some(duty) = roster.duty(run.as_of, days.len() - 1) else {
-        tracing::error!(day = %run.as_of, "every leader of the duty rotation is on leave: nobody on duty");
+    let Some(duty) = roster.duty(day, days.len() - 1) else {
+        tracing::error!(day = %day, "every leader of the duty rotation is on leave: nobody on duty");
         return Plan::default();
     };
     let notices = super::duty::duty_notices(
@@ -517,6 +551,7 @@ fn duty_plan<'c>(
         |no| cases.get(no),
         &township.people,
         township.calendar,
+        eve,
     );
     Plan { cases_in_scope: notices.iter().map(|n| n.case_nos.len()).sum(), notices, ..Plan::default() }
 }

@@ -125,7 +125,7 @@ async fn tokens_are_required_and_scopes_are_enforced() {
     assert_eq!((status, code(&body)), (StatusCode::UNAUTHORIZED, "unauthorized"), "a near miss is unknown");
     let (status, body) = api.get("/api/v1/jobs", Some(READ)).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["jobs"].as_array().map(Vec::len), Some(7));
+    assert_eq!(body["jobs"].as_array().map(Vec::len), Some(8));
 
     let case = json!({"case_no": "API-0001", "received_on": "2026-11-20"});
     let (status, body) = api.post("/api/v1/cases", Some(READ), &case).await;

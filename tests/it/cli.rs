@@ -192,8 +192,40 @@ fn the_duty_roster_tells_the_duty_leader_and_the_office_who_must_recuse() {
     let office = by("zhou-xf");
     assert_eq!(office["case_nos"], serde_json::json!(["XF2026-017"]));
     let shown = ws.run(&["notices", "show", office["id"].as_str().expect("id")]);
-    assert!(shown.stdout.contains("由孙丽值班接待群众来访"), "{}", shown.stdout);
+    assert!(shown.stdout.contains("今天（11-24，星期二）为领导接待日，由孙丽值班接待群众来访"), "{}", shown.stdout);
     assert!(shown.stdout.contains("孙丽应回避，由李华接待"), "{}", shown.stdout);
+    let shown = ws.run(&["notices", "show", leader["id"].as_str().expect("id")]);
+    assert!(shown.stdout.contains("孙丽副镇长：") && shown.stdout.contains("由您值班接待群众来访"), "{}", shown.stdout);
+
+    // The afternoon before: the duty leader alone, told of tomorrow; on a Friday, of Monday.
+    let eve = ws.run(&["jobs", "run", "duty_eve", "--as-of", "2026-11-23", "--send"]);
+    assert!(eve.stdout.contains("1 notices written"), "{}", eve.stdout);
+    let list = ws.run(&["notices", "list", "--format", "json"]);
+    let list: serde_json::Value = serde_json::from_str(&list.stdout).expect("json");
+    let eve_notice = list["notices"]
+        .as_array()
+        .expect("notices")
+        .iter()
+        .find(|n| n["job"] == "duty_eve")
+        .cloned()
+        .expect("an eve notice");
+    assert_eq!(eve_notice["recipient"], "sun-li");
+    let shown = ws.run(&["notices", "show", eve_notice["id"].as_str().expect("id")]);
+    assert!(shown.stdout.contains("明天（11-24，星期二）为领导接待日，由您值班接待群众来访"), "{}", shown.stdout);
+    let friday = ws.run(&["jobs", "run", "duty_eve", "--as-of", "2026-11-27", "--send"]);
+    assert!(friday.stdout.contains("1 notices written"), "{}", friday.stdout);
+    let list = ws.run(&["notices", "list", "--format", "json"]);
+    let list: serde_json::Value = serde_json::from_str(&list.stdout).expect("json");
+    let mondays: Vec<String> = list["notices"]
+        .as_array()
+        .expect("notices")
+        .iter()
+        .filter(|n| n["job"] == "duty_eve" && n["id"] != eve_notice["id"])
+        .map(|n| ws.run(&["notices", "show", n["id"].as_str().expect("id")]).stdout)
+        .collect();
+    assert!(mondays.len() == 1 && mondays[0].contains("11-30（星期一）为领导接待日，由您值班"), "{mondays:?}");
+    let saturday = ws.run(&["jobs", "run", "duty_eve", "--as-of", "2026-11-28", "--send"]);
+    assert!(saturday.stdout.contains("0 notices written"), "not from a day off: {}", saturday.stdout);
     // Not a reception day: nothing.
     let weekend = ws.run(&["jobs", "run", "duty_roster", "--as-of", "2026-11-28", "--send"]);
     assert!(weekend.stdout.contains("0 notices written"), "{}", weekend.stdout);

@@ -31,9 +31,13 @@ fn every_firing_of_2026_falls_where_the_township_expects_it() {
         let times: Vec<String> = firings.iter().map(|f| f.at.format("%H:%M").to_string()).collect();
         seen.push(job);
         match job {
-            Job::DeadlineWatch | Job::DutyRoster => {
+            Job::DeadlineWatch | Job::DutyRoster | Job::DutyEve => {
                 assert_eq!(days, working, "{job:?}: every working day and only those");
-                let at = if job == Job::DeadlineWatch { "08:30" } else { "08:00" };
+                let at = match job {
+                    Job::DeadlineWatch => "08:30",
+                    Job::DutyEve => "16:00",
+                    _ => "08:00",
+                };
                 assert!(times.iter().all(|t| t == at), "{job:?} at {at}");
                 for make_up in [day(1, 4), day(2, 14), day(2, 28), day(5, 9), day(9, 20), day(10, 10)] {
                     assert!(days.contains(&make_up), "{job:?} runs on the make-up day {make_up}");
@@ -101,5 +105,5 @@ fn every_firing_of_2026_falls_where_the_township_expects_it() {
             }
         }
     }
-    assert_eq!(seen.len(), 7, "every job was checked: {seen:?}");
+    assert_eq!(seen.len(), 8, "every job was checked: {seen:?}");
 }
