@@ -59,6 +59,8 @@ pub enum Channel {
     Http(Box<HttpChannel>),
     /// Files in a directory.
     File {
+        /// The channel's name (part of each file's name).
+        name: String,
         /// The directory.
         dir: PathBuf,
         /// What is written.
@@ -85,6 +87,7 @@ impl Channel {
             |key: &str, value: Option<String>| value.ok_or_else(|| format!("channels.{name}.{key} is required"));
         match c.kind {
             ChannelKind::File => Ok(Channel::File {
+                name: name.to_owned(),
                 dir: required("dir", c.dir.clone().map(|d| d.display().to_string()))?.into(),
                 format: c.format,
             }),
@@ -162,7 +165,7 @@ impl Channel {
                 smtp.send(id, (&body.to.name, address), &email, &parts).await
             }
             Channel::Http(channel) => channel.send(id, body, templates, now, parts_done).await,
-            Channel::File { dir, format } => {
+            Channel::File { name, dir, format } => {
                 let (extension, content) = match format {
                     FileFormat::Json => {
                         ("json", serde_json::to_vec_pretty(&http::webhook_body(id, body, now)).unwrap_or_default())
@@ -188,7 +191,8 @@ impl Channel {
                         ("eml", message.formatted())
                     }
                 };
-                file::deliver(dir, id, extension, &content).map(|_| ())
+                let readable = file::readable_name(body.as_of, &body.job_zh, &body.to.name, name);
+                file::deliver(dir, &readable, id, extension, &content).map(|_| ())
             }
         }
     }

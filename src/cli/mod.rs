@@ -88,8 +88,12 @@ pub enum Command {
         listen: Option<std::net::SocketAddr>,
     },
     /// Try it out: the sample register in a fresh database under var/, each job once, the
-    /// notices written to the file outbox (var/outbox/), and a summary.
-    Demo,
+    /// notices written to the file outbox (var/outbox/), and who received what.
+    Demo {
+        /// Show the log lines too (by default only warnings and errors).
+        #[arg(long)]
+        verbose: bool,
+    },
     /// Every firing in a span and how many notices each would send; nothing is sent.
     Simulate {
         /// First day.
@@ -284,7 +288,12 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    crate::telemetry::init(cli.log_format.unwrap_or(loaded.config.log.format), &loaded.config.log.level);
+    // The demo is read by a newcomer: its summary and table, not the log, unless asked.
+    let level = match cli.command {
+        Command::Demo { verbose: false } if std::env::var_os("RUST_LOG").is_none() => "warn",
+        _ => loaded.config.log.level.as_str(),
+    };
+    crate::telemetry::init(cli.log_format.unwrap_or(loaded.config.log.format), level);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -321,7 +330,7 @@ pub async fn run(command: Command, loaded: &LoadedConfig, clock: Arc<dyn Clock>)
             crate::app::run(loaded.path.clone(), env, loaded, store, Arc::clone(&clock), control).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Demo => demo::demo(loaded, clock).await,
+        Command::Demo { .. } => demo::demo(loaded, clock).await,
         Command::Report { kind, period, out } => report::report(loaded, clock_ref, kind, &period, &out).await,
         Command::Simulate { from, to, format } => jobs::simulate(loaded, from, to, format).await,
         Command::Jobs { command: JobsCommand::List } => {

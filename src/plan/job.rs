@@ -439,7 +439,7 @@ fn report_notices(
     let channels = township.people.channels;
     let period_key = format!("{}-report", job.period(as_of));
     let group = Addressee {
-        id: "leading_group".into(),
+        id: super::LEADING_GROUP.into(),
         name: format!("{}信访工作领导小组", township.name),
         title: None,
         email: None,
@@ -467,7 +467,7 @@ fn report_notices(
     targets
         .into_iter()
         .map(|(to, channel)| {
-            let hidden = if to.id == "leading_group" { Default::default() } else { recused_from(&to.id) };
+            let hidden = if to.id == super::LEADING_GROUP { Default::default() } else { recused_from(&to.id) };
             let body = NoticeBody {
                 kind: NoticeKind::Report,
                 report: Some(if hidden.is_empty() { document.clone() } else { document.without(&hidden) }),
@@ -477,7 +477,7 @@ fn report_notices(
                 period: label.clone(),
                 as_of,
                 // A group channel (a chat group, a webhook marked `group`) gets the summary only.
-                group: to.id == "leading_group" && channels.get(&channel).is_some_and(|c| c.group),
+                group: to.id == super::LEADING_GROUP && channels.get(&channel).is_some_and(|c| c.group),
                 to,
                 cases: vec![],
                 text: None,

@@ -20,6 +20,9 @@ pub mod notices;
 
 pub use job::Job;
 
+/// The recipient id of the notices to the leading group's channels (report summaries).
+pub const LEADING_GROUP: &str = "leading_group";
+
 /// `[escalation]` (DESIGN §2.3).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]

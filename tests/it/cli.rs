@@ -24,10 +24,33 @@ fn the_readme_first_command_runs_the_demo_and_writes_its_notices_to_var_outbox()
     assert!(out.stdout.starts_with("imported 52 cases from"), "{}", out.stdout);
     assert!(out.stdout.contains("deadline_watch") && out.stdout.contains("monthly_screening"), "{}", out.stdout);
     assert!(dir.path().join("var/demo.db").exists(), "the demo's SQLite file is created under var/");
-    let emails: Vec<_> =
-        std::fs::read_dir(dir.path().join("var/outbox")).expect("var/outbox").filter_map(Result::ok).collect();
-    assert!(!emails.is_empty() && emails.iter().all(|e| e.path().extension().is_some_and(|x| x == "eml")));
-    assert!(out.stdout.contains(&format!("delivered {} notices", emails.len())), "{}", out.stdout);
+    let files: Vec<std::path::PathBuf> = std::fs::read_dir(dir.path().join("var/outbox"))
+        .expect("var/outbox")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    let named = |ext: &str| files.iter().filter(|f| f.extension().is_some_and(|x| x == ext)).count();
+    assert!(named("eml") > 0 && named("json") > 0 && named("eml") + named("json") == files.len(), "{files:?}");
+    assert!(out.stdout.contains(&format!("delivered {} notices", files.len())), "{}", out.stdout);
+    // A person finds theirs: day, job, person, channel.
+    let name = |f: &std::path::PathBuf| f.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+    assert!(
+        files.iter().any(|f| name(f).starts_with("2026-") && name(f).contains("_期限督办_李华_outbox_")),
+        "{files:?}"
+    );
+    // Quiet: the summary and the table of who received what, no log lines.
+    assert!(!out.stderr.contains(" INFO "), "{}", out.stderr);
+    assert!(out.stdout.contains("收件人") && out.stdout.contains("李华镇长"), "{}", out.stdout);
+    // What a group chat receives, beside the leader's email: the petitioner masked.
+    let register = std::fs::read_to_string(repo().join("config/examples/register.csv")).expect("register");
+    let names: Vec<&str> =
+        register.lines().skip(1).filter_map(|l| l.split(',').nth(4)).filter(|n| n.chars().count() >= 2).collect();
+    for group in files.iter().filter(|f| f.extension().is_some_and(|x| x == "json")) {
+        let text = std::fs::read_to_string(group).expect("json");
+        for petitioner in &names {
+            assert!(!text.contains(petitioner), "{petitioner} in the group chat's {}", name(group));
+        }
+    }
     // Run again: a fresh database, the same notices (the same ids), nothing lost.
     let again = run_binary(dir.path(), &config, &["demo"], &[]);
     assert_eq!(again.code, 0, "{again:?}");
