@@ -44,6 +44,22 @@ pub(super) async fn report(
         ReportKind::Sweep => "sweep",
     };
     anyhow::ensure!(fits, "--period {}: the {name} report needs {expected}", period.label);
+    // Choice: a period that has not ended is reported up to today and says so — titled 截至
+    // <today> and marked 临时 — never as if it had ended ("overdue at the end" would read as
+    // final to the leading group). A period that has not begun is refused.
+    let today = clock.today(config.time_zone());
+    let mut period = period;
+    anyhow::ensure!(
+        period.start <= today,
+        "--period {}: the period begins on {} and has not begun (today is {today})",
+        period.label,
+        period.start
+    );
+    let provisional = period.end >= today;
+    if provisional {
+        period.label = format!("{}（截至 {today}，期间未结束，数据为临时）", period.label);
+        period.end = today;
+    }
     let extension = out.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     anyhow::ensure!(
         matches!(extension.as_str(), "xlsx" | "md" | "html"),
@@ -94,6 +110,9 @@ pub(super) async fn report(
     };
     std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))?;
     println!("{}: {} {} to {} — {figures}", out.display(), period.label, period.start, period.end);
+    if provisional {
+        println!("provisional: the period has not ended; the figures are as of {today}, and the report says so");
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -2,7 +2,6 @@
 //! may say about a case to each audience, and notices rendered through the templates. Pure: data
 //! in, text out.
 
-pub mod chart;
 pub mod message;
 pub mod report;
 pub mod screen;

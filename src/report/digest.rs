@@ -290,7 +290,8 @@ pub fn digest(
     let previous = period.previous();
     let now = snapshot(cases, register, period, rules, calendar);
     let before = snapshot(cases, register, &previous, rules, calendar);
-    let flag_order: BTreeMap<&str, usize> = Flag::ALL.iter().enumerate().map(|(i, f)| (f.zh(), i)).collect();
+    // Most urgent first, the labels (署名信访, 初信初访) last.
+    let flag_order: BTreeMap<&str, usize> = Flag::BY_URGENCY.iter().enumerate().map(|(i, f)| (f.zh(), i)).collect();
     let mut by_flag = rows(&now.received, &before.received, |c| c.flags.clone());
     by_flag.sort_by_key(|r| flag_order.get(r.name.as_str()).copied().unwrap_or(usize::MAX));
     let mut accountability: BTreeMap<String, UnitRow> = BTreeMap::new();

@@ -63,9 +63,10 @@ pub struct ScreeningReport {
 }
 
 impl ScreeningReport {
-    /// Per flag (in [`Flag::ALL`]'s order), the cases carrying it; flags no case carries are left out.
+    /// Per flag, most urgent first and the labels (署名信访, 初信初访) last ([`Flag::BY_URGENCY`]),
+    /// the cases carrying it; flags no case carries are left out.
     pub fn sections(&self) -> Vec<FlagSection<'_>> {
-        Flag::ALL
+        Flag::BY_URGENCY
             .iter()
             .map(|flag| FlagSection {
                 flag: flag.zh(),

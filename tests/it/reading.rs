@@ -74,3 +74,40 @@ async fn every_notice_reads_on_a_phone_without_zooming_and_on_a_desk() {
         }
     }
 }
+
+/// The reports' HTML (what the leading group's email shows, `report --out FILE.html`) reads on a
+/// phone too: laid out at its width, nothing wider, the chart with its months and counts.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_report_reads_on_a_phone_without_zooming_and_on_a_desk() {
+    let Some(chromium) = chromium() else { return };
+    let ws = crate::helpers::Workspace::new();
+    let register = crate::helpers::repo().join("config/examples/register.csv");
+    assert_eq!(ws.run(&["import", &register.display().to_string()]).code, 0);
+    let reports = [("monthly", "2026-10", "10月"), ("quarterly", "2026Q3", "9月"), ("sweep", "国庆节", "")];
+    for (kind, period, _) in reports {
+        let out = ws.run(&["report", kind, "--period", period, "--out", &format!("{kind}.html")]);
+        assert_eq!(out.code, 0, "{out:?}");
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    for (width, height, label) in [(390, 844, "390"), (1280, 900, "1280")] {
+        let mut browser = Browser::launch(&chromium, dir.path(), width, height).await;
+        for (kind, _, month) in reports {
+            browser.goto(&format!("file://{}", ws.path(&format!("{kind}.html")).display())).await;
+            let laid_out = browser.eval("window.innerWidth").await;
+            assert_eq!(laid_out.as_i64(), Some(i64::from(width)), "{kind} is laid out for the window's width");
+            assert_eq!(browser.overflow().await, 0, "{kind} is wider than {width} px");
+            let text = browser.eval("document.body.innerText").await;
+            let text = text.as_str().expect("text");
+            assert!(!text.contains("明细见附件表格") || text.contains(".xlsx"), "{kind}: {text}");
+            if !month.is_empty() {
+                assert!(
+                    text.contains("近六个月各类情形件数") && text.contains(month),
+                    "{kind}: the chart's months: {text}"
+                );
+            }
+            let shot = dir.path().join(format!("report-{kind}-{label}.png"));
+            browser.screenshot(&shot).await;
+            keep_artefact(&shot, &format!("report-{kind}-{label}.png"));
+        }
+    }
+}

@@ -121,21 +121,29 @@ async fn the_quarterly_job_mails_the_digest_with_its_workbook_and_posts_the_summ
     assert_eq!(mails.len(), members);
     let mail = &mails[0].data;
     assert!(mail.contains("multipart/mixed") && mail.contains("filename=\"supervision-2026Q3.xlsx\""), "{mail}");
-    // The trend chart: an inline PNG the HTML shows by its Content-ID.
-    assert!(mail.contains("multipart/related") && mail.contains("Content-ID: <trend-chart.png>"), "{mail}");
-    let png_at = mail.find("Content-Type: image/png").expect("the chart part");
-    let png_part = &mail[png_at..];
-    let png_body = &png_part[png_part.find("\r\n\r\n").expect("part body") + 4..];
-    let png_b64: String = png_body.lines().take_while(|l| !l.starts_with("--") && !l.is_empty()).collect();
-    let png = base64::engine::general_purpose::STANDARD.decode(png_b64.trim()).expect("base64 chart");
-    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    // The trend chart is HTML inside the message, not an image: no picture part.
+    assert!(!mail.contains("Content-Type: image/png"), "{mail}");
     let html_at = mail.find("Content-Type: text/html").expect("html part");
     let html_part = &mail[html_at..];
     let html_body = &html_part[html_part.find("\r\n\r\n").expect("part body") + 4..];
     let html_b64: String = html_body.lines().take_while(|l| !l.starts_with("--") && !l.is_empty()).collect();
-    let html = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(html_b64.trim()).unwrap_or_default())
-        .unwrap_or_else(|_| html_body.to_owned());
-    assert!(html.contains("cid:trend-chart.png") && html.contains("近六个月各类情形件数"), "{html}");
+    let html = if html_part
+        .starts_with("Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable")
+    {
+        let end = html_body.find("\r\n--").unwrap_or(html_body.len());
+        quoted_printable(&html_body[..end])
+    } else {
+        base64::engine::general_purpose::STANDARD
+            .decode(html_b64.trim())
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .unwrap_or_default()
+    };
+    assert!(
+        html.contains("class=\"trend\"") && html.contains("近六个月各类情形件数") && html.contains("9月</th>"),
+        "{html}"
+    );
+    assert!(html.contains("明细见附件表格 supervision-2026Q3.xlsx。"), "the email names its real attachment: {html}");
     // The attachment is the workbook: decode it and open it.
     let start = mail.find("filename=\"supervision-2026Q3.xlsx\"").expect("attachment");
     let body = &mail[start..];
@@ -214,7 +222,10 @@ fn the_monthly_screening_report_lists_each_flag_and_masks_the_petitioners() {
     // The HTML the leading group's email shows carries the trend chart.
     assert_eq!(ws.run(&["report", "monthly", "--period", "2026-10", "--out", "m.html"]).code, 0);
     let html = std::fs::read_to_string(ws.path("m.html")).expect("html");
-    assert!(html.contains("data:image/png;base64,") && html.contains("近六个月各类情形件数"), "{html}");
+    assert!(
+        html.contains("class=\"trend\"") && html.contains("近六个月各类情形件数") && html.contains("10月</th>"),
+        "{html}"
+    );
     // Cases lacking an owner, responsible person or deadline say what is missing.
     let unassigned = book.worksheet_range("包案未落实明细").expect("unassigned");
     assert!(
@@ -249,6 +260,20 @@ fn the_annual_assessment_carries_the_veto_rules_figures_per_unit() {
     let column = |i: usize| units.rows().skip(1).map(|r| r[i].get_float().unwrap_or(0.0) as usize).sum::<usize>();
     assert_eq!(column(7), overdue, "every open overdue case is some unit's");
     assert!(column(5) <= column(4).min(column(3)), "collective skip-level cases are both");
+    // A period that has not ended is reported up to today and says so, never as if it were over.
+    let next = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    let out = ws.run(&["report", "annual", "--period", &next.format("%Y").to_string(), "--out", "now.md"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains(&format!("截至 {next}，期间未结束，数据为临时")) && out.stdout.contains("provisional"),
+        "{}",
+        out.stdout
+    );
+    let md = std::fs::read_to_string(ws.path("now.md")).expect("md");
+    assert!(md.contains(&format!("截至 {next}")), "{md}");
+    let later = (next.format("%Y").to_string().parse::<i32>().expect("year") + 2).to_string();
+    let refused = ws.run(&["report", "annual", "--period", &later, "--out", "later.md"]);
+    assert!(refused.code != 0 && refused.stderr.contains("has not begun"), "{refused:?}");
     let wrong = ws.run(&["report", "annual", "--period", "2026Q1", "--out", "y.xlsx"]);
     assert!(wrong.stderr.contains("the annual report needs a year like 2026"), "{}", wrong.stderr);
 }
@@ -333,4 +358,26 @@ fn a_large_monthly_report_is_streamed_and_still_lists_every_case() {
     let unassigned = book.worksheet_range("包案未落实明细").expect("unassigned");
     assert_eq!(unassigned.height(), n + 1);
     assert!(unassigned.rows().skip(1).all(|r| r[0] == "责任人、包案期限"));
+}
+
+/// A quoted-printable body decoded (soft line breaks joined, `=XX` bytes read).
+fn quoted_printable(text: &str) -> String {
+    let joined = text.replace("=\r\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'='
+            && i + 2 < bytes.len()
+            && let Some(byte) =
+                std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|hex| u8::from_str_radix(hex, 16).ok())
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

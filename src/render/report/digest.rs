@@ -244,6 +244,7 @@ pub fn digest_markdown(digest: &Digest) -> String {
     if let Some(work) = &digest.work {
         md.push_str(&super::work_markdown(work));
     }
-    md.push_str("\n明细见附件表格。");
+    md.push('\n');
+    md.push_str(super::DETAILS_ELSEWHERE);
     md
 }

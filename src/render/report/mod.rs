@@ -71,13 +71,17 @@ fn work_sheet(book: &mut rust_xlsxwriter::Workbook, work: &crate::report::WorkFi
     Ok(())
 }
 
+/// The summary's last line where it is read without the workbook (a group chat, `--out
+/// FILE.md`): where the details are. An email replaces it with the attachment's name.
+pub const DETAILS_ELSEWHERE: &str = "完整报告和明细表格已发送至领导小组成员的邮箱。";
+
 /// An email whose text and HTML parts are a report's summary (the tables are attached).
 fn summary_email(township: &str, subject: String, summary: &str, to_name: &str) -> crate::render::message::Email {
     let plain: String = summary.replace("**", "");
     let text = format!("{to_name}：\n\n{plain}\n\n{township}信访工作领导小组办公室\n");
     let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
     let mut html = String::from(
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"></head>\n<body style=\"font-family: 'Microsoft YaHei', 'PingFang SC', sans-serif; font-size: 14px;\">\n",
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"></head>\n<body style=\"font-family: 'Microsoft YaHei', 'PingFang SC', sans-serif; font-size: 14px;\">\n",
     );
     html.push_str(&format!("<p>{}：</p>\n", escape(to_name)));
     let mut in_list = false;
@@ -148,50 +152,48 @@ pub struct Part {
     pub inline: bool,
 }
 
-/// The Content-ID of the trend chart in a digest's HTML.
-pub const CHART_ID: &str = "trend-chart.png";
-
-/// A report email's parts: the workbook, and for the digest its trend chart (inline).
+/// A report email's parts: the workbook.
 pub fn parts(document: &Document) -> Result<Vec<Part>, String> {
-    let mut parts = vec![Part {
+    Ok(vec![Part {
         name: file_name(document),
         content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         bytes: xlsx(document).map_err(|e| format!("cannot build the workbook: {e}"))?,
         inline: false,
-    }];
-    let trend = match document {
-        Document::Supervision(d) => Some(&d.trend),
-        Document::Screening(r) => Some(&r.trend),
-        Document::Sweep(_) => None,
-    };
-    if let Some(trend) = trend {
-        let groups: Vec<Vec<usize>> = trend.iter().map(|(_, counts)| counts.clone()).collect();
-        let png = crate::render::chart::bars(&groups).map_err(|e| format!("cannot draw the chart: {e}"))?;
-        parts.push(Part { name: CHART_ID.into(), content_type: "image/png", bytes: png, inline: true });
-    }
-    Ok(parts)
+    }])
 }
 
-/// The HTML of a report's chart: the image, and under it the legend and the figures it draws.
+/// Series colours of the trend chart.
+const COLOURS: [&str; 6] = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"];
+
+/// The trend chart as HTML (no image, so it reads on a phone and in every mail client, and
+/// Chinese is text): one row per flag, one column per month labelled 7月 … 12月, in each cell a
+/// bar as tall as the month's count against the largest, with the count under it.
 fn trend_html(flags: &[String], trend: &[(String, Vec<usize>)]) -> String {
-    let colour = |i: usize| {
-        let [r, g, b] = crate::render::chart::COLOURS[i % crate::render::chart::COLOURS.len()];
-        format!("#{r:02x}{g:02x}{b:02x}")
+    let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let month = |label: &str| match label.split_once('-') {
+        Some((_, m)) => format!("{}月", m.trim_start_matches('0')),
+        None => label.to_owned(),
     };
-    let mut html = format!(
-        "<p><b>近六个月各类情形件数</b><br><img src=\"cid:{CHART_ID}\" width=\"{}\" height=\"{}\" alt=\"近六个月各类情形件数\"></p>\n",
-        crate::render::chart::SIZE.0,
-        crate::render::chart::SIZE.1
+    let max = trend.iter().flat_map(|(_, c)| c.iter().copied()).max().unwrap_or(0).max(1);
+    let mut html = String::from(
+        "<p><b>近六个月各类情形件数</b></p>\n<table class=\"trend\" role=\"img\" aria-label=\"近六个月各类情形件数\" style=\"border-collapse: collapse; width: 100%; max-width: 640px; font-size: 12px;\">\n<tr><th style=\"text-align: left; font-weight: normal; color: #666;\">情形＼月份</th>",
     );
-    html.push_str("<table style=\"border-collapse: collapse;\" cellpadding=\"4\" border=\"1\"><tr><th>情形</th>");
-    for (month, _) in trend {
-        html.push_str(&format!("<th>{month}</th>"));
+    for (label, _) in trend {
+        html.push_str(&format!("<th style=\"font-weight: normal; color: #444;\">{}</th>", escape(&month(label))));
     }
     html.push_str("</tr>\n");
     for (i, flag) in flags.iter().enumerate() {
-        html.push_str(&format!("<tr><td><span style=\"color: {};\">■</span> {flag}</td>", colour(i)));
+        let colour = COLOURS[i % COLOURS.len()];
+        html.push_str(&format!(
+            "<tr><td style=\"padding: 4px 4px 4px 0; border-top: 1px solid #eee;\"><span style=\"color: {colour};\">■</span> {}</td>",
+            escape(flag)
+        ));
         for (_, counts) in trend {
-            html.push_str(&format!("<td>{}</td>", counts.get(i).copied().unwrap_or(0)));
+            let n = counts.get(i).copied().unwrap_or(0);
+            let height = if n == 0 { 0 } else { (n * 40 / max).max(2) };
+            html.push_str(&format!(
+                "<td style=\"vertical-align: bottom; text-align: center; padding: 4px 2px 2px; border-top: 1px solid #eee;\"><div style=\"height: {height}px; width: 60%; margin: 0 auto; background: {colour};\"></div>{n}</td>"
+            ));
         }
         html.push_str("</tr>\n");
     }
@@ -213,7 +215,8 @@ pub fn email(document: &Document, to_name: &str) -> crate::render::message::Emai
         }
         Document::Sweep(s) => (&s.township, format!("【{}信访办】{}前信访稳定排查（{}）", s.township, s.event, s.day)),
     };
-    let mut email = summary_email(township, subject, &markdown(document), to_name);
+    let summary = markdown(document).replace(DETAILS_ELSEWHERE, &format!("明细见附件表格 {}。", file_name(document)));
+    let mut email = summary_email(township, subject, &summary, to_name);
     let chart = match document {
         Document::Supervision(d) => Some(trend_html(&d.trend_flags, &d.trend)),
         Document::Screening(r) => Some(trend_html(&r.trend_flags, &r.trend)),
@@ -226,14 +229,7 @@ pub fn email(document: &Document, to_name: &str) -> crate::render::message::Emai
     email
 }
 
-/// A report as one HTML file (for `report --out FILE.html`): the email's HTML with the chart
-/// embedded as a data URI instead of a `cid:` reference.
+/// A report as one HTML file (for `report --out FILE.html`): the email's HTML, chart included.
 pub fn standalone_html(document: &Document, township: &str) -> Result<String, String> {
-    use base64::Engine;
-    let mut html = email(document, &format!("{township}信访工作领导小组")).html;
-    for part in parts(document)?.iter().filter(|p| p.inline) {
-        let data = base64::engine::general_purpose::STANDARD.encode(&part.bytes);
-        html = html.replace(&format!("cid:{}", part.name), &format!("data:{};base64,{data}", part.content_type));
-    }
-    Ok(html)
+    Ok(email(document, &format!("{township}信访工作领导小组")).html)
 }

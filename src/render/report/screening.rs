@@ -159,9 +159,7 @@ pub fn screening_markdown(report: &ScreeningReport) -> String {
     if let Some(work) = &report.work {
         md.push_str(&super::work_markdown(work));
     }
-    md.push_str(
-        "
-明细见附件表格。",
-    );
+    md.push('\n');
+    md.push_str(super::DETAILS_ELSEWHERE);
     md
 }

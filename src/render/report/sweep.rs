@@ -59,6 +59,7 @@ pub fn sweep_markdown(report: &SweepReport) -> String {
     for (owner, n) in by_owner {
         md.push_str(&format!("- {}：{n} 件\n", markdown_text(owner)));
     }
-    md.push_str("\n明细见附件表格。");
+    md.push('\n');
+    md.push_str(super::DETAILS_ELSEWHERE);
     md
 }
