@@ -111,3 +111,72 @@ async fn every_report_reads_on_a_phone_without_zooming_and_on_a_desk() {
         }
     }
 }
+
+/// The reports' workbooks as Excel shows and prints them, read from their XML: every sheet
+/// prints A4 landscape one page wide with page numbers; list sheets keep their header row in
+/// view and on every printed page; columns are wide enough for their Chinese headers.
+#[test]
+fn every_report_workbook_prints_as_it_comes() {
+    use std::io::Read as _;
+    let ws = crate::helpers::Workspace::new();
+    let register = crate::helpers::repo().join("config/examples/register.csv");
+    assert_eq!(ws.run(&["import", &register.display().to_string()]).code, 0);
+    for (kind, period) in [("monthly", "2026-10"), ("quarterly", "2026Q3"), ("sweep", "国庆节")] {
+        let out = ws.run(&["report", kind, "--period", period, "--out", &format!("{kind}.xlsx")]);
+        assert_eq!(out.code, 0, "{out:?}");
+        let file = std::fs::File::open(ws.path(&format!("{kind}.xlsx"))).expect("workbook");
+        let mut zip = zip::ZipArchive::new(file).expect("a zip");
+        let mut read = |name: &str| {
+            let mut text = String::new();
+            zip.by_name(name).expect(name).read_to_string(&mut text).expect("utf-8");
+            text
+        };
+        let workbook = read("xl/workbook.xml");
+        let sheets: Vec<String> =
+            workbook.split("<sheet name=\"").skip(1).filter_map(|s| s.split('"').next().map(str::to_owned)).collect();
+        assert!(!sheets.is_empty());
+        if kind != "sweep" {
+            assert_eq!(sheets[0], "概况", "{kind}: the summary sheet first: {sheets:?}");
+        }
+        for (i, name) in sheets.iter().enumerate() {
+            let xml = read(&format!("xl/worksheets/sheet{}.xml", i + 1));
+            assert!(xml.contains("orientation=\"landscape\"") && xml.contains("paperSize=\"9\""), "{kind}/{name}");
+            assert!(
+                xml.contains("<pageSetUpPr fitToPage=\"1\"/>") && xml.contains("fitToHeight=\"0\""),
+                "{kind}/{name}"
+            );
+            assert!(xml.contains("第 &amp;P 页 / 共 &amp;N 页"), "{kind}/{name}: page numbers");
+            if name != "概况" {
+                assert!(xml.contains("ySplit=\"1\""), "{kind}/{name}: the header row stays in view");
+                assert!(
+                    workbook.contains(&format!("'{name}'!$1:$1")) || workbook.contains(&format!("{name}!$1:$1")),
+                    "{kind}/{name}: the header row on every printed page"
+                );
+                // Each column at least as wide as its header, a Chinese character counted double
+                // (rust_xlsxwriter's autofit counts it single and cuts 村（社区） off).
+                let mut widths = std::collections::HashMap::new();
+                for col in xml.split("<col ").skip(1) {
+                    let attr = |key: &str| col.split(&format!("{key}=\"")).nth(1)?.split('"').next().map(str::to_owned);
+                    let (Some(min), Some(max), Some(width)) = (attr("min"), attr("max"), attr("width")) else {
+                        continue;
+                    };
+                    let (min, max): (usize, usize) = (min.parse().expect("min"), max.parse().expect("max"));
+                    for c in min..=max {
+                        widths.insert(c, width.parse::<f64>().expect("width"));
+                    }
+                }
+                let mut book: calamine::Xlsx<_> =
+                    calamine::open_workbook(ws.path(&format!("{kind}.xlsx"))).expect("workbook");
+                use calamine::Reader as _;
+                let range = book.worksheet_range(name).expect("sheet");
+                let header: Vec<String> =
+                    range.rows().next().map(|r| r.iter().map(|c| c.to_string()).collect()).unwrap_or_default();
+                for (j, title) in header.iter().enumerate() {
+                    let wide: f64 = title.chars().map(|c| if (c as u32) >= 0x1100 { 2.0 } else { 1.0 }).sum();
+                    let width = widths.get(&(j + 1)).copied().unwrap_or(8.43);
+                    assert!(width >= wide, "{kind}/{name}: column {title} is {width} wide, its header needs {wide}");
+                }
+            }
+        }
+    }
+}

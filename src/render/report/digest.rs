@@ -99,7 +99,9 @@ pub fn digest_xlsx(digest: &Digest) -> Result<Vec<u8>, XlsxError> {
         }
     }
     sheet.set_freeze_panes(1, 0)?;
-    sheet.autofit();
+    let mut columns: Vec<Vec<String>> = unit_headers.iter().map(|h| vec![(*h).to_owned()]).collect();
+    columns[0].extend(digest.accountability.iter().map(|u| u.unit.clone()));
+    fit_columns(sheet, &columns)?;
 
     let sheet = list_sheet(&mut book, "案件清单", digest.cases.len())?;
     for (col, header) in headers.iter().skip(1).enumerate() {
@@ -117,6 +119,7 @@ pub fn digest_xlsx(digest: &Digest) -> Result<Vec<u8>, XlsxError> {
     if let Some(work) = &digest.work {
         super::work_sheet(&mut book, work)?;
     }
+    print_setup(&mut book)?;
     book.save_to_buffer()
 }
 
@@ -136,16 +139,48 @@ pub(super) fn list_sheet<'b>(book: &'b mut Workbook, name: &str, rows: usize) ->
     }
 }
 
-/// Freezes a list sheet's header row and sizes its columns: autofit when it was held whole,
-/// `widths` (characters, from the first column) when it was streamed.
-pub(super) fn finish_list(sheet: &mut Worksheet, rows: usize, widths: &[f64]) -> Result<(), XlsxError> {
+/// Freezes a list sheet's header row and sizes its columns to `widths` (Excel's character
+/// units, from the first column), made for Chinese text.
+///
+/// Choice: fixed widths rather than rust_xlsxwriter's autofit, which counts a Chinese character
+/// as narrow as a Latin one and leaves 村（社区）and 问题类别 cut off; a held sheet and a streamed
+/// one look the same.
+pub(super) fn finish_list(sheet: &mut Worksheet, _rows: usize, widths: &[f64]) -> Result<(), XlsxError> {
     sheet.set_freeze_panes(1, 0)?;
-    if rows > STREAMED_ROWS {
-        for (col, width) in widths.iter().enumerate() {
-            sheet.set_column_width(col as u16, *width)?;
+    for (col, width) in widths.iter().enumerate() {
+        sheet.set_column_width(col as u16, *width)?;
+    }
+    Ok(())
+}
+
+/// How wide `text` shows in Excel's character units: a Chinese character (or any wide one)
+/// counts two, anything else one.
+pub(super) fn text_width(text: &str) -> f64 {
+    text.chars().map(|c| if (c as u32) >= 0x1100 { 2.0 } else { 1.0 }).sum()
+}
+
+/// Sizes a held sheet's columns to fit `columns` (each column's texts, header first), within
+/// 6 and 60 units.
+pub(super) fn fit_columns(sheet: &mut Worksheet, columns: &[Vec<String>]) -> Result<(), XlsxError> {
+    for (col, texts) in columns.iter().enumerate() {
+        let widest = texts.iter().map(|t| text_width(t)).fold(0.0, f64::max);
+        sheet.set_column_width(col as u16, (widest + 2.0).clamp(6.0, 60.0))?;
+    }
+    Ok(())
+}
+
+/// Sets up every sheet of `book` to print as the leading group reads it: A4 landscape, as wide
+/// as one page, the header row repeated on each page (list sheets), 第 N 页 / 共 M 页 in the
+/// footer.
+pub(super) fn print_setup(book: &mut Workbook) -> Result<(), XlsxError> {
+    for sheet in book.worksheets_mut() {
+        sheet.set_landscape();
+        sheet.set_paper_size(9);
+        sheet.set_print_fit_to_pages(1, 0);
+        sheet.set_footer("&C第 &P 页 / 共 &N 页");
+        if sheet.name() != "概况" {
+            sheet.set_repeat_rows(0, 0)?;
         }
-    } else {
-        sheet.autofit();
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
+use super::digest::fit_columns;
 use super::{case_widths, finish_list, list_sheet, write_case};
 use crate::render::markdown_text;
 use crate::report::ScreeningReport;
@@ -65,7 +66,16 @@ pub fn screening_xlsx(report: &ScreeningReport) -> Result<Vec<u8>, XlsxError> {
         sheet.write_string(r, 3, p.case_nos.join("、"))?;
     }
     sheet.set_freeze_panes(1, 0)?;
-    sheet.autofit();
+    let rows = &report.repeat_petitioners;
+    fit_columns(
+        sheet,
+        &[
+            std::iter::once("信访人".to_owned()).chain(rows.iter().map(|p| p.petitioner.clone())).collect(),
+            std::iter::once("村（社区）".to_owned()).chain(rows.iter().map(|p| p.village.clone())).collect(),
+            vec!["件数".to_owned()],
+            std::iter::once("信访件编号".to_owned()).chain(rows.iter().map(|p| p.case_nos.join("、"))).collect(),
+        ],
+    )?;
     let sheet = book.add_worksheet().set_name("苗头分布")?;
     for (col, header) in ["村（社区）", "问题类别", "件数", "信访件编号"].iter().enumerate() {
         sheet.write_string_with_format(0, col as u16, *header, &bold)?;
@@ -78,7 +88,16 @@ pub fn screening_xlsx(report: &ScreeningReport) -> Result<Vec<u8>, XlsxError> {
         sheet.write_string(r, 3, nos.join("、"))?;
     }
     sheet.set_freeze_panes(1, 0)?;
-    sheet.autofit();
+    let signs = &report.early_signs;
+    fit_columns(
+        sheet,
+        &[
+            std::iter::once("村（社区）".to_owned()).chain(signs.iter().map(|(v, _, _)| v.clone())).collect(),
+            std::iter::once("问题类别".to_owned()).chain(signs.iter().map(|(_, c, _)| c.clone())).collect(),
+            vec!["件数".to_owned()],
+            std::iter::once("信访件编号".to_owned()).chain(signs.iter().map(|(_, _, n)| n.join("、"))).collect(),
+        ],
+    )?;
     let unassigned = report.unassigned_cases();
     let sheet = list_sheet(&mut book, "包案未落实明细", unassigned.len())?;
     sheet.write_string_with_format(0, 0, "缺少", &bold)?;
@@ -93,6 +112,7 @@ pub fn screening_xlsx(report: &ScreeningReport) -> Result<Vec<u8>, XlsxError> {
     if let Some(work) = &report.work {
         super::work_sheet(&mut book, work)?;
     }
+    super::digest::print_setup(&mut book)?;
     book.save_to_buffer()
 }
 

@@ -39,6 +39,7 @@ pub fn sweep_xlsx(report: &SweepReport) -> Result<Vec<u8>, XlsxError> {
     let mut widths = case_widths(0, 0.0, true);
     widths.extend([11.0, 30.0]);
     finish_list(sheet, report.cases.len(), &widths)?;
+    super::digest::print_setup(&mut book)?;
     book.save_to_buffer()
 }
 
