@@ -36,24 +36,30 @@ pub fn screening_xlsx(report: &ScreeningReport) -> Result<Vec<u8>, XlsxError> {
     sheet.write_string(row + 1, 0, "上期结转")?;
     sheet.write_number(row + 1, 1, report.carried_over as f64)?;
     sheet.set_column_width(0, 24)?;
-    // The fixed sheets' names are taken first; a flag sheet never reuses one.
-    let mut sheet_names: std::collections::BTreeSet<String> =
-        ["概况", "重复信访人", "苗头分布", "包案未落实明细"].iter().map(|s| (*s).to_owned()).collect();
-    for section in &sections {
-        // Sheet names cannot hold '/'.
-        let name: String = section.flag.replace('/', "、");
-        if !sheet_names.insert(name.clone()) {
-            continue;
-        }
-        let sheet = list_sheet(&mut book, &name, section.cases.len())?;
-        for (col, header) in headers.iter().enumerate() {
-            sheet.write_string_with_format(0, col as u16, *header, &bold)?;
-        }
-        for (i, case) in section.cases.iter().enumerate() {
-            write_case(sheet, i as u32 + 1, 0, case, true, &date)?;
-        }
-        finish_list(sheet, section.cases.len(), &case_widths(0, 0.0, true))?;
+    // One sheet lists every flag's cases, grouped by flag (most urgent first), with the flag in
+    // its first column and a filter on the header: a case with three flags has three rows, so
+    // filtering 情形 gives exactly one flag's list.
+    //
+    // Choice: one grouped sheet rather than a sheet per flag (21 sheets that printed as 39
+    // pages); the count on 概况 is the number of its rows with that 情形.
+    let total: usize = sections.iter().map(|s| s.cases.len()).sum();
+    let sheet = list_sheet(&mut book, "各类情形明细", total)?;
+    sheet.write_string_with_format(0, 0, "情形", &bold)?;
+    for (col, header) in headers.iter().enumerate() {
+        sheet.write_string_with_format(0, col as u16 + 1, *header, &bold)?;
     }
+    let mut row = 1u32;
+    for section in &sections {
+        for case in &section.cases {
+            sheet.write_string(row, 0, section.flag)?;
+            write_case(sheet, row, 1, case, true, &date)?;
+            row += 1;
+        }
+    }
+    if total > 0 {
+        sheet.autofilter(0, 0, row - 1, headers.len() as u16)?;
+    }
+    finish_list(sheet, total, &case_widths(1, 16.0, true))?;
     let sheet = book.add_worksheet().set_name("重复信访人")?;
     for (col, header) in ["信访人", "村（社区）", "件数", "信访件编号"].iter().enumerate() {
         sheet.write_string_with_format(0, col as u16, *header, &bold)?;
