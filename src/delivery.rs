@@ -302,6 +302,7 @@ impl Deliverer {
                 let body = NoticeBody {
                     kind: NoticeKind::Admin,
                     report: None,
+                    report_link: None,
                     job: "delivery".into(),
                     job_zh: "提醒送达".into(),
                     township: self.township.clone(),
@@ -493,6 +494,7 @@ impl Deliverer {
         let body = NoticeBody {
             kind: NoticeKind::Test,
             report: None,
+            report_link: None,
             job: "notify_test".into(),
             job_zh: "通道测试".into(),
             township: self.township.clone(),

@@ -78,6 +78,7 @@ pub fn notices(n: usize, channel: &str, period: &str) -> Vec<NewNotice> {
             let body = NoticeBody {
                 kind: NoticeKind::Test,
                 report: None,
+                report_link: None,
                 job: "bench".into(),
                 job_zh: "性能测试".into(),
                 township: "示例镇".into(),

@@ -253,6 +253,7 @@ pub fn webhook_body<'a>(id: &'a str, body: &'a NoticeBody, now: DateTime<Utc>) -
         Some(document) if body.group => std::borrow::Cow::Owned(NoticeBody {
             kind: body.kind,
             report: None,
+            report_link: None,
             job: body.job.clone(),
             job_zh: body.job_zh.clone(),
             township: body.township.clone(),
@@ -261,7 +262,7 @@ pub fn webhook_body<'a>(id: &'a str, body: &'a NoticeBody, now: DateTime<Utc>) -
             to: body.to.clone(),
             group: true,
             cases: Vec::new(),
-            text: Some(crate::render::report::markdown(document)),
+            text: Some(crate::render::report::chat_summary(document, body.report_link.as_deref())),
         }),
         _ => std::borrow::Cow::Borrowed(body),
     };

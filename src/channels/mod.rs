@@ -216,7 +216,7 @@ fn email(
 /// The chat text for a notice: from the template, or for a report its summary.
 pub fn chat_text(body: &NoticeBody, templates: &Templates, mention: &str) -> Result<String, DeliveryError> {
     match &body.report {
-        Some(document) => Ok(crate::render::report::markdown(document)),
+        Some(document) => Ok(crate::render::report::chat_summary(document, body.report_link.as_deref())),
         None => templates.chat(body, mention).map_err(|e| DeliveryError::Permanent(format!("template {e}"))),
     }
 }

@@ -472,3 +472,53 @@ pub async fn act(State(shared): State<Shared>, Path(token): Path<String>, body: 
     (StatusCode::SEE_OTHER, [(header::LOCATION, location), (header::CACHE_CONTROL, "no-store".to_owned())])
         .into_response()
 }
+
+/// `GET /r/{token}`: the report a chat summary links to, as a page — the summary and its
+/// chart, what the leading group's email shows (never the workbook's lists). The link is signed
+/// like the cases' ([`link::REPORT`] in place of a case), works 30 days and needs no login;
+/// a forged, altered or expired one gets 403.
+pub async fn report_page(State(shared): State<Shared>, Path(token): Path<String>) -> Response {
+    let loaded = shared.loaded();
+    let refuse = |status: StatusCode, message: &str| {
+        let mut response =
+            (status, Html(format!("<!doctype html><meta charset=\"utf-8\"><p>{message}</p>"))).into_response();
+        response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+        response
+    };
+    let Some(links) = &loaded.settings.links else {
+        return refuse(StatusCode::NOT_FOUND, "本系统未启用报告链接。");
+    };
+    let claim = match link::verify(&token, &links.key_bytes(), shared.clock.now()) {
+        Ok(claim) if claim.case_no == link::REPORT => claim,
+        Ok(_) => return refuse(StatusCode::FORBIDDEN, "此链接不是报告链接。"),
+        Err(link::LinkError::Expired(_)) => return refuse(StatusCode::FORBIDDEN, "此链接已过期（有效期 30 天）。"),
+        Err(e) => {
+            tracing::warn!(error = %e, "report link refused");
+            return refuse(StatusCode::FORBIDDEN, "此链接无效，可能被改动或已停用。");
+        }
+    };
+    let body = match shared.store.get_notice(&claim.notice).await {
+        Ok(Some((row, _))) if row.recipient == claim.person => serde_json::from_str::<NoticeBody>(&row.payload).ok(),
+        Ok(_) => None,
+        Err(e) => {
+            tracing::error!(error = %e, "report page failed on the database");
+            return refuse(StatusCode::SERVICE_UNAVAILABLE, "系统暂时无法读取数据，请稍后再试。");
+        }
+    };
+    let Some(document) = body.and_then(|b| b.report) else {
+        return refuse(StatusCode::FORBIDDEN, "此链接无效。");
+    };
+    match crate::render::report::standalone_html(&document, &loaded.config.township.name) {
+        Ok(html) => {
+            let mut response = Html(html).into_response();
+            let headers = response.headers_mut();
+            headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+            headers.insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
+            response
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "report page failed to render");
+            refuse(StatusCode::INTERNAL_SERVER_ERROR, "页面生成失败，请稍后再试。")
+        }
+    }
+}

@@ -134,6 +134,7 @@ pub fn router(shared: Shared) -> Router {
             post(status::upload).layer(DefaultBodyLimit::max(shared.loaded().config.http.max_upload_bytes)),
         )
         .route("/a/{token}", get(action::page).post(action::act))
+        .route("/r/{token}", get(action::report_page))
         .route("/api/v1/openapi.json", get(api::openapi_json))
         .route("/api/v1/cases", post(api::post_cases).put(api::put_cases))
         .route("/api/v1/cases/{case_no}", get(api::get_case).delete(api::withdraw_case))

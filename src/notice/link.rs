@@ -12,6 +12,9 @@ use sha2::Sha256;
 
 use super::{NoticeBody, NoticeKind};
 
+/// The case number a report link's claim carries: it names the report of its notice, no case.
+pub const REPORT: &str = "#report";
+
 /// How long a link works.
 pub const LINK_VALID_DAYS: i64 = 30;
 
@@ -90,11 +93,17 @@ pub fn verify(token: &str, keys: &[&[u8]], now: DateTime<Utc>) -> Result<ActionC
 }
 
 /// Signs a link for every case of `body`, notice `notice_id`, into its `link`: each case of a
-/// case notice, `{public_url}/a/{token}`, issued at `now`, for the notice's addressee. A notice
+/// case notice, `{public_url}/a/{token}`, issued at `now`, for the notice's addressee; a report
+/// notice gets one link to the report as a page, `{public_url}/r/{token}` (`report_link`). A notice
 /// to a group channel carries them too (DESIGN §5.3: robots carry the links); its page shows
 /// only what the group saw ([`crate::notice::Audience::Group`]), since anyone in the chat may
 /// open it. A notice without cases is left as it is.
 pub fn attach(body: &mut NoticeBody, notice_id: &str, public_url: &str, key: &[u8], now: DateTime<Utc>) {
+    if body.kind == NoticeKind::Report && body.report.is_some() {
+        let token = sign(&claim(notice_id, &body.to.id, REPORT, now), key);
+        body.report_link = Some(format!("{public_url}/r/{token}"));
+        return;
+    }
     if body.kind != NoticeKind::Cases {
         return;
     }

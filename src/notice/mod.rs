@@ -238,6 +238,11 @@ pub struct NoticeBody {
     /// email with its workbook attached, or the robots' summary.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report: Option<crate::report::Document>,
+    /// A report notice's link to the report as a page (`{public_url}/r/{token}`), signed when
+    /// the notice is sent ([`link::attach`]) like the cases' links; never part of the stored
+    /// payload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_link: Option<String>,
 }
 
 #[cfg(test)]

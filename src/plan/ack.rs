@@ -185,6 +185,7 @@ pub fn ack_plan(
                 cases: Vec::new(),
                 text: Some(text.clone()),
                 report: None,
+                report_link: None,
             };
             plan.notices.push(PlannedNotice::new(
                 job,

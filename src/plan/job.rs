@@ -471,6 +471,7 @@ fn report_notices(
             let body = NoticeBody {
                 kind: NoticeKind::Report,
                 report: Some(if hidden.is_empty() { document.clone() } else { document.without(&hidden) }),
+                report_link: None,
                 job: job.name().into(),
                 job_zh: job.zh().into(),
                 township: township.name.to_owned(),

@@ -63,6 +63,7 @@ impl JobRun<'_> {
         NoticeBody {
             kind: NoticeKind::Cases,
             report: None,
+            report_link: None,
             job: self.job.to_owned(),
             job_zh: self.job_zh.to_owned(),
             township: self.township.to_owned(),

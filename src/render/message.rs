@@ -212,6 +212,7 @@ pub fn samples() -> Vec<NoticeBody> {
     let base = NoticeBody {
         kind: NoticeKind::Cases,
         report: None,
+        report_link: None,
         job: "deadline_watch".into(),
         job_zh: "期限督办".into(),
         township: "示例镇".into(),

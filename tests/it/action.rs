@@ -642,3 +642,50 @@ async fn a_month_replayed_acknowledged_cases_stop_repeating_and_the_report_count
     assert!(theirs.iter().all(|l| l.contains("新收信访事项提醒")), "{theirs:?}");
     assert!(rate.contains('%') && !rate.contains("100%"), "some but not all acknowledged: {rate}");
 }
+
+/// A report's summary in a group chat links to the report as a page (DESIGN §5.3's links, for
+/// reports): the monthly screening's summary, written as the group's JSON, carries
+/// `{public_url}/r/{token}`; the page shows the summary and its chart; an altered link gets 403.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_report_summary_in_a_group_chat_links_to_the_report_as_a_page() {
+    let ws = workspace("", &["outbox"]);
+    with_links(&ws);
+    let group_dir = ws.path("group");
+    let text = std::fs::read_to_string(ws.config_path()).expect("config");
+    // The leading group's summaries go to a group channel written as JSON.
+    let at = text.find("[leading_group]").expect("section");
+    let (head, tail) = text.split_at(at);
+    let text = format!("{head}{}", tail.replacen("channels = [\"outbox\"]", "channels = [\"group-json\"]", 1));
+    let text = format!(
+        "{text}\n[channels.group-json]\nkind = \"file\"\ngroup = true\nformat = \"json\"\ndir = {:?}\n",
+        group_dir.display().to_string()
+    );
+    std::fs::write(ws.config_path(), text).expect("config");
+    // Tuesday 2026-12-01, 08:59:59: the monthly screening fires at 09:00.
+    let app = daemon_over_the_sample(&ws, shanghai(2026, 12, 1, 8, 59) + chrono::Duration::seconds(59)).await;
+    app.clock.advance(chrono::Duration::seconds(1));
+    let summaries = || {
+        std::fs::read_dir(&group_dir)
+            .map(|d| {
+                d.filter_map(Result::ok).filter_map(|e| std::fs::read_to_string(e.path()).ok()).collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    let arrived = app.until(|| async { summaries().iter().any(|t| t.contains("/r/")) }).await;
+    assert!(arrived, "the group's summary arrived with its link: {:?}", summaries());
+    let summary = summaries().into_iter().find(|t| t.contains("/r/")).expect("a summary");
+    assert!(!summary.contains("明细见附件表格"), "{summary}");
+    let prefix = format!("{PUBLIC_URL}/r/");
+    let at = summary.find(&prefix).expect("link");
+    let tail = &summary[at + prefix.len()..];
+    let end = tail.find(|c: char| !(c.is_ascii_alphanumeric() || "-_.".contains(c))).unwrap_or(tail.len());
+    let link = format!("{prefix}{}", &tail[..end]);
+    let (status, html) = get(&app, &link).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("近六个月各类情形件数") && html.contains("矛盾纠纷预测排查"), "{html}");
+    let mut altered = link.clone();
+    altered.pop();
+    altered.push(if link.ends_with('A') { 'B' } else { 'A' });
+    assert_eq!(get(&app, &altered).await.0, StatusCode::FORBIDDEN);
+    app.stop().await;
+}

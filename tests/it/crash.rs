@@ -41,6 +41,7 @@ async fn killing_the_deliverer_loses_nothing_and_repeats_only_what_was_in_flight
             let body = NoticeBody {
                 kind: NoticeKind::Cases,
                 report: None,
+                report_link: None,
                 job: "deadline_watch".into(),
                 job_zh: "期限督办".into(),
                 township: "示例镇".into(),

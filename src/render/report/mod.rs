@@ -75,6 +75,18 @@ fn work_sheet(book: &mut rust_xlsxwriter::Workbook, work: &crate::report::WorkFi
 /// FILE.md`): where the details are. An email replaces it with the attachment's name.
 pub const DETAILS_ELSEWHERE: &str = "完整报告和明细表格已发送至领导小组成员的邮箱。";
 
+/// A report's summary as a chat receives it: with `link` (the report as a page, signed when
+/// sent) its last line points there instead of saying where the details were sent.
+pub fn chat_summary(document: &Document, link: Option<&str>) -> String {
+    let summary = markdown(document);
+    match link {
+        Some(link) => {
+            summary.replace(DETAILS_ELSEWHERE, &format!("完整报告（含图表）：[在网页上查看]({link})，30 日内有效。"))
+        }
+        None => summary,
+    }
+}
+
 /// An email whose text and HTML parts are a report's summary (the tables are attached).
 fn summary_email(township: &str, subject: String, summary: &str, to_name: &str) -> crate::render::message::Email {
     let plain: String = summary.replace("**", "");
