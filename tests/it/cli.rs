@@ -38,6 +38,17 @@ fn the_readme_first_command_runs_the_demo_and_writes_its_notices_to_var_outbox()
         files.iter().any(|f| name(f).starts_with("2026-") && name(f).contains("_期限督办_李华_outbox_")),
         "{files:?}"
     );
+    // The monthly report's attachment is named as the README says: screening-YYYY-MM.xlsx.
+    let attachment = files.iter().filter_map(|f| std::fs::read_to_string(f).ok()).find_map(|t| {
+        let at = t.find("filename=\"screening-")?;
+        Some(t[at + 10..].chars().take_while(|c| *c != '"').collect::<String>())
+    });
+    let attachment = attachment.expect("the monthly report was mailed");
+    let bytes = attachment.as_bytes();
+    assert!(
+        attachment.len() == "screening-2026-11.xlsx".len() && bytes[14] == b'-' && attachment.ends_with(".xlsx"),
+        "{attachment}"
+    );
     // Quiet: the summary and the table of who received what, no log lines.
     assert!(!out.stderr.contains(" INFO "), "{}", out.stderr);
     assert!(out.stdout.contains("收件人") && out.stdout.contains("李华镇长"), "{}", out.stdout);

@@ -125,7 +125,7 @@ fn summary_email(township: &str, subject: String, summary: &str, to_name: &str) 
 /// A report's workbook file name: ASCII, so every mail client shows it (RFC 2231 names are
 /// shown badly by some).
 pub fn file_name(document: &Document) -> String {
-    let label: String = document.label().chars().filter(char::is_ascii_alphanumeric).collect();
+    let label: String = document.label().chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
     match document {
         Document::Supervision(_) => format!("supervision-{label}.xlsx"),
         Document::Screening(_) => format!("screening-{label}.xlsx"),
