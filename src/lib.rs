@@ -23,7 +23,7 @@
 //! | [`clock`] | the only reader of the wall clock; a fixed clock and a hand-moved one (waking the scheduler) for tests | — |
 //! | [`telemetry`] | tracing setup (text or JSON lines); the Prometheus recorder and metric names; the config-reload status | `config` |
 //! | [`store`] | cases, people, job runs, outbox and audit tables on SQLite or PostgreSQL; the register read for screening | `config`, `domain`, `plan`, `routing`, `rules` |
-//! | [`channels`] | delivery endpoints: SMTP (lettre), webhook/WeCom/DingTalk/Feishu (reqwest, signed, rate-limited), files; failures judged transient, permanent, gone or throttled | `config`, `notice`, `render` |
+//! | [`channels`] | delivery endpoints: SMTP (lettre), webhook/WeCom/DingTalk/Feishu (reqwest, signed, rate-limited), files; a report's workbook built once for all its emails; failures judged transient, permanent, gone or throttled | `config`, `notice`, `render`, `report` |
 //! | [`jobs`] | the enabled jobs with their schedules and the catch-up window; a job run: read from the store what `plan::job` needs, screen, plan, and write the run, its notices and reminders in one transaction | `config`, `domain`, `plan`, `report`, `rules`, `schedule`, `store` |
 //! | [`delivery`] | the outbox worker: claim, send, retry on the schedule, dead, tell the administrators; delivery metrics | `channels`, `clock`, `config`, `domain`, `notice`, `plan`, `render`, `store`, `telemetry` |
 //! | [`import`] | reading CSV/XLSX registers into cases, row by row with reasons | `config`, `domain`, `store` |

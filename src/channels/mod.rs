@@ -206,11 +206,41 @@ fn email(
 ) -> Result<(crate::render::message::Email, Vec<crate::render::report::Part>), DeliveryError> {
     match &body.report {
         Some(document) => {
-            let parts = crate::render::report::parts(document).map_err(DeliveryError::Permanent)?;
-            Ok((crate::render::report::email(document, &body.to.name), parts))
+            let parts = report_parts(document)?;
+            Ok((crate::render::report::email(document, &body.to.name), parts.as_ref().clone()))
         }
         None => Ok((templates.email(body).map_err(|e| DeliveryError::Permanent(format!("template {e}")))?, vec![])),
     }
+}
+
+/// A report's email parts (its workbook), built once per document: every member of the
+/// leading group is mailed the same report, and building and compressing its workbook is most
+/// of the cost of delivering it. The last few documents' parts are kept, keyed by the SHA-256 of
+/// the document as stored (a member who must recuse gets a document without those cases, so a
+/// different key).
+fn report_parts(
+    document: &crate::report::Document,
+) -> Result<std::sync::Arc<Vec<crate::render::report::Part>>, DeliveryError> {
+    use sha2::{Digest, Sha256};
+    use std::sync::{Arc, Mutex};
+    type Cached = Vec<([u8; 32], Arc<Vec<crate::render::report::Part>>)>;
+    static BUILT: Mutex<Cached> = Mutex::new(Vec::new());
+    /// Documents kept: a run's report and its recusal variants.
+    const KEPT: usize = 4;
+    let json = serde_json::to_vec(document).map_err(|e| DeliveryError::Permanent(format!("report: {e}")))?;
+    let key: [u8; 32] = Sha256::digest(&json).into();
+    let found = BUILT.lock().ok().and_then(|built| built.iter().find(|(k, _)| *k == key).map(|(_, p)| Arc::clone(p)));
+    if let Some(parts) = found {
+        return Ok(parts);
+    }
+    let parts = Arc::new(crate::render::report::parts(document).map_err(DeliveryError::Permanent)?);
+    if let Ok(mut built) = BUILT.lock() {
+        if built.len() >= KEPT {
+            built.remove(0);
+        }
+        built.push((key, Arc::clone(&parts)));
+    }
+    Ok(parts)
 }
 
 /// The chat text for a notice: from the template, or for a report its summary.
