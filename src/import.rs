@@ -122,7 +122,7 @@ pub fn parse_grid(grid: &Grid, rules: RowRules, knows_person: impl Fn(&str) -> b
                         row,
                         cells: grid.rows[index].iter().map(Cell::text).collect(),
                         problems: vec![CellProblem {
-                            column: format!("{} ({})", column.zh(), column.name()),
+                            column: checks::column(column),
                             value: case.case_no.to_string(),
                             reason: format!(
                                 "{:?} was already imported from row {first} of this file; the first row wins",
@@ -304,7 +304,7 @@ pub async fn import_file(
                         if let Some((from, to)) = found.iter().find(|(from, _)| from == case.case_no.as_str()) {
                             report.warnings.push(checks::RowWarning {
                                 row: *row,
-                                column: format!("{} ({})", Column::CaseNo.zh(), Column::CaseNo.name()),
+                                column: checks::column(Column::CaseNo),
                                 message: format!("编号 {from} 已更正为 {to}，本行未导入；请在登记簿中把编号改为 {to}"),
                             });
                         }
@@ -379,7 +379,7 @@ async fn keep_masked_numbers(store: &Store, parsed: &mut ParsedRegister) -> Vec<
             if !kept {
                 warnings.push(checks::RowWarning {
                     row: *row,
-                    column: format!("{} ({})", column.zh(), column.name()),
+                    column: checks::column(column),
                     message: format!(
                         "{}是遮盖后的号码（未导入的行表格中的样子），登记簿中也没有这件的号码，本次未保存；请从原登记簿填写完整号码后再导入",
                         column.zh()

@@ -126,6 +126,5 @@ fn print_table(demo: &LoadedConfig, notices: &[crate::store::NoticeRow]) {
 
 /// `text` padded with spaces to `width` terminal columns (a Chinese character takes two).
 fn pad(text: &str, width: usize) -> String {
-    let columns: usize = text.chars().map(|c| if (c as u32) >= 0x1100 { 2 } else { 1 }).sum();
-    format!("{text}{}", " ".repeat(width.saturating_sub(columns).max(1)))
+    format!("{text}{}", " ".repeat(width.saturating_sub(crate::domain::display_width(text)).max(1)))
 }

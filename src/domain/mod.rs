@@ -17,7 +17,7 @@ pub use event::{CaseEvent, EventKind, REPLY_WAYS};
 pub use ids::{CaseNo, IdError, PersonId, PetitionerId, Phone, mask_cell, mask_identifiers, mask_name};
 pub use people::{Addressee, ChannelInfo, Contact, Directory, TITLES};
 pub use text::{
-    fold, fold_name, normalize_name, normalize_text, parse_bool, parse_date, person_key, split_hearings, split_list,
-    spreadsheet_text,
+    display_width, fold, fold_name, normalize_name, normalize_text, parse_bool, parse_date, person_key, split_hearings,
+    split_list, spreadsheet_text,
 };
 pub use values::{Channel, DateSpan, Disposition, Level, Source, ValueError};

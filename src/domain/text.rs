@@ -71,6 +71,12 @@ pub fn parse_date(raw: &str) -> Result<NaiveDate, String> {
     NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| format!("{text:?} is not a day of the calendar"))
 }
 
+/// How wide `text` shows in a terminal or a spreadsheet column, in narrow-character units: a
+/// Chinese character (or any other wide one) counts two, anything else one.
+pub fn display_width(text: &str) -> usize {
+    text.chars().map(|c| if (c as u32) >= 0x1100 { 2 } else { 1 }).sum()
+}
+
 /// Parses a yes/no cell, any case: yes/no, y/n, true/false, 1/0, 是/否; blank is no.
 pub fn parse_bool(raw: &str) -> Result<bool, String> {
     match normalize_text(raw).to_lowercase().as_str() {

@@ -28,7 +28,8 @@ pub struct RowWarning {
     pub message: String,
 }
 
-fn column(c: Column) -> String {
+/// A column as warnings name it: its Chinese title with its English name.
+pub fn column(c: Column) -> String {
     format!("{} ({})", c.zh(), c.name())
 }
 

@@ -153,17 +153,11 @@ pub(super) fn finish_list(sheet: &mut Worksheet, _rows: usize, widths: &[f64]) -
     Ok(())
 }
 
-/// How wide `text` shows in Excel's character units: a Chinese character (or any wide one)
-/// counts two, anything else one.
-pub(super) fn text_width(text: &str) -> f64 {
-    text.chars().map(|c| if (c as u32) >= 0x1100 { 2.0 } else { 1.0 }).sum()
-}
-
 /// Sizes a held sheet's columns to fit `columns` (each column's texts, header first), within
 /// 6 and 60 units.
 pub(super) fn fit_columns(sheet: &mut Worksheet, columns: &[Vec<String>]) -> Result<(), XlsxError> {
     for (col, texts) in columns.iter().enumerate() {
-        let widest = texts.iter().map(|t| text_width(t)).fold(0.0, f64::max);
+        let widest = texts.iter().map(|t| crate::domain::display_width(t) as f64).fold(0.0, f64::max);
         sheet.set_column_width(col as u16, (widest + 2.0).clamp(6.0, 60.0))?;
     }
     Ok(())
